@@ -1,0 +1,222 @@
+import { Context } from '@temporalio/activity';
+import type { FloraClient } from '../flora/client';
+import { FloraError } from '../flora/errors';
+import { FailureType } from '../flora/failure-types';
+import type { Run, Slot, Technique } from '../flora/schemas';
+import { toApplicationFailure } from './failures';
+import type {
+  CreateRunRequest,
+  CreateRunResult,
+  FindRunsRequest,
+  FindRunsResult,
+  PollRunRequest,
+  RunSnapshot,
+  SlotInfo,
+  TechniqueInfo,
+} from './types';
+
+export * from './types';
+
+export interface ActivityDependencies {
+  /** One long-lived FLORA client per worker process. */
+  flora: FloraClient;
+}
+
+/** Page size for the idempotency look-up in `/technique-runs`. */
+const FIND_RUNS_PAGE_SIZE = 50;
+
+/**
+ * Builds the FLORA activities around one injected client. Each activity makes exactly one HTTP call and
+ * maps any failure through `toApplicationFailure`, so retries are decided by Temporal alone.
+ */
+export function createActivities({ flora }: ActivityDependencies) {
+  return {
+    /** `GET /techniques/{slug or id}`: the schema and price. */
+    async getTechnique(slugOrId: string): Promise<TechniqueInfo> {
+      try {
+        const technique = await flora.getTechnique(slugOrId, { signal: cancellationSignal() });
+        return toTechniqueInfo(technique, slugOrId);
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /**
+     * Creates a run (nested or top-level route) with the idempotency key as header and body field.
+     * A 200 replay returns the original run; a 409 `idempotency_duplicate` is reported back, not thrown,
+     * so the workflow can find the paid run instead of losing it.
+     */
+    async createRun(req: CreateRunRequest): Promise<CreateRunResult> {
+      const signal = cancellationSignal();
+      try {
+        if (req.route === 'nested') {
+          const res = await flora.createRunNested(
+            { slug: req.slug, inputs: req.inputs, idempotencyKey: req.idempotencyKey },
+            { signal },
+          );
+          logCall('created run', {
+            runId: res.data.run_id,
+            replayed: res.replayed,
+            requestId: res.requestId,
+          });
+          return {
+            kind: 'created',
+            runId: res.data.run_id,
+            pollUrl: res.data.poll_url ?? undefined,
+            replayed: res.replayed,
+            chargedCost: res.data.charged_cost ?? undefined,
+            estimatedSeconds: undefined,
+            requestId: res.requestId,
+          };
+        }
+        const res = await flora.createRunTopLevel(
+          {
+            techniqueId: req.techniqueId,
+            workspaceId: req.workspaceId,
+            inputs: req.inputs,
+            idempotencyKey: req.idempotencyKey,
+          },
+          { signal },
+        );
+        logCall('created run', { runId: res.data.run_id, replayed: res.replayed, requestId: res.requestId });
+        return {
+          kind: 'created',
+          runId: res.data.run_id,
+          pollUrl: res.data.poll_url ?? undefined,
+          replayed: res.replayed,
+          chargedCost: res.data.charged_cost ?? undefined,
+          estimatedSeconds: res.data.estimated_seconds ?? undefined,
+          requestId: res.requestId,
+        };
+      } catch (err) {
+        if (
+          err instanceof FloraError &&
+          err.status === 409 &&
+          err.code === FailureType.IdempotencyDuplicate
+        ) {
+          logCall('create answered 409 idempotency_duplicate', { requestId: err.requestId });
+          return {
+            kind: 'duplicate',
+            firstAttemptAtMs: Context.current().info.scheduledTimestampMs,
+            requestId: err.requestId,
+          };
+        }
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /** One `GET` of the run. "Not finished yet" is a normal answer, not an error. */
+    async pollRunOnce(req: PollRunRequest): Promise<RunSnapshot> {
+      try {
+        const run = await flora.getRun(
+          { technique: req.technique, runId: req.runId, pollUrl: req.pollUrl },
+          { signal: cancellationSignal() },
+        );
+        if (run.run_id !== req.runId) {
+          throw new FloraError({
+            code: FailureType.ProtocolError,
+            message: `FLORA answered a poll for ${req.runId} with run ${run.run_id}`,
+            route: 'GET /techniques/{id}/runs/{run_id}',
+          });
+        }
+        return toSnapshot(run, req.pollUrl);
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /**
+     * One page of `/technique-runs` for the technique, newest first, keeping the runs created since the
+     * given instant: the candidates for a create whose response was lost.
+     */
+    async findRecentRuns(req: FindRunsRequest): Promise<FindRunsResult> {
+      try {
+        const page = await flora.listRuns(
+          { techniqueId: req.techniqueId, cursor: req.cursor, limit: FIND_RUNS_PAGE_SIZE },
+          { signal: cancellationSignal() },
+        );
+        const candidates: FindRunsResult['candidates'] = [];
+        let reachedOlder = false;
+        for (const item of page.technique_runs) {
+          if (item.technique?.technique_id && item.technique.technique_id !== req.techniqueId) continue;
+          const createdAtMs = epochToMs(item.created_at);
+          // Without a creation time a run cannot be ruled out: keep it, and let ambiguity fail loudly.
+          if (createdAtMs !== undefined && createdAtMs < req.createdSinceMs) {
+            reachedOlder = true;
+            continue;
+          }
+          candidates.push({ runId: item.run_id, status: item.status, createdAtMs });
+        }
+        const next = page.meta?.next_cursor ?? undefined;
+        return { candidates, nextCursor: reachedOlder ? undefined : next };
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+  };
+}
+
+export type FloraActivities = ReturnType<typeof createActivities>;
+
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+}
+
+function logCall(message: string, attrs: Record<string, unknown>): void {
+  try {
+    Context.current().log.info(message, attrs);
+  } catch {
+    // outside an activity context
+  }
+}
+
+function toSlot(slot: Slot): SlotInfo {
+  return {
+    id: slot.id,
+    name: slot.name ?? slot.id,
+    type: slot.type,
+    optional: slot.optional ?? false,
+    description: slot.description ?? undefined,
+  };
+}
+
+export function toTechniqueInfo(technique: Technique, requested: string): TechniqueInfo {
+  return {
+    techniqueId: technique.technique_id,
+    slug: technique.slug ?? (requested.startsWith('tech_') ? undefined : requested),
+    name: technique.name,
+    description: technique.description ?? undefined,
+    runCost: technique.run_cost,
+    inputs: technique.inputs.map(toSlot),
+    outputs: technique.outputs.map(toSlot),
+  };
+}
+
+function toSnapshot(run: Run, previousPollUrl: string | undefined): RunSnapshot {
+  return {
+    runId: run.run_id,
+    status: run.status,
+    terminal: run.status === 'completed' || run.status === 'failed',
+    progress: clampProgress(run.progress),
+    chargedCost: run.charged_cost ?? undefined,
+    outputs: (run.outputs ?? []).map((o) => ({ outputId: o.output_id, type: o.type, url: o.url })),
+    errorCode: run.error_code ?? undefined,
+    errorMessage: run.error_message ?? undefined,
+    pollUrl: run.poll_url ?? previousPollUrl,
+  };
+}
+
+function clampProgress(progress: number | null | undefined): number {
+  if (progress === null || progress === undefined || !Number.isFinite(progress)) return 0;
+  return Math.min(100, Math.max(0, progress));
+}
+
+/** FLORA's epoch numbers: seconds in the contract, but accept milliseconds too. */
+export function epochToMs(value: number | null | undefined): number | undefined {
+  if (value === null || value === undefined || !Number.isFinite(value)) return undefined;
+  return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+}

@@ -1,0 +1,97 @@
+/**
+ * What crosses the activity boundary: plain JSON, camelCase, no secrets. Workflows import these as types.
+ */
+
+/** The technique schema as workflows see it. */
+export interface TechniqueInfo {
+  techniqueId: string;
+  slug: string | undefined;
+  name: string;
+  description: string | undefined;
+  runCost: number;
+  inputs: SlotInfo[];
+  outputs: SlotInfo[];
+}
+
+export interface SlotInfo {
+  id: string;
+  name: string;
+  type: string;
+  optional: boolean;
+  description?: string | undefined;
+}
+
+export interface NestedCreate {
+  route: 'nested';
+  /** Slug used in the path `POST /techniques/{slug}/runs`. */
+  slug: string;
+  inputs: { id: string; type: string; value: string }[];
+  idempotencyKey: string;
+}
+
+export interface TopLevelCreate {
+  route: 'top-level';
+  techniqueId: string;
+  workspaceId: string;
+  inputs: Record<string, string>;
+  idempotencyKey: string;
+}
+
+export type CreateRunRequest = NestedCreate | TopLevelCreate;
+
+export type CreateRunResult =
+  | {
+      kind: 'created';
+      runId: string;
+      pollUrl: string | undefined;
+      /** FLORA answered from its idempotency cache: this is the run an earlier attempt created. */
+      replayed: boolean;
+      chargedCost: number | undefined;
+      estimatedSeconds: number | undefined;
+      requestId: string | undefined;
+    }
+  | {
+      /** 409 `idempotency_duplicate`: an earlier attempt with this key reached FLORA; its answer was lost. */
+      kind: 'duplicate';
+      /** When the first attempt of this activity was scheduled (epoch ms): the run was created after it. */
+      firstAttemptAtMs: number;
+      requestId: string | undefined;
+    };
+
+export interface PollRunRequest {
+  /** Slug or `tech_` id for `GET /techniques/{id}/runs/{run_id}`. */
+  technique: string;
+  runId: string;
+  pollUrl?: string | undefined;
+}
+
+export interface RunOutputInfo {
+  outputId: string;
+  type: string;
+  url: string;
+}
+
+export interface RunSnapshot {
+  runId: string;
+  status: string;
+  terminal: boolean;
+  progress: number;
+  chargedCost: number | undefined;
+  outputs: RunOutputInfo[];
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  pollUrl: string | undefined;
+}
+
+export interface FindRunsRequest {
+  techniqueId: string;
+  /** Only runs created at or after this instant (epoch ms) are candidates. */
+  createdSinceMs: number;
+  cursor?: string | undefined;
+}
+
+export interface FindRunsResult {
+  candidates: { runId: string; status: string; createdAtMs: number | undefined }[];
+  /** Set when more pages may hold runs created since `createdSinceMs`. */
+  nextCursor: string | undefined;
+}

@@ -1,0 +1,30 @@
+import type { ActivityOptions } from '@temporalio/common';
+
+/**
+ * Named activity option presets, defined once. Every FLORA request has an HTTP timeout (at most 25 s)
+ * shorter than `startToCloseTimeout` (30 s), so a stale attempt is dead before its retry starts and two
+ * creates with one idempotency key never run at once.
+ *
+ * The HTTP layer never retries; these policies are the only retries. Non-retryable failures (4xx) are
+ * marked so by the activities themselves, and a 429 carries its own `nextRetryDelay`.
+ */
+export const ActivityPresets = {
+  /** Schema and run-history reads: nothing is spent yet, so give up after a few minutes of outage. */
+  floraRead: {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
+  },
+  /**
+   * Creates are safe to retry because every attempt carries the same idempotency key; they retry until
+   * the workflow's deadline, since giving up early could strand a paid run.
+   */
+  floraCreate: {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  },
+  /** Polls retry through outages until the workflow's deadline: the run goes on at FLORA regardless. */
+  floraPoll: {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  },
+} as const satisfies Record<string, ActivityOptions>;

@@ -1,0 +1,439 @@
+/**
+ * `runTechnique`: one FLORA technique run, durably. Validates before spending, creates with a stable
+ * idempotency key, polls on durable timers, re-creates after transient run failures, survives worker
+ * restarts, and keeps its history bounded with continue-as-new.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FloraActivities } from '../activities';
+import type { RunSnapshot } from '../activities/types';
+import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
+import { ActivityPresets } from './activity-presets';
+import { nextPollDelayMs } from './cadence';
+import { Phase } from './types';
+import type {
+  ResumeCreate,
+  ResumeState,
+  RunTechniqueInput,
+  RunTechniqueResult,
+  RunTechniqueStatus,
+  TechniqueRef,
+} from './types';
+import {
+  checkInputs,
+  checkRequest,
+  describeProblems,
+  type Problem,
+  type RequestRoute,
+  type ResolvedOptions,
+} from './validation';
+
+const { getTechnique, findRecentRuns } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
+const { createRun } = proxyActivities<FloraActivities>(ActivityPresets.floraCreate);
+const { pollRunOnce } = proxyActivities<FloraActivities>(ActivityPresets.floraPoll);
+
+export const statusQuery = defineQuery<RunTechniqueStatus>('status');
+
+/** Worker and FLORA clocks may disagree: runs created this long before the first create attempt still count. */
+export const ADOPTION_CLOCK_SKEW_MS = 30_000;
+/** Pages of `/technique-runs` read when looking for a run whose create response was lost. */
+const ADOPTION_MAX_PAGES = 10;
+
+function invalid(problems: Problem[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidRequest,
+    message: `Invalid run request, nothing was created: ${describeProblems(problems)}`,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
+}
+
+/** The idempotency key of run attempt `attempt` (1-based). */
+export function idempotencyKeyFor(
+  base: { custom?: string | undefined; firstExecutionRunId: string },
+  attempt: number,
+): string {
+  if (base.custom !== undefined) return attempt === 1 ? base.custom : `${base.custom}-attempt-${attempt}`;
+  return `${base.firstExecutionRunId}-${attempt}`;
+}
+
+export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniqueResult> {
+  const resume = input.resume;
+  const status: RunTechniqueStatus = {
+    phase: resume ? Phase.Polling : Phase.Validating,
+    technique: resume?.technique,
+    runId: resume?.runId,
+    runIds: resume ? [...resume.runIds] : [],
+    attempt: resume?.attempt ?? 0,
+    progress: resume?.progress ?? 0,
+    polls: resume?.polls ?? 0,
+    lastPollAt: undefined,
+    runCost: resume?.runCost,
+    chargedCost: 0,
+    note: undefined,
+    error: undefined,
+  };
+  setHandler(statusQuery, () => ({ ...status, runIds: [...status.runIds] }));
+
+  const checked = checkRequest(input);
+  if (!checked.ok) {
+    const failure = invalid(checked.problems);
+    markFailed(status, failure);
+    throw failure;
+  }
+  const { route, options } = checked;
+  const deadlineAtMs = resume?.deadlineAtMs ?? Date.now() + options.deadlineMs;
+
+  let deadlineHit = false;
+  const work = new CancellationScope();
+  const remaining = deadlineAtMs - Date.now();
+  if (remaining > 0) {
+    sleep(remaining)
+      .then(() => {
+        deadlineHit = true;
+        work.cancel();
+      })
+      .catch(() => {
+        // The workflow ended or was cancelled first.
+      });
+  } else {
+    deadlineHit = true;
+  }
+
+  try {
+    if (deadlineHit) throw deadlineFailure(status, options);
+    return await work.run(() => execute(input, route, options, deadlineAtMs, status));
+  } catch (err) {
+    if (deadlineHit && isCancellation(err)) {
+      const failure = deadlineFailure(status, options);
+      markFailed(status, failure);
+      throw failure;
+    }
+    if (isCancellation(err)) {
+      status.phase = Phase.Cancelled;
+      status.note =
+        status.runId === undefined
+          ? 'Cancelled before any FLORA run was created.'
+          : `Cancelled. FLORA has no cancel: run ${status.runId} keeps going at FLORA and is billed if it completes.`;
+      throw err;
+    }
+    if (err instanceof Error && !(err instanceof ContinueAsNew)) markFailed(status, err);
+    throw err;
+  }
+}
+
+/** A broken invariant: fail the workflow (a plain Error would retry the workflow task forever). */
+function bug(what: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'internal_bug',
+    message: `flora-temporal bug: ${what}`,
+    nonRetryable: true,
+  });
+}
+
+function markFailed(status: RunTechniqueStatus, err: Error): void {
+  status.phase = Phase.Failed;
+  const type = err instanceof ApplicationFailure ? (err.type ?? 'error') : failureTypeOf(err);
+  status.error = { type, message: innermostMessage(err) };
+}
+
+function failureTypeOf(err: Error): string {
+  let current: unknown = err;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure && current.type) return current.type;
+    current = current.cause;
+  }
+  return err.name;
+}
+
+function innermostMessage(err: Error): string {
+  let current: Error = err;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}
+
+function deadlineFailure(status: RunTechniqueStatus, options: ResolvedOptions): ApplicationFailure {
+  const run = status.runId
+    ? `FLORA run ${status.runId} was still ${status.phase === Phase.Polling ? `running (${status.progress}%)` : status.phase}; it keeps going at FLORA and can be resumed with options.attachRunId`
+    : 'no FLORA run had been created';
+  return ApplicationFailure.create({
+    type: FailureType.DeadlineExceeded,
+    message: `Deadline of ${options.deadlineMs} ms passed: ${run}`,
+    nonRetryable: true,
+    details: [{ runId: status.runId, runIds: status.runIds, progress: status.progress, polls: status.polls }],
+  });
+}
+
+interface Loop {
+  technique: TechniqueRef;
+  pollTechnique: string;
+  runCost: number;
+  create: ResumeCreate | undefined;
+  keyBase: { custom: string | undefined; firstExecutionRunId: string };
+  runId: string | undefined;
+  pollUrl: string | undefined;
+  pollsThisAttempt: number;
+  /** The first poll of an attached run happens at once; every other poll waits first. */
+  pollNow: boolean;
+  continuedTimes: number;
+}
+
+async function execute(
+  input: RunTechniqueInput,
+  route: RequestRoute,
+  options: ResolvedOptions,
+  deadlineAtMs: number,
+  status: RunTechniqueStatus,
+): Promise<RunTechniqueResult> {
+  const resume = input.resume;
+  const loop = resume ? restore(resume) : await prepare(input, route, options, status);
+
+  for (;;) {
+    if (loop.runId === undefined) {
+      status.attempt += 1;
+      status.progress = 0;
+      loop.pollsThisAttempt = 0;
+      if (options.attachRunId !== undefined && status.attempt === 1) {
+        loop.runId = options.attachRunId;
+        loop.pollNow = true;
+        log.info('Attaching to an existing FLORA run', { runId: loop.runId });
+      } else {
+        if (loop.create === undefined) throw bug('no create request without attachRunId');
+        status.phase = Phase.Creating;
+        const created = await createOnce(
+          loop,
+          loop.create,
+          idempotencyKeyFor(loop.keyBase, status.attempt),
+          status,
+        );
+        loop.runId = created.runId;
+        loop.pollUrl = created.pollUrl;
+        loop.pollNow = false;
+      }
+      status.runId = loop.runId;
+      status.runIds.push(loop.runId);
+    }
+
+    status.phase = Phase.Polling;
+    const final = await pollUntilDone(input, loop, options, deadlineAtMs, status);
+    if (final.status === 'completed') {
+      status.phase = Phase.Completed;
+      status.progress = 100;
+      const charged = final.chargedCost ?? loop.runCost;
+      status.chargedCost += charged;
+      return {
+        workflowId: workflowInfo().workflowId,
+        status: 'completed',
+        runId: final.runId,
+        technique: loop.technique,
+        outputs: final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url })),
+        chargedCost: charged,
+        progress: 100,
+        polls: status.polls,
+        attempts: status.attempt,
+      };
+    }
+
+    const code = final.errorCode ?? FailureType.RunFailed;
+    const message = final.errorMessage ?? `FLORA run ${final.runId} failed without a message`;
+    status.chargedCost += final.chargedCost ?? 0;
+    const canRetry = TRANSIENT_RUN_ERRORS.includes(code) && loop.create !== undefined;
+    if (canRetry && status.attempt < options.maxRunAttempts) {
+      log.warn('FLORA run failed with a transient error; creating a fresh run', {
+        runId: final.runId,
+        errorCode: code,
+        attempt: status.attempt,
+      });
+      loop.runId = undefined;
+      loop.pollUrl = undefined;
+      continue;
+    }
+    const exhausted = canRetry ? ` after ${status.attempt} run attempts (options.maxRunAttempts)` : '';
+    throw ApplicationFailure.create({
+      type: code,
+      message: `FLORA run ${final.runId} of ${loop.technique.name} failed${exhausted}: ${code}: ${message}`,
+      nonRetryable: true,
+      details: [
+        {
+          runId: final.runId,
+          runIds: status.runIds,
+          errorCode: code,
+          errorMessage: message,
+          attempts: status.attempt,
+        },
+      ],
+    });
+  }
+}
+
+function restore(resume: ResumeState): Loop {
+  return {
+    technique: resume.technique,
+    pollTechnique: resume.pollTechnique,
+    runCost: resume.runCost,
+    create: resume.create,
+    keyBase: { custom: resume.keyBase.custom, firstExecutionRunId: resume.keyBase.firstExecutionRunId },
+    runId: resume.runId,
+    pollUrl: resume.pollUrl,
+    pollsThisAttempt: resume.pollsThisAttempt,
+    pollNow: false,
+    continuedTimes: resume.continuedTimes,
+  };
+}
+
+async function prepare(
+  input: RunTechniqueInput,
+  route: RequestRoute,
+  options: ResolvedOptions,
+  status: RunTechniqueStatus,
+): Promise<Loop> {
+  status.phase = Phase.Validating;
+  const schema = await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId);
+  const technique: TechniqueRef = {
+    slug: route.route === 'nested' ? route.technique : schema.slug,
+    techniqueId: schema.techniqueId,
+    name: schema.name,
+  };
+  status.technique = technique;
+  status.runCost = schema.runCost;
+  let create: ResumeCreate | undefined;
+  if (options.attachRunId === undefined) {
+    const checked = checkInputs(schema, route, input.inputs, options);
+    if (!checked.ok) throw invalid(checked.problems);
+    create = checked.create;
+  }
+  return {
+    technique,
+    pollTechnique: route.route === 'nested' ? route.technique : schema.techniqueId,
+    runCost: schema.runCost,
+    create,
+    keyBase: { custom: options.idempotencyKey, firstExecutionRunId: workflowInfo().firstExecutionRunId },
+    runId: undefined,
+    pollUrl: undefined,
+    pollsThisAttempt: 0,
+    pollNow: false,
+    continuedTimes: 0,
+  };
+}
+
+/**
+ * Creates one run. A lost response is recovered by the idempotency key: FLORA either replays the original
+ * run (200) or answers 409, after which the run is looked up in `/technique-runs` and adopted when exactly
+ * one candidate fits. Anything else fails loudly with the key and the candidates, never with a second run.
+ */
+async function createOnce(
+  loop: Loop,
+  create: ResumeCreate,
+  idempotencyKey: string,
+  status: RunTechniqueStatus,
+): Promise<{ runId: string; pollUrl: string | undefined }> {
+  const res = await createRun({ ...create, idempotencyKey });
+  if (res.kind === 'created') {
+    log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
+    return { runId: res.runId, pollUrl: res.pollUrl };
+  }
+  const since = res.firstAttemptAtMs - ADOPTION_CLOCK_SKEW_MS;
+  const candidates: { runId: string; status: string }[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
+    const found = await findRecentRuns({
+      techniqueId: loop.technique.techniqueId,
+      createdSinceMs: since,
+      cursor,
+    });
+    for (const candidate of found.candidates) {
+      if (!status.runIds.includes(candidate.runId)) candidates.push(candidate);
+    }
+    if (found.nextCursor === undefined) break;
+    cursor = found.nextCursor;
+  }
+  const only = candidates.length === 1 ? candidates[0] : undefined;
+  if (only !== undefined) {
+    log.warn(
+      'Create answered 409 idempotency_duplicate; adopted the one run created since the first attempt',
+      {
+        runId: only.runId,
+        idempotencyKey,
+      },
+    );
+    return { runId: only.runId, pollUrl: undefined };
+  }
+  const ids = candidates.map((c) => c.runId);
+  throw ApplicationFailure.create({
+    type: FailureType.IdempotencyUnresolved,
+    message:
+      `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
+      `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created since ` +
+      `${new Date(since).toISOString()} could be it. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
+    nonRetryable: true,
+    details: [{ idempotencyKey, candidateRunIds: ids }],
+  });
+}
+
+async function pollUntilDone(
+  input: RunTechniqueInput,
+  loop: Loop,
+  options: ResolvedOptions,
+  deadlineAtMs: number,
+  status: RunTechniqueStatus,
+): Promise<RunSnapshot> {
+  const runId = loop.runId;
+  if (runId === undefined) throw bug('polling without a run id');
+  for (;;) {
+    if (!loop.pollNow) {
+      await sleep(
+        nextPollDelayMs({
+          pollMinMs: options.pollMinMs,
+          pollMaxMs: options.pollMaxMs,
+          polls: loop.pollsThisAttempt,
+          random: Math.random(),
+        }),
+      );
+    }
+    loop.pollNow = false;
+    const snapshot = await pollRunOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl });
+    loop.pollsThisAttempt += 1;
+    status.polls += 1;
+    status.lastPollAt = new Date().toISOString();
+    status.progress = snapshot.progress;
+    loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
+    if (snapshot.terminal) return snapshot;
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents) {
+      const carried: ResumeState = {
+        technique: loop.technique,
+        pollTechnique: loop.pollTechnique,
+        runId,
+        pollUrl: loop.pollUrl,
+        runIds: status.runIds,
+        attempt: status.attempt,
+        polls: status.polls,
+        pollsThisAttempt: loop.pollsThisAttempt,
+        progress: status.progress,
+        deadlineAtMs,
+        runCost: loop.runCost,
+        keyBase: loop.keyBase,
+        create: loop.create,
+        continuedTimes: loop.continuedTimes + 1,
+      };
+      log.info('Continuing as new to keep the history bounded', {
+        historyLength: info.historyLength,
+        runId,
+        polls: status.polls,
+      });
+      await continueAsNew<typeof runTechnique>({ ...input, resume: carried });
+    }
+  }
+}

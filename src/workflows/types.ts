@@ -1,0 +1,138 @@
+/**
+ * The public input, result and query types of `runTechnique`. Pure types and constants: shared by the
+ * workflow, the client library and the CLI.
+ */
+
+/** An input value: the value itself, or the value with an explicit type (aliases such as `image_url` accepted). */
+export type InputValue = string | { type?: string; value: string };
+
+export interface RunTechniqueOptions {
+  /** Shortest wait between two polls, in ms. FLORA asks for 2–5 s. @default 2000 */
+  pollMinMs?: number;
+  /** Longest wait between two polls, in ms. @default 5000 */
+  pollMaxMs?: number;
+  /**
+   * Runs to create in all: a run that fails with a transient `error_code` (`model_timeout`,
+   * `internal_error`) is created again, with the next idempotency key, up to this many times.
+   * @default 2
+   */
+  maxRunAttempts?: number;
+  /** Refuse (before anything is created) when the technique's `run_cost` is above this, in USD. @default no limit */
+  maxCostUsd?: number;
+  /** How long the whole run may take, from the workflow's start, e.g. `'6h'` or ms. @default '6h' */
+  deadline?: string | number;
+  /**
+   * Idempotency key for the first create (later attempts append `-attempt-N`).
+   * @default `<firstExecutionRunId>-<attempt>`: stable across retries, replays, worker restarts and
+   * continue-as-new, and new for a reused workflow id.
+   */
+  idempotencyKey?: string;
+  /** Create nothing: only poll this existing FLORA run (e.g. one an operator found after a lost create). */
+  attachRunId?: string;
+  /** Continue-as-new once the history has this many events (or when the server suggests it). @default 2000 */
+  maxHistoryEvents?: number;
+}
+
+export const RUN_TECHNIQUE_DEFAULTS = {
+  pollMinMs: 2_000,
+  pollMaxMs: 5_000,
+  maxRunAttempts: 2,
+  deadline: '6h',
+  maxHistoryEvents: 2_000,
+} as const;
+
+export interface RunTechniqueInput {
+  /** Technique slug: runs are created on `POST /techniques/{slug}/runs`. */
+  technique?: string;
+  /** `tech_…` id, with `workspaceId`: runs are created on `POST /runs/technique`. */
+  techniqueId?: string;
+  /** `ws_…` id, with `techniqueId`. */
+  workspaceId?: string;
+  /** `{ inputId: value }`. Omitted optional inputs are not sent. */
+  inputs: Record<string, InputValue>;
+  options?: RunTechniqueOptions;
+  /** Internal: state carried across continue-as-new. Do not set. */
+  resume?: ResumeState;
+}
+
+export interface TechniqueRef {
+  slug: string | undefined;
+  techniqueId: string;
+  name: string;
+}
+
+export interface OutputRef {
+  outputId: string;
+  type: string;
+  /** The URL, or the text itself for `type: "text"`. */
+  url: string;
+}
+
+export interface RunTechniqueResult {
+  workflowId: string;
+  status: 'completed';
+  runId: string;
+  technique: TechniqueRef;
+  outputs: OutputRef[];
+  /** USD billed for the successful run. */
+  chargedCost: number;
+  progress: number;
+  /** Polls over the whole workflow (all attempts, across continue-as-new). */
+  polls: number;
+  /** FLORA runs created (or attached). */
+  attempts: number;
+}
+
+export const Phase = {
+  Validating: 'validating',
+  Creating: 'creating',
+  Polling: 'polling',
+  Completed: 'completed',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export interface RunTechniqueStatus {
+  phase: Phase;
+  technique: TechniqueRef | undefined;
+  runId: string | undefined;
+  /** Every FLORA run this workflow created or attached, oldest first. */
+  runIds: string[];
+  attempt: number;
+  progress: number;
+  polls: number;
+  /** ISO time of the last poll. */
+  lastPollAt: string | undefined;
+  /** The technique's price per run (USD), once known. */
+  runCost: number | undefined;
+  /** What FLORA has charged so far (USD). */
+  chargedCost: number;
+  /** For `failed` and `cancelled`: why, and what happens to the FLORA run. */
+  note: string | undefined;
+  error: { type: string; message: string } | undefined;
+}
+
+/** Carried across continue-as-new so a long run keeps its FLORA run, counters and deadline. */
+export interface ResumeState {
+  technique: TechniqueRef;
+  /** Where to poll: slug or `tech_` id. */
+  pollTechnique: string;
+  runId: string;
+  pollUrl: string | undefined;
+  runIds: string[];
+  attempt: number;
+  polls: number;
+  pollsThisAttempt: number;
+  progress: number;
+  deadlineAtMs: number;
+  runCost: number;
+  keyBase: { custom: string | undefined; firstExecutionRunId: string };
+  /** The validated request, so a re-created run after a transient failure sends the same inputs. */
+  create: ResumeCreate | undefined;
+  continuedTimes: number;
+}
+
+export type ResumeCreate =
+  | { route: 'nested'; slug: string; inputs: { id: string; type: string; value: string }[] }
+  | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };

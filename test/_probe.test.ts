@@ -1,0 +1,4 @@
+import { describe, test } from 'node:test';
+describe('x', () => {
+  test('y', () => {});
+});
