@@ -190,7 +190,6 @@ export class FloraClient {
       technique_id: req.techniqueId,
       workspace_id: req.workspaceId,
       inputs: req.inputs,
-      mode: 'async',
     };
     if (req.idempotencyKey !== undefined) body.idempotency_key = req.idempotencyKey;
     const res = await this.request({

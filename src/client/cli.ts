@@ -1,0 +1,386 @@
+/**
+ * The `flora-temporal` command line. Configuration comes from the environment (see README); with
+ * `--json`, stdout carries exactly one JSON document and everything else goes to stderr.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { FloraClient } from '../flora/client';
+import { ConfigError, floraConfigFromEnv } from '../flora/config';
+import { FloraError } from '../flora/errors';
+import type { Technique, TechniqueListItem } from '../flora/schemas';
+import type {
+  RunTechniqueInput,
+  RunTechniqueOptions,
+  RunTechniqueResult,
+  RunTechniqueStatus,
+} from '../workflows/types';
+import { runSimulatorFromCli } from '../simulator/main';
+import { runWorkerFromEnv } from '../worker/worker';
+import { checkRequest, describeProblems } from '../workflows/validation';
+import { connectFromEnv } from './connection';
+import { summarizeFailure } from './failures';
+import { InvalidRunRequestError, runStatus, startTechniqueRun } from './runs';
+
+/** Exit codes: 0 success, 1 failure (a failed run, a bad request, an unreachable service), 2 cancelled. */
+export const ExitCode = { Ok: 0, Failed: 1, Cancelled: 2 } as const;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+/** A failure the CLI reports as one line; `exitCode` says how the process ends. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.Failed,
+  ) {
+    super(message);
+  }
+}
+
+function parseInteger(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function parseNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+    return n;
+  };
+}
+
+/** `--input id=value`, repeatable; the value may itself contain `=`. */
+function collectInput(pair: string, previous: Record<string, string>): Record<string, string> {
+  const at = pair.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected id=value, got "${pair}"`);
+  const id = pair.slice(0, at).trim();
+  if (Object.prototype.hasOwnProperty.call(previous, id))
+    throw new InvalidArgumentError(`input "${id}" given twice`);
+  return { ...previous, [id]: pair.slice(at + 1) };
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function floraFromEnv(io: CliIo): FloraClient {
+  const config = floraConfigFromEnv(io.env);
+  for (const warning of config.warnings) io.stderr(`warning: ${warning}\n`);
+  return new FloraClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+}
+
+async function listTechniques(flora: FloraClient, limit: number | undefined): Promise<TechniqueListItem[]> {
+  const out: TechniqueListItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const want = limit === undefined ? 100 : Math.min(100, limit - out.length);
+    const page = await flora.listTechniques({ limit: want, cursor });
+    out.push(...page.techniques);
+    cursor = page.meta?.next_cursor ?? undefined;
+  } while (cursor !== undefined && (limit === undefined || out.length < limit));
+  return limit === undefined ? out : out.slice(0, limit);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+function describeTechnique(t: Technique): string {
+  const slots = (label: string, list: Technique['inputs']) =>
+    list.length === 0
+      ? `${label}: none\n`
+      : `${label}:\n` +
+        table(
+          list.map((s) => [`  ${s.id}`, s.type, s.optional ? 'optional' : 'required', s.name ?? '']),
+        ).replace(/\n$/, '') +
+        '\n';
+  return (
+    `${t.name} (${t.slug ?? t.technique_id}, ${t.technique_id})\n` +
+    (t.description ? `${t.description}\n` : '') +
+    `Price: $${t.run_cost} per run\n` +
+    slots('Inputs', t.inputs) +
+    slots('Outputs', t.outputs)
+  );
+}
+
+function describeResult(r: RunTechniqueResult): string {
+  const lines = [
+    `completed: ${r.technique.name} run ${r.runId} (workflow ${r.workflowId})`,
+    `charged $${r.chargedCost}, ${r.attempts} run attempt${r.attempts === 1 ? '' : 's'}, ${r.polls} polls`,
+    ...r.outputs.map((o) => `  ${o.outputId} (${o.type}): ${o.url}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function describeStatus(s: RunTechniqueStatus): string {
+  const run = s.runId ? ` run ${s.runId}` : '';
+  return `${s.phase}${run}${s.phase === 'polling' ? ` ${s.progress}% (${s.polls} polls)` : ''}`;
+}
+
+/** Builds the program. `io` is injectable for tests; commands record their exit code in `outcome`. */
+export function buildProgram(
+  io: CliIo = defaultIo,
+  outcome: { exitCode: number } = { exitCode: 0 },
+): Command {
+  const program = new Command();
+  program
+    .name('flora-temporal')
+    .description('Run FLORA techniques durably on Temporal.')
+    .option('--verbose', 'print stack traces with errors')
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Configuration (environment):
+  TEMPORAL_ADDRESS    Temporal frontend host:port (default localhost:7233)
+  TEMPORAL_NAMESPACE  Temporal namespace (default "default")
+  FLORA_TASK_QUEUE    task queue of the workers (default "flora")
+  FLORA_BASE_URL      FLORA API base URL (default https://app.flora.ai/api/v1)
+  FLORA_API_KEY       FLORA API key (worker and "techniques" commands only)
+  FLORA_HTTP_TIMEOUT_MS  per-request timeout, at most 25000 (default 15000)`,
+    );
+
+  program
+    .command('worker')
+    .description('run a worker: the workflows and FLORA activities, until SIGINT or SIGTERM')
+    .action(async () => {
+      await runWorkerFromEnv((line) => io.stderr(`${line}\n`));
+    });
+
+  program
+    .command('simulator')
+    .description('run the FLORA simulator (an HTTP server implementing the FLORA API) for demos and tests')
+    .option('--port <n>', 'port to listen on', parseInteger('--port', 0, 65535), 8787)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '--run-duration-ms <ms>',
+      'how long a run takes',
+      parseInteger('--run-duration-ms', 0, 3_600_000),
+      8000,
+    )
+    .addOption(
+      new Option('--idempotency <mode>', 'duplicate-key behaviour')
+        .choices(['replay', 'conflict'])
+        .default('replay'),
+    )
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        runDurationMs: number;
+        idempotency: 'replay' | 'conflict';
+      }) => {
+        await runSimulatorFromCli(opts);
+      },
+    );
+
+  const techniques = program.command('techniques').description('browse FLORA techniques');
+  techniques
+    .command('list')
+    .description('list techniques')
+    .option('--limit <n>', 'list at most n techniques', parseInteger('--limit', 1, 10_000))
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { limit?: number; json?: boolean }) => {
+      const flora = floraFromEnv(io);
+      try {
+        const list = await listTechniques(flora, opts.limit);
+        if (opts.json) io.stdout(json(list));
+        else if (list.length === 0) io.stderr('no techniques\n');
+        else {
+          io.stdout(
+            table([
+              ['SLUG', 'TECHNIQUE_ID', 'NAME', 'PRICE'],
+              ...list.map((t) => [
+                t.slug ?? '-',
+                t.technique_id,
+                t.name,
+                t.run_cost == null ? '-' : `$${t.run_cost}`,
+              ]),
+            ]),
+          );
+        }
+      } finally {
+        await flora.close();
+      }
+    });
+  techniques
+    .command('get <slug>')
+    .description("show a technique's inputs, outputs and price")
+    .option('--json', 'print the schema as JSON')
+    .action(async (slug: string, opts: { json?: boolean }) => {
+      const flora = floraFromEnv(io);
+      try {
+        const technique = await flora.getTechnique(slug);
+        io.stdout(opts.json ? json(technique) : describeTechnique(technique));
+      } finally {
+        await flora.close();
+      }
+    });
+
+  program
+    .command('run [slug]')
+    .description('run a technique as a durable workflow')
+    .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
+    .option('--technique-id <tech_id>', 'run by id on the top-level route (with --workspace-id)')
+    .option('--workspace-id <ws_id>', 'workspace for --technique-id')
+    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option('--max-cost <usd>', 'refuse techniques priced above this', parseNumber('--max-cost'))
+    .option('--deadline <duration>', 'give up after this long, e.g. 30m or 6h')
+    .option('--idempotency-key <key>', 'idempotency key of the first create')
+    .option('--attach-run-id <run_id>', 'create nothing; follow this existing FLORA run')
+    .option(
+      '--max-run-attempts <n>',
+      'runs to create after transient failures',
+      parseInteger('--max-run-attempts', 1, 10),
+    )
+    .option('--wait', 'wait for the result')
+    .option('--json', 'machine-readable output on stdout')
+    .action(async (slug: string | undefined, opts: RunOpts) => {
+      outcome.exitCode = await runCommand(slug, opts, io);
+    });
+
+  return program;
+}
+
+interface RunOpts {
+  input: Record<string, string>;
+  techniqueId?: string;
+  workspaceId?: string;
+  workflowId?: string;
+  maxCost?: number;
+  deadline?: string;
+  idempotencyKey?: string;
+  attachRunId?: string;
+  maxRunAttempts?: number;
+  wait?: boolean;
+  json?: boolean;
+}
+
+async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): Promise<number> {
+  const options: RunTechniqueOptions = {};
+  if (opts.maxCost !== undefined) options.maxCostUsd = opts.maxCost;
+  if (opts.deadline !== undefined) options.deadline = opts.deadline;
+  if (opts.idempotencyKey !== undefined) options.idempotencyKey = opts.idempotencyKey;
+  if (opts.attachRunId !== undefined) options.attachRunId = opts.attachRunId;
+  if (opts.maxRunAttempts !== undefined) options.maxRunAttempts = opts.maxRunAttempts;
+  const input: RunTechniqueInput = { inputs: opts.input, options };
+  if (slug !== undefined) input.technique = slug;
+  if (opts.techniqueId !== undefined) input.techniqueId = opts.techniqueId;
+  if (opts.workspaceId !== undefined) input.workspaceId = opts.workspaceId;
+
+  const checked = checkRequest(input);
+  if (!checked.ok) throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`);
+
+  const { client, settings, close } = await connectFromEnv(io.env);
+  try {
+    let handle;
+    try {
+      handle = await startTechniqueRun(client, input, {
+        taskQueue: settings.taskQueue,
+        workflowId: opts.workflowId,
+      });
+    } catch (err) {
+      if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
+      throw err;
+    }
+    const workflowId = handle.workflowId;
+    if (!opts.wait) {
+      io.stdout(opts.json ? json({ workflowId }) : `${workflowId}\n`);
+      return ExitCode.Ok;
+    }
+    io.stderr(`workflow ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
+    const stopProgress = followProgress(() => runStatus(handle), io);
+    try {
+      const result = await handle.result();
+      io.stdout(opts.json ? json(result) : describeResult(result));
+      return ExitCode.Ok;
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const summary = summarizeFailure(err);
+      if (opts.json) io.stdout(json({ workflowId, status: summary.status, error: summary.error }));
+      else io.stderr(`${summary.status}: ${summary.error.type}: ${summary.error.message}\n`);
+      return summary.status === 'cancelled' ? ExitCode.Cancelled : ExitCode.Failed;
+    } finally {
+      stopProgress();
+    }
+  } finally {
+    await close();
+  }
+}
+
+/** Prints a line to stderr whenever the workflow's phase or progress changes. */
+function followProgress(query: () => Promise<RunTechniqueStatus>, io: CliIo): () => void {
+  let last = '';
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      const line = describeStatus(await query());
+      if (line !== last) io.stderr(`  ${line}\n`);
+      last = line;
+    } catch {
+      // No worker has picked the workflow up yet, or it just finished.
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), 1000);
+  };
+  let timer = setTimeout(() => void tick(), 250);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+/** Explains an error in one line: what failed and what to do. */
+export function explainError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof FloraError) return `FLORA request failed: ${err.describe()}`;
+  if (err instanceof CliError) return err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED|failed to connect|tcp connect error|transport error/i.test(message)) {
+    return `cannot reach Temporal (${message}); is a Temporal server running at TEMPORAL_ADDRESS?`;
+  }
+  return message;
+}
+
+export async function main(argv: string[] = process.argv, io: CliIo = defaultIo): Promise<number> {
+  const outcome = { exitCode: ExitCode.Ok as number };
+  const program = buildProgram(io, outcome);
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return outcome.exitCode;
+  } catch (err) {
+    // Commander has already printed its own usage errors and help; --help and --version end with 0.
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr(`error: ${explainError(err)}\n`);
+    if (program.opts<{ verbose?: boolean }>().verbose && err instanceof Error && err.stack)
+      io.stderr(`${err.stack}\n`);
+    return err instanceof CliError ? err.exitCode : ExitCode.Failed;
+  }
+}

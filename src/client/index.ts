@@ -1,0 +1,6 @@
+/** The client library: start and follow flora-temporal workflows from any Temporal client. */
+export { connectFromEnv, type ConnectedClient } from './connection';
+export { summarizeFailure, type FailureSummary } from './failures';
+export { InvalidRunRequestError, runStatus, startTechniqueRun, type StartRunOptions } from './runs';
+export { runTechnique, statusQuery } from '../workflows';
+export type * from '../workflows/types';

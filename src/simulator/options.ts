@@ -1,0 +1,134 @@
+/**
+ * Simulator options: one schema (documented with defaults), the type derived from it, and the
+ * defaults applied in one place.
+ */
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_CATALOG } from './catalog';
+import {
+  IdempotencyModeSchema,
+  SimTechniqueSchema,
+  type IdempotencyMode,
+  type SimTechnique,
+} from './schemas';
+import { isHttpsUrl } from './validation';
+
+const Infinite = z.custom<number>((v) => v === Number.POSITIVE_INFINITY, 'must be a number or Infinity');
+
+export const SimulatorOptionsSchema = z.strictObject({
+  /** TCP port; default 0 (a random free port). */
+  port: z.number().int().min(0).max(65535).optional(),
+  /** Interface to bind; default '127.0.0.1'. */
+  host: z.string().min(1).optional(),
+  /** Accepted bearer tokens; default ['sk_test_simulator']. Other tokens get 401 invalid_api_key. */
+  apiKeys: z.array(z.string().min(1)).min(1).readonly().optional(),
+  /** Time from create to the terminal state, in ms; default 1500. */
+  runDurationMs: z.number().nonnegative().optional(),
+  /** Time spent `pending` before `running`, in ms; default 20% of runDurationMs (capped at it). */
+  pendingMs: z.number().nonnegative().optional(),
+  /** What a reused idempotency key with the same body gets; default 'replay'. */
+  idempotency: IdempotencyModeSchema.optional(),
+  /** How long an idempotency key is remembered, in ms; default 24 h. */
+  idempotencyTtlMs: z.number().positive().optional(),
+  /**
+   * PRNG seed for fault rates (default 1). When given, generated ids (run_, req_) are reproducible
+   * too; when omitted, ids are unique per simulator instance so parallel test files never share one.
+   */
+  seed: z.number().int().optional(),
+  /** The technique catalog; default DEFAULT_CATALOG. */
+  techniques: z.array(SimTechniqueSchema).min(1).readonly().optional(),
+  /** The one workspace this simulator serves; default 'ws_simulator'. */
+  workspaceId: z
+    .string()
+    .regex(/^ws_\S+$/, 'must match ^ws_\\S+$')
+    .optional(),
+  /** USD balance; a create that would take the balance below 0 gets 402. Default Infinity. */
+  credits: z.number().nonnegative().or(Infinite).optional(),
+  /** Base for output file URLs (must be https); default 'https://files.flora-sim.test'. */
+  outputBaseUrl: z.string().refine(isHttpsUrl, 'must be an https:// URL').optional(),
+  /** Receives one line per request; default: no logging. */
+  log: z.custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+  /** Clock in epoch ms, for tests that want to control run lifecycles; default Date.now. */
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+});
+export type SimulatorOptions = z.input<typeof SimulatorOptionsSchema>;
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  apiKeys: string[];
+  runDurationMs: number;
+  pendingMs: number | undefined;
+  idempotency: IdempotencyMode;
+  idempotencyTtlMs: number;
+  seed: number;
+  idSeed: number;
+  techniques: SimTechnique[];
+  workspaceId: string;
+  credits: number;
+  outputBaseUrl: string;
+  log: ((line: string) => void) | undefined;
+  now: () => number;
+}
+
+export const DEFAULT_API_KEY = 'sk_test_simulator';
+export const DEFAULT_WORKSPACE_ID = 'ws_simulator';
+export const SIMULATOR_PROJECT_ID = 'proj_simulator';
+
+function assertUniqueCatalog(techniques: readonly SimTechnique[]): void {
+  const seen = new Set<string>();
+  for (const t of techniques) {
+    for (const key of [t.technique_id, t.slug]) {
+      if (seen.has(key)) throw new Error(`Simulator catalog: "${key}" is used by more than one technique`);
+      seen.add(key);
+    }
+    const slotIds = new Set<string>();
+    for (const s of t.inputs) {
+      if (slotIds.has(s.id)) throw new Error(`Simulator catalog: ${t.slug} has two inputs with id "${s.id}"`);
+      slotIds.add(s.id);
+    }
+  }
+}
+
+export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
+  const result = SimulatorOptionsSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
+    throw new TypeError(`Invalid simulator options: ${problems.join('; ')}`);
+  }
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    apiKeys = [DEFAULT_API_KEY],
+    runDurationMs = 1500,
+    pendingMs,
+    idempotency = 'replay',
+    idempotencyTtlMs = 24 * 60 * 60 * 1000,
+    seed,
+    techniques = DEFAULT_CATALOG,
+    workspaceId = DEFAULT_WORKSPACE_ID,
+    credits = Number.POSITIVE_INFINITY,
+    outputBaseUrl = 'https://files.flora-sim.test',
+    log,
+    now = Date.now,
+  } = result.data;
+  assertUniqueCatalog(techniques);
+  return {
+    port,
+    host,
+    apiKeys: [...apiKeys],
+    runDurationMs,
+    pendingMs,
+    idempotency,
+    idempotencyTtlMs,
+    seed: seed ?? 1,
+    idSeed: seed === undefined ? randomInt(2 ** 32) : seed ^ 0x5eed1d5,
+    // Deep copies: a caller mutating its catalog array afterwards must not change a running simulator.
+    techniques: techniques.map((t) => structuredClone(t)),
+    workspaceId,
+    credits,
+    outputBaseUrl: outputBaseUrl.replace(/\/+$/, ''),
+    log,
+    now,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Zod schemas for every shape the simulator accepts from its caller (options, faults, catalog
+ * entries). The public types are derived from them so the runtime check and the type cannot drift.
+ */
+import { z } from 'zod';
+
+export const SIM_ROUTES = [
+  'listTechniques',
+  'getTechnique',
+  'createRunNested',
+  'createRunTopLevel',
+  'getRun',
+  'listRuns',
+] as const;
+export const SimRouteSchema = z.enum(SIM_ROUTES);
+export type SimRoute = z.infer<typeof SimRouteSchema>;
+
+export const IdempotencyModeSchema = z.enum(['replay', 'conflict']);
+export type IdempotencyMode = z.infer<typeof IdempotencyModeSchema>;
+
+export const RUN_ERROR_CODES = [
+  'model_timeout',
+  'internal_error',
+  'safety_blocked',
+  'input_unreachable',
+] as const;
+export const RunErrorCodeSchema = z.enum(RUN_ERROR_CODES);
+export type RunErrorCode = z.infer<typeof RunErrorCodeSchema>;
+
+export const SLOT_TYPES = ['imageUrl', 'videoUrl', 'audioUrl', 'text', 'documentUrl'] as const;
+export const SlotTypeSchema = z.enum(SLOT_TYPES);
+export type SlotType = z.infer<typeof SlotTypeSchema>;
+
+export const SimSlotSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  type: SlotTypeSchema,
+  description: z.string().optional(),
+  optional: z.boolean().optional(),
+});
+export type SimSlot = z.infer<typeof SimSlotSchema>;
+
+export const SimTechniqueSchema = z.strictObject({
+  technique_id: z.string().regex(/^tech_\S+$/, 'must start with tech_ and contain no spaces'),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  run_cost: z.number().nonnegative(),
+  inputs: z.array(SimSlotSchema),
+  outputs: z.array(SimSlotSchema).min(1),
+  workspace_id: z
+    .string()
+    .regex(/^ws_\S+$/)
+    .optional(),
+});
+export type SimTechnique = z.infer<typeof SimTechniqueSchema>;
+
+export const FAULT_KINDS = [
+  'status5xx',
+  'rateLimit',
+  'latency',
+  'reset',
+  'malformedJson',
+  'dropResponse',
+] as const;
+
+export const FaultSpecSchema = z.strictObject({
+  /** Apply to the next N matching requests, then stop. Default: 1, or unlimited when `rate` is given. */
+  count: z.number().int().positive().optional(),
+  /** Probability (0..1) per matching request, drawn from the simulator's seeded PRNG. */
+  rate: z.number().min(0).max(1).optional(),
+  kind: z.enum(FAULT_KINDS),
+  /** For `status5xx`: 503 (service_unavailable, the default) or 500 (internal_error). */
+  status: z.union([z.literal(500), z.literal(503)]).optional(),
+  /** For `rateLimit`: the `retry-after` header in seconds (default 1); null sends no header. */
+  retryAfterSeconds: z.number().nonnegative().nullable().optional(),
+  /** For `latency`: delay before handling, in ms (default 1000). */
+  latencyMs: z.number().nonnegative().optional(),
+});
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+
+export const FaultTargetSchema = z.union([SimRouteSchema, z.literal('*')]);
+export type FaultTarget = z.infer<typeof FaultTargetSchema>;

@@ -1,0 +1,264 @@
+/**
+ * The HTTP server: routing, auth, fault injection and logging around the API handlers.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { authenticate, handleApi } from './api';
+import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control';
+import { ApiError } from './errors';
+import { MAX_BODY_BYTES, errorResponse, readBody, writeJson, writeRaw, type SimResponse } from './http-io';
+import { resolveOptions, type SimulatorOptions } from './options';
+import { API_PREFIX, matchApiRoute, type RouteMatch } from './routes';
+import { simRunViewAt, type SimRunView } from './runs';
+import type { FaultSpec, FaultTarget, IdempotencyMode, RunErrorCode, SimRoute } from './schemas';
+import { SimulatorState } from './state';
+import type { SimStats } from './stats';
+import type { FloraSimulator } from './types';
+
+/** Plausible openings of each route's body, cut off mid-token, so a client's JSON parse must fail. */
+const MALFORMED_BODIES: Record<SimRoute, string> = {
+  listTechniques: '{"techniques":[{"technique_id":"tech_txt2img01","slug":"text-to-im',
+  getTechnique: '{"technique_id":"tech_txt2img01","name":"Text to Image","inputs":[{"id":',
+  createRunNested: '{"run_id":"run_',
+  createRunTopLevel: '{"run_id":"run_',
+  getRun: '{"run_id":"run_',
+  listRuns: '{"technique_runs":[{"run_id":"run_',
+};
+
+function faultResponse(fault: FaultSpec): SimResponse | undefined {
+  switch (fault.kind) {
+    case 'status5xx':
+      return errorResponse(fault.status === 500 ? ApiError.internal() : ApiError.serviceUnavailable());
+    case 'rateLimit':
+      return errorResponse(
+        ApiError.rateLimited(fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds),
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** A wildcard bind address is not dialable; point the base URL at loopback instead. */
+function dialableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+class Simulator implements FloraSimulator, ControlTarget {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  private readonly hostPort: string;
+  private closing: Promise<void> | undefined;
+  private readonly wakers = new Set<() => void>();
+
+  constructor(
+    private readonly server: Server,
+    private readonly state: SimulatorState,
+    readonly port: number,
+  ) {
+    this.hostPort = `${dialableHost(state.options.host)}:${port}`;
+    this.baseUrl = `http://${this.hostPort}${API_PREFIX}`;
+    this.apiKey = state.options.apiKeys[0] ?? '';
+  }
+
+  stats(): SimStats {
+    return this.state.snapshotStats();
+  }
+
+  addFault(route: FaultTarget, fault: FaultSpec): void {
+    this.state.faults.add(route, fault);
+  }
+
+  clearFaults(): void {
+    this.state.faults.clear();
+  }
+
+  queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void {
+    this.state.queueRunFailure(slugOrTechniqueId, code, message);
+  }
+
+  hasTechnique(slugOrTechniqueId: string): boolean {
+    return this.state.findTechnique(slugOrTechniqueId) !== undefined;
+  }
+
+  setIdempotencyMode(mode: IdempotencyMode): void {
+    this.state.idempotencyMode = mode;
+  }
+
+  setRunDuration(ms: number): void {
+    this.state.setRunDuration(ms);
+  }
+
+  getRun(runId: string): SimRunView | undefined {
+    const run = this.state.runs.get(runId);
+    return run && simRunViewAt(run, this.state.now(), this.state.options.outputBaseUrl);
+  }
+
+  reset(): void {
+    this.state.reset();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const wake of [...this.wakers]) wake();
+      this.server.close(() => resolve());
+      // server.close() alone waits for idle keep-alive sockets to time out.
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((err: unknown) => {
+      if (this.closing || req.destroyed) return;
+      this.reportUnexpected(err);
+      writeJson(res, this.state.newRequestId(), errorResponse(ApiError.internal()));
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const requestId = this.state.newRequestId();
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const logLine = (outcome: string, note = ''): void =>
+      this.state.options.log?.(
+        `${method} ${url.pathname}${url.search} -> ${outcome} ${requestId} ${(performance.now() - startedAt).toFixed(1)}ms${note}`,
+      );
+
+    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+      const body = await readBody(req);
+      const response = this.respond(() => {
+        if ('tooLarge' in body) throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
+        return handleControl(this, method, url.pathname, body.text);
+      });
+      writeJson(res, requestId, response);
+      logLine(String(response.status));
+      return;
+    }
+
+    const match = matchApiRoute(method, url.pathname);
+    const statsRoute = match.kind === 'route' ? match.route : 'unmatched';
+    let fault: FaultSpec | undefined;
+    if (match.kind === 'route') {
+      this.state.stats.request(match.route);
+      const decision = this.state.faults.decide(match.route, this.state.faultPrng);
+      if (decision.latencyMs > 0) {
+        await this.sleep(decision.latencyMs);
+        if (this.closing) return;
+      }
+      fault = decision.terminal;
+      if (fault?.kind === 'reset') {
+        this.state.stats.response(match.route, 'reset');
+        logLine('reset', ' [fault: reset]');
+        req.socket.destroy();
+        return;
+      }
+    }
+
+    const body = await readBody(req);
+    if (this.closing) return;
+    const response =
+      (fault && faultResponse(fault)) ?? this.respond(() => this.dispatch(req, url, match, body, method));
+    const note = fault ? ` [fault: ${fault.kind}]` : '';
+
+    if (fault?.kind === 'dropResponse' && match.kind === 'route') {
+      // The request was fully handled (a run may now exist and be billed); only the answer is lost.
+      this.state.stats.response(match.route, 'dropped');
+      logLine(`dropped (would be ${response.status})`, note);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'malformedJson' && match.kind === 'route') {
+      writeRaw(res, requestId, 200, MALFORMED_BODIES[match.route]);
+      this.state.stats.response(match.route, 200);
+      logLine('200', note);
+      return;
+    }
+    writeJson(res, requestId, response);
+    this.state.stats.response(statsRoute, response.status);
+    logLine(String(response.status), note);
+  }
+
+  private dispatch(
+    req: IncomingMessage,
+    url: URL,
+    match: RouteMatch,
+    body: { text: string } | { tooLarge: true },
+    method: string,
+  ): SimResponse {
+    const inApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    if (!inApi)
+      throw ApiError.notFound(`No route ${method} ${url.pathname}. The API lives under ${API_PREFIX}.`);
+    const apiKey = authenticate(this.state, req.headers);
+    if (match.kind === 'notFound') throw ApiError.notFound(`No route ${method} ${url.pathname}.`);
+    if (match.kind === 'methodNotAllowed')
+      throw ApiError.methodNotAllowed(method, url.pathname, match.allowed);
+    if ('tooLarge' in body) throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
+    return handleApi(this.state, {
+      route: match.route,
+      params: match.params,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody: body.text,
+      apiKey,
+      origin: `http://${req.headers.host ?? this.hostPort}`,
+    });
+  }
+
+  private respond(run: () => SimResponse): SimResponse {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof ApiError) return errorResponse(err);
+      this.reportUnexpected(err);
+      return errorResponse(ApiError.internal());
+    }
+  }
+
+  private reportUnexpected(err: unknown): void {
+    const text = `FLORA simulator: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    if (this.state.options.log) this.state.options.log(text);
+    else console.error(text);
+  }
+
+  /** A delay that close() cuts short, so a latency fault never holds the process open. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Starts a simulator on a real socket; resolves once it is listening. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<FloraSimulator> {
+  const state = new SimulatorState(resolveOptions(opts));
+  const server = createServer();
+  await listen(server, state.options.port, state.options.host);
+  const sim = new Simulator(server, state, (server.address() as AddressInfo).port);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => sim.onRequest(req, res));
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return sim;
+}

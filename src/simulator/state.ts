@@ -1,0 +1,156 @@
+/**
+ * Everything the simulator remembers between requests, and the one place a billable run is created
+ * (credit check, failure planning, id, stats), so both create routes charge the same way.
+ */
+import { ApiError } from './errors';
+import { FaultPlan } from './faults';
+import { IdempotencyStore } from './idempotency';
+import { DEFAULT_FAILURE_MESSAGES, type RunOutcome } from './lifecycle';
+import { SIMULATOR_PROJECT_ID, type ResolvedOptions } from './options';
+import { Prng } from './random';
+import { RunStore, roundUsd, type CreateRoute, type RunRecord } from './runs';
+import { RunErrorCodeSchema, type IdempotencyMode, type RunErrorCode, type SimTechnique } from './schemas';
+import { StatsRecorder, type SimStats } from './stats';
+
+export interface CreateRunParams {
+  technique: SimTechnique;
+  apiKey: string;
+  route: CreateRoute;
+  idempotencyKey?: string;
+  inputs: Record<string, string>;
+  triggeredFailure?: RunErrorCode;
+  /** `http://host:port` as the client addressed us, so poll_url works from wherever it called. */
+  origin: string;
+}
+
+export class SimulatorState {
+  readonly runs = new RunStore();
+  readonly idempotency: IdempotencyStore;
+  readonly faults = new FaultPlan();
+  readonly stats = new StatsRecorder();
+  readonly techniques: readonly SimTechnique[];
+  idempotencyMode: IdempotencyMode;
+  runDurationMs: number;
+  faultPrng: Prng;
+  /** Separate from faultPrng so the fault sequence for a seed does not depend on how many ids were made. */
+  private readonly idPrng: Prng;
+  private readonly failureQueues = new Map<string, RunOutcome[]>();
+  private readonly bySlug = new Map<string, SimTechnique>();
+  private readonly byId = new Map<string, SimTechnique>();
+
+  constructor(readonly options: ResolvedOptions) {
+    // A technique owned by another workspace is invisible to this simulator's one workspace.
+    this.techniques = options.techniques.filter(
+      (t) => t.workspace_id === undefined || t.workspace_id === options.workspaceId,
+    );
+    for (const t of this.techniques) {
+      this.bySlug.set(t.slug, t);
+      this.byId.set(t.technique_id, t);
+    }
+    this.idempotency = new IdempotencyStore(options.idempotencyTtlMs);
+    this.idempotencyMode = options.idempotency;
+    this.runDurationMs = options.runDurationMs;
+    this.faultPrng = new Prng(options.seed);
+    this.idPrng = new Prng(options.idSeed);
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  techniqueBySlug(slug: string): SimTechnique | undefined {
+    return this.bySlug.get(slug);
+  }
+
+  techniqueById(id: string): SimTechnique | undefined {
+    return this.byId.get(id);
+  }
+
+  findTechnique(slugOrId: string): SimTechnique | undefined {
+    return this.byId.get(slugOrId) ?? this.bySlug.get(slugOrId);
+  }
+
+  newRequestId(): string {
+    return `req_${this.idPrng.token(20)}`;
+  }
+
+  setRunDuration(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`runDurationMs must be a finite number >= 0; got ${ms}`);
+    this.runDurationMs = ms;
+  }
+
+  queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void {
+    const technique = this.findTechnique(slugOrTechniqueId);
+    if (!technique) throw new Error(`queueRunFailure: no technique with slug or id "${slugOrTechniqueId}"`);
+    const parsedCode = RunErrorCodeSchema.parse(code);
+    const queue = this.failureQueues.get(technique.technique_id) ?? [];
+    queue.push({
+      kind: 'failed',
+      code: parsedCode,
+      message: message ?? DEFAULT_FAILURE_MESSAGES[parsedCode],
+    });
+    this.failureQueues.set(technique.technique_id, queue);
+  }
+
+  /** Throws 402 when the run would take the balance below zero; otherwise creates and counts it. */
+  createRun(params: CreateRunParams): RunRecord {
+    const nowMs = this.now();
+    const cost = params.technique.run_cost;
+    if (Number.isFinite(this.options.credits)) {
+      const remaining = roundUsd(this.options.credits - this.runs.committedUsd(nowMs));
+      if (cost > remaining + 1e-9) {
+        throw ApiError.insufficientCredits(
+          `Insufficient credits: ${params.technique.slug} costs $${cost} per run and the remaining balance is ` +
+            `$${remaining} (in-flight runs hold their cost until they finish). Add credits before retrying.`,
+        );
+      }
+    }
+    const outcome: RunOutcome =
+      params.triggeredFailure !== undefined
+        ? {
+            kind: 'failed',
+            code: params.triggeredFailure,
+            message: DEFAULT_FAILURE_MESSAGES[params.triggeredFailure],
+          }
+        : (this.failureQueues.get(params.technique.technique_id)?.shift() ?? { kind: 'completed' });
+    let runId = `run_${this.idPrng.token(20)}`;
+    while (this.runs.has(runId)) runId = `run_${this.idPrng.token(20)}`;
+    // The top-level route knows the technique only by its tech_ id, so its poll_url uses that id.
+    const pathId = params.route === 'nested' ? params.technique.slug : params.technique.technique_id;
+    const durationMs = this.runDurationMs;
+    const pendingMs = Math.min(this.options.pendingMs ?? durationMs * 0.2, durationMs);
+    const record = this.runs.add(runId, {
+      technique: params.technique,
+      apiKey: params.apiKey,
+      route: params.route,
+      ...(params.idempotencyKey !== undefined ? { idempotencyKey: params.idempotencyKey } : {}),
+      inputs: params.inputs,
+      createdAtMs: nowMs,
+      pendingMs,
+      durationMs,
+      outcome,
+      pollUrl: `${params.origin}/api/v1/techniques/${encodeURIComponent(pathId)}/runs/${runId}`,
+      workspaceId: this.options.workspaceId,
+      projectId: SIMULATOR_PROJECT_ID,
+    });
+    this.stats.runCreated(params.idempotencyKey);
+    return record;
+  }
+
+  snapshotStats(): SimStats {
+    return this.stats.snapshot(this.runs.billedUsd(this.now()));
+  }
+
+  /** Back to the state right after start, except that generated ids keep advancing (no id is reused). */
+  reset(): void {
+    this.runs.clear();
+    this.idempotency.clear();
+    this.faults.clear();
+    this.stats.clear();
+    this.failureQueues.clear();
+    this.idempotencyMode = this.options.idempotency;
+    this.runDurationMs = this.options.runDurationMs;
+    this.faultPrng = new Prng(this.options.seed);
+  }
+}

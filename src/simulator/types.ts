@@ -1,0 +1,32 @@
+/**
+ * The simulator's public handle.
+ */
+import type { RunErrorCode, FaultSpec, IdempotencyMode, SimRoute } from './schemas';
+import type { SimRunView } from './runs';
+import type { SimStats } from './stats';
+
+export interface FloraSimulator {
+  /** e.g. 'http://127.0.0.1:PORT/api/v1'. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** The first accepted API key. */
+  readonly apiKey: string;
+  stats(): SimStats;
+  /** Throws when the route or spec is malformed. */
+  addFault(route: SimRoute | '*', fault: FaultSpec): void;
+  clearFaults(): void;
+  /** The next created run of that technique ends `failed` with this code. Throws for an unknown technique. */
+  queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void;
+  setIdempotencyMode(mode: IdempotencyMode): void;
+  /** Applies to runs created from now on; runs in flight keep their schedule. */
+  setRunDuration(ms: number): void;
+  /** The run as a poll would see it now, plus simulator-only details; undefined when unknown. */
+  getRun(runId: string): SimRunView | undefined;
+  /**
+   * Clears runs, stats, faults, queued failures and the idempotency cache, and restores the
+   * idempotency mode, run duration and fault PRNG to their configured starting values.
+   */
+  reset(): void;
+  /** Closes the server and every socket, keep-alive ones included. Safe to call twice. */
+  close(): Promise<void>;
+}

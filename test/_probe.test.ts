@@ -1,4 +1,0 @@
-import { describe, test } from 'node:test';
-describe('x', () => {
-  test('y', () => {});
-});
