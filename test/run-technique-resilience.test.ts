@@ -147,7 +147,7 @@ describe('cancellation, deadline, continue-as-new', () => {
 
   test('a low maxHistoryEvents continues as new and carries the run, counters and key', async () => {
     h.sim.setRunDuration(4_000);
-    const handle = await start({ ...PROMPT, options: { ...FAST, maxHistoryEvents: 40 } });
+    const handle = await start({ ...PROMPT, options: { ...FAST, maxHistoryEvents: 20 } });
     const result = await handle.result();
     const description = await handle.describe();
     const history = await handle.fetchHistory();

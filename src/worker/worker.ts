@@ -41,8 +41,8 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
 }
 
 /**
- * Runs a worker from the environment until SIGINT or SIGTERM (the Temporal runtime's default shutdown
- * signals): in-flight activities finish, then the connection and the FLORA pool close.
+ * Runs a worker from the environment until SIGINT or SIGTERM: in-flight activities finish, then the
+ * connection and the FLORA pool close, and the process exits 0.
  */
 export async function runWorkerFromEnv(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),

@@ -37,10 +37,14 @@ export interface Harness {
 let runtimeInstalled = false;
 
 /** Worker logs at ERROR only: expected activity failures (faults we inject) would bury the test output. */
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+  const level = process.env.TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR';
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { filter: { core: level, other: level } } },
+  });
 }
 
 export async function startHarness(simOptions: SimulatorOptions = {}): Promise<Harness> {
