@@ -322,7 +322,7 @@ export class FloraClient {
   ): void {
     if (!this.onRequest) return;
     try {
-      this.onRequest({
+      const returned: unknown = this.onRequest({
         method: spec.method,
         route: spec.route,
         status,
@@ -330,6 +330,8 @@ export class FloraClient {
         durationMs: Math.round(performance.now() - started),
         errorCode,
       });
+      // An async hook's rejection must not become an unhandled rejection either.
+      if (returned instanceof Promise) returned.catch(() => undefined);
     } catch {
       // A logging hook must never turn a FLORA answer into a failure.
     }
@@ -356,7 +358,7 @@ export class FloraClient {
       status,
       code,
       message: this.redact(message),
-      fields: fields?.map((f) => ({ field: f.field, message: this.redact(f.message) })),
+      fields: fields?.map((f) => ({ field: this.redact(f.field), message: this.redact(f.message) })),
       requestId,
       route,
       retryAfterMs: status === 429 ? parseRetryAfter(retryAfter) : parseRetryAfterOrUndefined(retryAfter),

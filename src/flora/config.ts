@@ -8,7 +8,8 @@ export const MAX_FLORA_HTTP_TIMEOUT_MS = 25_000;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.');
+  // Only an IPv4 literal in 127/8 is loopback: "127.example.com" is an ordinary DNS name.
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 const BaseUrl = z
@@ -25,6 +26,10 @@ const BaseUrl = z
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got ${url.protocol}` });
+      return z.NEVER;
+    }
+    if (url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry a query string or fragment' });
       return z.NEVER;
     }
     if (url.username || url.password) {
