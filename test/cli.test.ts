@@ -121,7 +121,10 @@ describe('flora-temporal CLI', () => {
     );
     assert.deepEqual(Object.keys(parseOne(asJson.stdout)), ['workflowId']);
     for (const wf of [plain.stdout.trim(), parseOne(asJson.stdout).workflowId as string]) {
-      await h.env.client.workflow.getHandle(wf).cancel();
+      // Let each create finish first, so no create of this test lands in the next test's stats.
+      const handle = h.env.client.workflow.getHandle(wf);
+      await waitFor('polling', async () => ((await handle.query(statusQuery)).polls >= 1 ? true : undefined));
+      await handle.cancel();
     }
   });
 

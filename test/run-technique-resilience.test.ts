@@ -134,6 +134,22 @@ describe('cancellation, deadline, continue-as-new', () => {
     assert.equal(h.sim.stats().requests.getRun, pollsAtCancel, 'no poll after the cancellation');
   });
 
+  test('cancelling while the create is in flight waits for it, so the paid run is not lost', async () => {
+    h.sim.setRunDuration(60_000);
+    h.sim.addFault('createRunNested', { kind: 'latency', latencyMs: 1_500, count: 1 });
+    const handle = await start({ ...PROMPT, options: FAST });
+    await waitFor('the create', async () =>
+      (await handle.query(statusQuery)).phase === 'creating' ? true : undefined,
+    );
+    await handle.cancel();
+    await expectWorkflowCancelled(handle);
+    const status = await handle.query(statusQuery);
+    assert.equal(status.phase, 'cancelled');
+    assert.equal(h.sim.stats().runsCreated, 1);
+    assert.match(status.runId ?? '', /^run_/, 'the run created by the in-flight create is recorded');
+    assert.match(status.note ?? '', new RegExp(`run ${status.runId} keeps going`));
+  });
+
   test('the deadline fails with a typed timeout that carries the run id', async () => {
     h.sim.setRunDuration(60_000);
     const handle = await start({ ...PROMPT, options: { ...FAST, deadline: '2s' } });

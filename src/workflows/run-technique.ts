@@ -211,12 +211,12 @@ async function execute(
       } else {
         if (loop.create === undefined) throw bug('no create request without attachRunId');
         status.phase = Phase.Creating;
-        const created = await createOnce(
-          loop,
-          loop.create,
-          idempotencyKeyFor(loop.keyBase, status.attempt),
-          status,
-        );
+        const create = loop.create;
+        const key = idempotencyKeyFor(loop.keyBase, status.attempt);
+        // A create in flight is never abandoned: cancelling (or the deadline) mid-create would leave a
+        // paid run nobody knows about. The cancellation takes effect at the next timer instead, with the
+        // run id in the status.
+        const created = await CancellationScope.nonCancellable(() => createOnce(loop, create, key, status));
         loop.runId = created.runId;
         loop.pollUrl = created.pollUrl;
         loop.pollNow = false;
