@@ -14,6 +14,7 @@ import type {
   RunTechniqueResult,
   RunTechniqueStatus,
 } from '../workflows/types';
+import { DemoInterrupted, runDemo } from '../demo/demo';
 import { runSimulatorFromCli } from '../simulator/main';
 import { runWorkerFromEnv } from '../worker/worker';
 import { checkRequest, describeProblems } from '../workflows/validation';
@@ -171,6 +172,22 @@ Configuration (environment):
     .description('run a worker: the workflows and FLORA activities, until SIGINT or SIGTERM')
     .action(async () => {
       await runWorkerFromEnv((line) => io.stderr(`${line}\n`));
+    });
+
+  program
+    .command('demo')
+    .description('run a two-step chain on an embedded Temporal dev server and the FLORA simulator')
+    .option('--real', 'use the real FLORA API with FLORA_API_KEY (runs are billed)')
+    .action(async (opts: { real?: boolean }) => {
+      try {
+        await runDemo({ real: opts.real ?? false, env: io.env, out: io.stdout, err: io.stderr });
+      } catch (err) {
+        if (err instanceof DemoInterrupted) {
+          outcome.exitCode = 130;
+          return;
+        }
+        throw err;
+      }
     });
 
   program

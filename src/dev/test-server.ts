@@ -2,8 +2,10 @@
  * Starts a real Temporal dev server for tests and the demo, through the SDK's `createLocal`, with the
  * CLI found by `resolveTemporalCli` (or, when none is found, the SDK's own download).
  */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTemporalCli } from './temporal-cli';
+import { cacheDir, resolveTemporalCli } from './temporal-cli';
 
 export interface LocalServerOptions {
   /** Build the CLI with `go install` if it is missing. @default false (`npm test` builds it up front) */
@@ -11,11 +13,27 @@ export interface LocalServerOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The dev server prints a banner on stdout, which would break `--json` output and clutter test logs.
+ * A two-line wrapper sends the server's stdout to stderr.
+ */
+async function stderrWrapper(cliPath: string): Promise<string> {
+  const dir = join(cacheDir(), 'wrappers');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `temporal-${Buffer.from(cliPath).toString('hex').slice(-32)}.sh`);
+  await writeFile(path, `#!/bin/sh\nexec '${cliPath.replace(/'/g, `'\\''`)}' "$@" 1>&2\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
 export async function startLocalTemporal(options: LocalServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const cli = await resolveTemporalCli({ install: options.install ?? false, log: options.log });
+  const executable = cli
+    ? { type: 'existing-path' as const, path: await stderrWrapper(cli.path) }
+    : undefined;
   return TestWorkflowEnvironment.createLocal({
     server: {
-      ...(cli ? { executable: { type: 'existing-path', path: cli.path } } : {}),
+      ...(executable ? { executable } : {}),
       log: { format: 'pretty', level: 'error' },
     },
   });
