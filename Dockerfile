@@ -1,0 +1,18 @@
+# The flora-temporal worker (and CLI). Runs the TypeScript sources through tsx, as `npx flora-temporal` does.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+
+# The worker needs no privileges.
+USER node
+
+ENTRYPOINT ["node", "bin/flora-temporal.js"]
+CMD ["worker"]

@@ -1,0 +1,52 @@
+/**
+ * docker-compose.yml and the Dockerfile, read as data (no Docker engine runs here; `docker compose
+ * config` is run by hand, see the issue notes).
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+
+const root = join(__dirname, '..');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  profiles?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+}
+
+test('docker-compose.yml: Temporal on PostgreSQL, the UI, the worker, and the simulator as a profile', async () => {
+  const compose = parse(await readFile(join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, Service>;
+  };
+  const { postgresql, temporal, worker, simulator } = compose.services;
+  assert.match(postgresql?.image ?? '', /^postgres:/);
+  assert.match(temporal?.image ?? '', /^temporalio\/auto-setup:/);
+  assert.equal(temporal?.environment?.DB, 'postgres12');
+  assert.match(compose.services['temporal-ui']?.image ?? '', /^temporalio\/ui:/);
+  assert.ok(worker?.build, 'the worker is built from the Dockerfile');
+  assert.deepEqual(worker?.command, ['worker']);
+  assert.equal(worker?.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.equal(
+    worker?.environment?.FLORA_API_KEY,
+    '${FLORA_API_KEY:-}',
+    'the key comes from the environment, never the file',
+  );
+  assert.equal(worker?.depends_on?.temporal?.condition, 'service_healthy');
+  assert.deepEqual(simulator?.profiles, ['simulator']);
+  assert.equal(simulator?.command?.[0], 'simulator');
+});
+
+test('Dockerfile runs the CLI through tsx with production dependencies only', async () => {
+  const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /npm ci --omit=dev/);
+  assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/flora-temporal\.js"\]/);
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  assert.ok(pkg.dependencies.tsx, 'tsx must be a runtime dependency for the image');
+});
