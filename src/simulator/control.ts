@@ -28,7 +28,7 @@ export interface ControlTarget {
   clearFaults(): void;
   queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void;
   setIdempotencyMode(mode: IdempotencyMode): void;
-  setRunDuration(ms: number): void;
+  setRunDuration(ms: number, slugOrTechniqueId?: string): void;
   getRun(runId: string): SimRunView | undefined;
   reset(): void;
   hasTechnique(slugOrTechniqueId: string): boolean;

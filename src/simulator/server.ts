@@ -87,8 +87,8 @@ class Simulator implements FloraSimulator, ControlTarget {
     this.state.idempotencyMode = mode;
   }
 
-  setRunDuration(ms: number): void {
-    this.state.setRunDuration(ms);
+  setRunDuration(ms: number, slugOrTechniqueId?: string): void {
+    this.state.setRunDuration(ms, slugOrTechniqueId);
   }
 
   getRun(runId: string): SimRunView | undefined {

@@ -35,6 +35,8 @@ export class SimulatorState {
   /** Separate from faultPrng so the fault sequence for a seed does not depend on how many ids were made. */
   private readonly idPrng: Prng;
   private readonly failureQueues = new Map<string, RunOutcome[]>();
+  /** Per-technique run durations (by technique_id), over `runDurationMs`. */
+  private readonly durationOverrides = new Map<string, number>();
   private readonly bySlug = new Map<string, SimTechnique>();
   private readonly byId = new Map<string, SimTechnique>();
 
@@ -74,10 +76,16 @@ export class SimulatorState {
     return `req_${this.idPrng.token(20)}`;
   }
 
-  setRunDuration(ms: number): void {
+  setRunDuration(ms: number, slugOrTechniqueId?: string): void {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`runDurationMs must be a finite number >= 0; got ${ms}`);
-    this.runDurationMs = ms;
+    if (slugOrTechniqueId === undefined) {
+      this.runDurationMs = ms;
+      return;
+    }
+    const technique = this.findTechnique(slugOrTechniqueId);
+    if (!technique) throw new Error(`setRunDuration: no technique with slug or id "${slugOrTechniqueId}"`);
+    this.durationOverrides.set(technique.technique_id, ms);
   }
 
   queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void {
@@ -118,7 +126,7 @@ export class SimulatorState {
     while (this.runs.has(runId)) runId = `run_${this.idPrng.token(20)}`;
     // The top-level route knows the technique only by its tech_ id, so its poll_url uses that id.
     const pathId = params.route === 'nested' ? params.technique.slug : params.technique.technique_id;
-    const durationMs = this.runDurationMs;
+    const durationMs = this.durationOverrides.get(params.technique.technique_id) ?? this.runDurationMs;
     const pendingMs = Math.min(this.options.pendingMs ?? durationMs * 0.2, durationMs);
     const record = this.runs.add(runId, {
       technique: params.technique,
@@ -149,6 +157,7 @@ export class SimulatorState {
     this.faults.clear();
     this.stats.clear();
     this.failureQueues.clear();
+    this.durationOverrides.clear();
     this.idempotencyMode = this.options.idempotency;
     this.runDurationMs = this.options.runDurationMs;
     this.faultPrng = new Prng(this.options.seed);

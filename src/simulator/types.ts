@@ -18,8 +18,11 @@ export interface FloraSimulator {
   /** The next created run of that technique ends `failed` with this code. Throws for an unknown technique. */
   queueRunFailure(slugOrTechniqueId: string, code: RunErrorCode, message?: string): void;
   setIdempotencyMode(mode: IdempotencyMode): void;
-  /** Applies to runs created from now on; runs in flight keep their schedule. */
-  setRunDuration(ms: number): void;
+  /**
+   * Applies to runs created from now on; runs in flight keep their schedule. With a technique, only
+   * that technique's runs (until reset).
+   */
+  setRunDuration(ms: number, slugOrTechniqueId?: string): void;
   /** The run as a poll would see it now, plus simulator-only details; undefined when unknown. */
   getRun(runId: string): SimRunView | undefined;
   /**

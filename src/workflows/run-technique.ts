@@ -9,6 +9,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   defineQuery,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -20,8 +21,10 @@ import type { FloraActivities } from '../activities';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { childProgressSignal } from './signals';
 import { nextPollDelayMs } from './cadence';
 import { Phase } from './types';
+import type { ReportTo } from '../pipelines/types';
 import type {
   ResumeCreate,
   ResumeState,
@@ -57,6 +60,33 @@ function invalid(problems: Problem[]): ApplicationFailure {
     nonRetryable: true,
     details: [{ problems }],
   });
+}
+
+/**
+ * For a pipeline's children: signals the parent when the phase, the run id or the progress (in steps of
+ * 10 %) changes, so the pipeline's progress query can show it. At most a few dozen signals per run.
+ * Only runs when `reportTo` is set, which no history recorded before pipelines existed has.
+ */
+function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueStatus): () => void {
+  if (reportTo === undefined) return () => {};
+  let last = '';
+  return () => {
+    const key = `${status.phase}|${status.runId ?? ''}|${Math.floor(status.progress / 10)}`;
+    if (key === last) return;
+    last = key;
+    getExternalWorkflowHandle(reportTo.workflowId)
+      .signal(childProgressSignal, {
+        step: reportTo.step,
+        index: reportTo.index,
+        phase: status.phase,
+        runId: status.runId,
+        progress: status.progress,
+        polls: status.polls,
+      })
+      .catch(() => {
+        // The pipeline may have ended first; progress is best effort, the result is what counts.
+      });
+  };
 }
 
 /** The idempotency key of run attempt `attempt` (1-based). */
@@ -187,6 +217,8 @@ interface Loop {
   /** The first poll of an attached run happens at once; every other poll waits first. */
   pollNow: boolean;
   continuedTimes: number;
+  /** Tells a parent pipeline about progress; a no-op for a run started on its own. */
+  report: () => void;
 }
 
 async function execute(
@@ -197,7 +229,8 @@ async function execute(
   status: RunTechniqueStatus,
 ): Promise<RunTechniqueResult> {
   const resume = input.resume;
-  const loop = resume ? restore(resume) : await prepare(input, route, options, status);
+  const report = progressReporter(input.reportTo, status);
+  const loop = resume ? restore(resume, report) : await prepare(input, route, options, status, report);
 
   for (;;) {
     if (loop.runId === undefined) {
@@ -211,6 +244,7 @@ async function execute(
       } else {
         if (loop.create === undefined) throw bug('no create request without attachRunId');
         status.phase = Phase.Creating;
+        loop.report();
         const create = loop.create;
         const key = idempotencyKeyFor(loop.keyBase, status.attempt);
         // A create in flight is never abandoned: cancelling (or the deadline) mid-create would leave a
@@ -223,6 +257,7 @@ async function execute(
       }
       status.runId = loop.runId;
       status.runIds.push(loop.runId);
+      loop.report();
     }
 
     status.phase = Phase.Polling;
@@ -277,8 +312,9 @@ async function execute(
   }
 }
 
-function restore(resume: ResumeState): Loop {
+function restore(resume: ResumeState, report: () => void): Loop {
   return {
+    report,
     technique: resume.technique,
     pollTechnique: resume.pollTechnique,
     runCost: resume.runCost,
@@ -297,9 +333,11 @@ async function prepare(
   route: RequestRoute,
   options: ResolvedOptions,
   status: RunTechniqueStatus,
+  report: () => void,
 ): Promise<Loop> {
   status.phase = Phase.Validating;
-  const schema = await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId);
+  // Behaviour keyed on a new input field: histories recorded before it have no `schema` and replay as before.
+  const schema = input.schema ?? (await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId));
   const technique: TechniqueRef = {
     slug: route.route === 'nested' ? route.technique : schema.slug,
     techniqueId: schema.techniqueId,
@@ -324,6 +362,7 @@ async function prepare(
     pollsThisAttempt: 0,
     pollNow: false,
     continuedTimes: 0,
+    report,
   };
 }
 
@@ -407,6 +446,7 @@ async function pollUntilDone(
     status.polls += 1;
     status.lastPollAt = new Date().toISOString();
     status.progress = snapshot.progress;
+    loop.report();
     loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
     if (snapshot.terminal) return snapshot;
 

@@ -2,6 +2,8 @@
  * The public input, result and query types of `runTechnique`. Pure types and constants: shared by the
  * workflow, the client library and the CLI.
  */
+import type { TechniqueInfo } from '../activities/types';
+import type { ReportTo } from '../pipelines/types';
 
 /** An input value: the value itself, or the value with an explicit type (aliases such as `image_url` accepted). */
 export type InputValue = string | { type?: string; value: string };
@@ -51,6 +53,10 @@ export interface RunTechniqueInput {
   /** `{ inputId: value }`. Omitted optional inputs are not sent. */
   inputs: Record<string, InputValue>;
   options?: RunTechniqueOptions;
+  /** Set by `runPipeline` on its children: where to signal progress. */
+  reportTo?: ReportTo;
+  /** Set by `runPipeline`: the schema it already fetched (once per technique), so the child skips the fetch. */
+  schema?: TechniqueInfo;
   /** Internal: state carried across continue-as-new. Do not set. */
   resume?: ResumeState;
 }

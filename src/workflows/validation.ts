@@ -216,7 +216,7 @@ function truncate(value: string): string {
 }
 
 /** Checks one value against its slot; returns the value to send or a problem message. */
-function checkValue(slot: SlotInfo, raw: unknown): { value: string } | { problem: string } {
+export function checkValue(slot: SlotInfo, raw: unknown): { value: string } | { problem: string } {
   let value: unknown = raw;
   if (isRecord(raw)) {
     if (raw.type !== undefined) {
