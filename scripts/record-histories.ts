@@ -3,13 +3,15 @@
  * test. Run it when a workflow version ships (and never to "fix" a failing replay test: a failing replay
  * means the change needs `patched()`).
  *
- * Usage: npx tsx scripts/record-histories.ts
+ * Usage: npx tsx scripts/record-histories.ts [--force] [scenario ...]
+ * Records only the scenarios whose fixtures are missing, unless --force (or names) say otherwise:
+ * fixtures of shipped versions are kept as they are.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
-import { runTechnique } from '../src/workflows';
+import { runPipeline, runTechnique } from '../src/workflows';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker } from '../test/helpers/env';
 
@@ -131,7 +133,95 @@ async function main(): Promise<void> {
         },
       ],
     ];
-    for (const [, run] of scenarios) await run();
+    scenarios.push(
+      [
+        'pipeline-diamond',
+        async () => {
+          const handle = await h.env.client.workflow.start(runPipeline, {
+            taskQueue: worker.taskQueue,
+            workflowId: 'fixture-pipeline-diamond',
+            args: [
+              {
+                spec: {
+                  name: 'diamond',
+                  options: FAST,
+                  steps: [
+                    { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+                    {
+                      id: 'styles',
+                      technique: 'restyle-image',
+                      forEach: ['ink', 'oil'],
+                      inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+                    },
+                    {
+                      id: 'clip',
+                      technique: 'image-to-video',
+                      inputs: { input_image: { fromStep: 'styles', output: 1 } },
+                    },
+                  ],
+                },
+              },
+            ],
+          });
+          await save('pipeline-diamond', handle);
+          await save(
+            'pipeline-diamond-child-styles-1',
+            h.env.client.workflow.getHandle('fixture-pipeline-diamond/styles/1'),
+          );
+        },
+      ],
+      [
+        'pipeline-continue',
+        async () => {
+          const handle = await h.env.client.workflow.start(runPipeline, {
+            taskQueue: worker.taskQueue,
+            workflowId: 'fixture-pipeline-continue',
+            args: [
+              {
+                spec: {
+                  name: 'continue',
+                  onStepFailure: 'continue',
+                  options: FAST,
+                  steps: [
+                    {
+                      id: 'bad',
+                      technique: 'text-to-image',
+                      inputs: { prompt: 'fox [sim:fail=safety_blocked]' },
+                    },
+                    {
+                      id: 'after',
+                      technique: 'image-to-video',
+                      inputs: { input_image: { fromStep: 'bad' } },
+                    },
+                    { id: 'good', technique: 'text-to-speech', inputs: { text: 'hello' } },
+                  ],
+                },
+              },
+            ],
+          });
+          await save('pipeline-continue', handle);
+        },
+      ],
+    );
+    const args = process.argv.slice(2);
+    const force = args.includes('--force');
+    const named = args.filter((a) => a !== '--force');
+    for (const [name, run] of scenarios) {
+      if (named.length > 0 && !named.includes(name)) continue;
+      const exists = await access(join(OUT, `${name}.json`)).then(
+        () => true,
+        () => false,
+      );
+      const chainExists = await access(join(OUT, `${name}-first.json`)).then(
+        () => true,
+        () => false,
+      );
+      if ((exists || chainExists) && !force && named.length === 0) {
+        process.stderr.write(`kept ${name} (already recorded)\n`);
+        continue;
+      }
+      await run();
+    }
   } finally {
     await worker.stop();
     await h.close();

@@ -48,7 +48,11 @@ describe('pipelines: shapes', () => {
     assert.equal(poster?.status, 'completed');
     assert.equal(clip?.outputs[0]?.type, 'videoUrl');
     const clipRun = h.sim.getRun(clip?.runs[0]?.runId ?? '');
-    assert.deepEqual(clipRun?.inputs, { input_image: poster?.outputs[0]?.url }, 'the poster URL fed the clip');
+    assert.deepEqual(
+      clipRun?.inputs,
+      { input_image: poster?.outputs[0]?.url },
+      'the poster URL fed the clip',
+    );
     assert.equal(clip?.runs[0]?.workflowId, `${handle.workflowId}/clip/0`);
     assert.equal(result.ledger.chargedUsd, 0.29);
     assert.equal(result.ledger.plannedCostUsd, 0.29);
@@ -63,9 +67,21 @@ describe('pipelines: shapes', () => {
       name: 'diamond',
       steps: [
         { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
-        { id: 'left', technique: 'image-to-video', inputs: { input_image: { fromStep: 'poster' }, prompt: 'pan left' } },
-        { id: 'right', technique: 'image-to-video', inputs: { input_image: { fromStep: 'poster' }, prompt: 'pan right' } },
-        { id: 'stitch', technique: 'stitch-clips', inputs: { clip_1: { fromStep: 'left' }, clip_2: { fromStep: 'right' } } },
+        {
+          id: 'left',
+          technique: 'image-to-video',
+          inputs: { input_image: { fromStep: 'poster' }, prompt: 'pan left' },
+        },
+        {
+          id: 'right',
+          technique: 'image-to-video',
+          inputs: { input_image: { fromStep: 'poster' }, prompt: 'pan right' },
+        },
+        {
+          id: 'stitch',
+          technique: 'stitch-clips',
+          inputs: { clip_1: { fromStep: 'left' }, clip_2: { fromStep: 'right' } },
+        },
       ],
     });
     const result = await handle.result();
@@ -73,7 +89,10 @@ describe('pipelines: shapes', () => {
     const left = result.steps.left?.runs[0];
     const right = result.steps.right?.runs[0];
     assert.ok(left?.startedAt && right?.startedAt && left.finishedAt && right.finishedAt);
-    assert.ok(left.startedAt < right.finishedAt && right.startedAt < left.finishedAt, 'the two branches overlapped');
+    assert.ok(
+      left.startedAt < right.finishedAt && right.startedAt < left.finishedAt,
+      'the two branches overlapped',
+    );
     const stitch = h.sim.getRun(result.steps.stitch?.runs[0]?.runId ?? '');
     assert.deepEqual(stitch?.inputs, { clip_1: left.outputs[0]?.url, clip_2: right.outputs[0]?.url });
     assert.equal(h.sim.stats().requests.getTechnique, 3, 'image-to-video fetched once for two steps');
@@ -85,17 +104,35 @@ describe('pipelines: shapes', () => {
       concurrency: 2,
       steps: [
         { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
-        { id: 'styles', technique: 'restyle-image', forEach: ['watercolor', 'neon', 'charcoal'], inputs: { image: { fromStep: 'poster' }, style: { item: true } } },
-        { id: 'clips', technique: 'image-to-video', forEach: { fromStep: 'styles' }, inputs: { input_image: { item: true } } },
+        {
+          id: 'styles',
+          technique: 'restyle-image',
+          forEach: ['watercolor', 'neon', 'charcoal'],
+          inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+        },
+        {
+          id: 'clips',
+          technique: 'image-to-video',
+          forEach: { fromStep: 'styles' },
+          inputs: { input_image: { item: true } },
+        },
       ],
     });
     const result = await handle.result();
     const styles = result.steps.styles?.runs ?? [];
-    assert.deepEqual(styles.map((r) => r.item), ['watercolor', 'neon', 'charcoal']);
-    assert.deepEqual(styles.map((r) => h.sim.getRun(r.runId ?? '')?.inputs.style), ['watercolor', 'neon', 'charcoal']);
+    assert.deepEqual(
+      styles.map((r) => r.item),
+      ['watercolor', 'neon', 'charcoal'],
+    );
+    assert.deepEqual(
+      styles.map((r) => h.sim.getRun(r.runId ?? '')?.inputs.style),
+      ['watercolor', 'neon', 'charcoal'],
+    );
     const clips = result.steps.clips?.runs ?? [];
     assert.equal(clips.length, 3);
-    clips.forEach((clip, i) => assert.equal(clip.item, styles[i]?.outputs[0]?.url, `clip ${i} animates style ${i}`));
+    clips.forEach((clip, i) =>
+      assert.equal(clip.item, styles[i]?.outputs[0]?.url, `clip ${i} animates style ${i}`),
+    );
     assert.equal(result.ledger.plannedCostUsd, undefined, 'unknown up front: forEach over a step');
     assert.equal(result.ledger.chargedUsd, 0.04 + 3 * 0.03 + 3 * 0.25);
     assert.equal(h.sim.stats().runsCreated, 7);
@@ -106,14 +143,30 @@ describe('pipelines: shapes', () => {
       name: 'storyboard',
       steps: [
         { id: 'board', technique: 'storyboard', inputs: { prompt: 'a fox crosses a river' } },
-        { id: 'clips', technique: 'image-to-video', forEach: { fromStep: 'board' }, inputs: { input_image: { item: true } } },
-        { id: 'film', technique: 'stitch-clips', inputs: { clip_1: { fromStep: 'clips', output: 0 }, clip_2: { fromStep: 'clips', output: 1 }, clip_3: { fromStep: 'clips', output: 2 } } },
+        {
+          id: 'clips',
+          technique: 'image-to-video',
+          forEach: { fromStep: 'board' },
+          inputs: { input_image: { item: true } },
+        },
+        {
+          id: 'film',
+          technique: 'stitch-clips',
+          inputs: {
+            clip_1: { fromStep: 'clips', output: 0 },
+            clip_2: { fromStep: 'clips', output: 1 },
+            clip_3: { fromStep: 'clips', output: 2 },
+          },
+        },
       ],
     });
     const result = await handle.result();
     assert.equal(result.steps.clips?.runs.length, 3);
     const film = h.sim.getRun(result.steps.film?.runs[0]?.runId ?? '');
-    assert.deepEqual(Object.values(film?.inputs ?? {}), result.steps.clips?.outputs.map((o) => o.url));
+    assert.deepEqual(
+      Object.values(film?.inputs ?? {}),
+      result.steps.clips?.outputs.map((o) => o.url),
+    );
   });
 });
 
@@ -123,7 +176,11 @@ describe('pipelines: rejected before any run is created', () => {
       name: 'broken',
       steps: [
         { id: 'clip', technique: 'image-to-video', inputs: { input_image: IMAGE } },
-        { id: 'restyle', technique: 'restyle-image', inputs: { image: { fromStep: 'clip' }, style: { item: true }, mood: 'calm' } },
+        {
+          id: 'restyle',
+          technique: 'restyle-image',
+          inputs: { image: { fromStep: 'clip' }, style: { item: true }, mood: 'calm' },
+        },
         { id: 'speech', technique: 'text-to-speech', inputs: { text: { fromStep: 'nowhere' } } },
         { id: 'cctv', technique: 'cctv-cam', inputs: {} },
       ],
@@ -132,7 +189,10 @@ describe('pipelines: rejected before any run is created', () => {
     assert.equal(app.type, 'invalid_pipeline');
     const problems = (app.details?.[0] as { problems: { path: string; message: string }[] }).problems;
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
-    assert.match(byPath['steps[1].inputs.image'] ?? '', /type mismatch: step "clip" has no imageUrl output \(it has video \(videoUrl\)\)/);
+    assert.match(
+      byPath['steps[1].inputs.image'] ?? '',
+      /type mismatch: step "clip" has no imageUrl output \(it has video \(videoUrl\)\)/,
+    );
     assert.match(byPath['steps[1].inputs.style'] ?? '', /only allowed in a step with forEach/);
     assert.match(byPath['steps[1].inputs.mood'] ?? '', /unknown input/);
     assert.match(byPath['steps[2].inputs.text.fromStep'] ?? '', /unknown step "nowhere"/);
@@ -156,7 +216,11 @@ describe('pipelines: rejected before any run is created', () => {
   });
 
   test('a spec of the wrong shape names the path', async () => {
-    const handle = await start({ name: 'shape', concurrency: 0, steps: [{ id: 'x y', technique: 'text-to-image', inputs: { prompt: 42 } }] } as never);
+    const handle = await start({
+      name: 'shape',
+      concurrency: 0,
+      steps: [{ id: 'x y', technique: 'text-to-image', inputs: { prompt: 42 } }],
+    } as never);
     const { app } = await expectWorkflowFailure(handle);
     assert.equal(app.type, 'invalid_pipeline');
     assert.match(app.message, /concurrency/);
@@ -173,7 +237,12 @@ describe('pipelines: budget', () => {
       budgetUsd: 0.3,
       steps: [
         { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
-        { id: 'clips', technique: 'image-to-video', forEach: ['https://x.test/a.png', 'https://x.test/b.png'], inputs: { input_image: { item: true } } },
+        {
+          id: 'clips',
+          technique: 'image-to-video',
+          forEach: ['https://x.test/a.png', 'https://x.test/b.png'],
+          inputs: { input_image: { item: true } },
+        },
       ],
     });
     const { app } = await expectWorkflowFailure(handle);
@@ -189,7 +258,12 @@ describe('pipelines: budget', () => {
       concurrency: 1,
       steps: [
         { id: 'board', technique: 'storyboard', inputs: { prompt: 'fox' } },
-        { id: 'clips', technique: 'image-to-video', forEach: { fromStep: 'board' }, inputs: { input_image: { item: true } } },
+        {
+          id: 'clips',
+          technique: 'image-to-video',
+          forEach: { fromStep: 'board' },
+          inputs: { input_image: { item: true } },
+        },
       ],
     });
     const { app } = await expectWorkflowFailure(handle);
@@ -305,7 +379,12 @@ describe('pipelines: durability', () => {
         name: 'restart',
         steps: [
           { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
-          { id: 'styles', technique: 'restyle-image', forEach: ['ink', 'oil'], inputs: { image: { fromStep: 'poster' }, style: { item: true } } },
+          {
+            id: 'styles',
+            technique: 'restyle-image',
+            forEach: ['ink', 'oil'],
+            inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+          },
         ],
       },
       queue,

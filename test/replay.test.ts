@@ -20,7 +20,8 @@ async function loadHistories() {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(
     files.map(async (file) => ({
-      workflowId: file.replace(/\.json$/, ''),
+      // Recorded as `fixture-<name>`; pipelines derive their children's ids from it, so replay needs it too.
+      workflowId: `fixture-${file.replace(/\.json$/, '')}`,
       history: historyFromJSON(JSON.parse(await readFile(join(DIR, file), 'utf8'))),
     })),
   );
@@ -47,7 +48,7 @@ describe('replay of recorded histories', () => {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
     const results = await replayAll(changed);
-    const completed = results.find((r) => r.workflowId === 'completed-nested');
+    const completed = results.find((r) => r.workflowId === 'fixture-completed-nested');
     assert.ok(
       completed?.error instanceof DeterminismViolationError,
       `expected a determinism violation, got ${String(completed?.error)}`,

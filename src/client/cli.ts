@@ -3,7 +3,6 @@
  * `--json`, stdout carries exactly one JSON document and everything else goes to stderr.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import { FloraClient } from '../flora/client';
 import { ConfigError, floraConfigFromEnv } from '../flora/config';
 import { FloraError } from '../flora/errors';
@@ -18,34 +17,10 @@ import { DemoInterrupted, runDemo } from '../demo/demo';
 import { runSimulatorFromCli } from '../simulator/main';
 import { runWorkerFromEnv } from '../worker/worker';
 import { checkRequest, describeProblems } from '../workflows/validation';
+import { awaitWorkflow, CliError, defaultIo, ExitCode, json, table, type CliIo } from './cli-support';
 import { connectFromEnv } from './connection';
-import { summarizeFailure } from './failures';
+import { pipelineRunCommand, pipelineValidateCommand, type PipelineRunOpts } from './pipeline-command';
 import { InvalidRunRequestError, runStatus, startTechniqueRun } from './runs';
-
-/** Exit codes: 0 success, 1 failure (a failed run, a bad request, an unreachable service), 2 cancelled. */
-export const ExitCode = { Ok: 0, Failed: 1, Cancelled: 2 } as const;
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const defaultIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-};
-
-/** A failure the CLI reports as one line; `exitCode` says how the process ends. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.Failed,
-  ) {
-    super(message);
-  }
-}
 
 function parseInteger(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -75,10 +50,6 @@ function collectInput(pair: string, previous: Record<string, string>): Record<st
   return { ...previous, [id]: pair.slice(at + 1) };
 }
 
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
 function floraFromEnv(io: CliIo): FloraClient {
   const config = floraConfigFromEnv(io.env);
   for (const warning of config.warnings) io.stderr(`warning: ${warning}\n`);
@@ -95,20 +66,6 @@ async function listTechniques(flora: FloraClient, limit: number | undefined): Pr
     cursor = page.meta?.next_cursor ?? undefined;
   } while (cursor !== undefined && (limit === undefined || out.length < limit));
   return limit === undefined ? out : out.slice(0, limit);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
-  return (
-    rows
-      .map((row) =>
-        row
-          .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
 }
 
 function describeTechnique(t: Technique): string {
@@ -261,6 +218,23 @@ Configuration (environment):
     });
 
   program
+    .command('pipeline <file> [file]')
+    .usage('[options] <file> | validate <file>')
+    .description('run a pipeline file (JSON or YAML); "pipeline validate <file>" checks it without spending')
+    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option('--wait', 'wait for the result')
+    .option('--json', 'machine-readable output on stdout')
+    .action(async (first: string, second: string | undefined, opts: PipelineRunOpts) => {
+      if (first === 'validate') {
+        if (second === undefined) throw new CliError('usage: flora-temporal pipeline validate <file>');
+        outcome.exitCode = await pipelineValidateCommand(second, opts, io);
+        return;
+      }
+      if (second !== undefined) throw new CliError(`unexpected argument "${second}"`);
+      outcome.exitCode = await pipelineRunCommand(first, opts, io);
+    });
+
+  program
     .command('run [slug]')
     .description('run a technique as a durable workflow')
     .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
@@ -332,45 +306,18 @@ async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): P
       return ExitCode.Ok;
     }
     io.stderr(`workflow ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
-    const stopProgress = followProgress(() => runStatus(handle), io);
-    try {
-      const result = await handle.result();
-      io.stdout(opts.json ? json(result) : describeResult(result));
-      return ExitCode.Ok;
-    } catch (err) {
-      if (!(err instanceof WorkflowFailedError)) throw err;
-      const summary = summarizeFailure(err);
-      if (opts.json) io.stdout(json({ workflowId, status: summary.status, error: summary.error }));
-      else io.stderr(`${summary.status}: ${summary.error.type}: ${summary.error.message}\n`);
-      return summary.status === 'cancelled' ? ExitCode.Cancelled : ExitCode.Failed;
-    } finally {
-      stopProgress();
-    }
+    return await awaitWorkflow<RunTechniqueResult>({
+      workflowId,
+      result: () => handle.result(),
+      progress: async () => describeStatus(await runStatus(handle)),
+      describe: describeResult,
+      exitCode: () => ExitCode.Ok,
+      json: opts.json ?? false,
+      io,
+    });
   } finally {
     await close();
   }
-}
-
-/** Prints a line to stderr whenever the workflow's phase or progress changes. */
-function followProgress(query: () => Promise<RunTechniqueStatus>, io: CliIo): () => void {
-  let last = '';
-  let stopped = false;
-  const tick = async () => {
-    if (stopped) return;
-    try {
-      const line = describeStatus(await query());
-      if (line !== last) io.stderr(`  ${line}\n`);
-      last = line;
-    } catch {
-      // No worker has picked the workflow up yet, or it just finished.
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), 1000);
-  };
-  let timer = setTimeout(() => void tick(), 250);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
 }
 
 /** Explains an error in one line: what failed and what to do. */

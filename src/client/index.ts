@@ -4,7 +4,12 @@ export { summarizeFailure, type FailureSummary } from './failures';
 export { InvalidRunRequestError, runStatus, startTechniqueRun, type StartRunOptions } from './runs';
 export { runTechnique, statusQuery } from '../workflows';
 export type * from '../workflows/types';
-export { InvalidPipelineError, loadPipelineFile, startPipeline, type StartPipelineOptions } from './pipelines';
+export {
+  InvalidPipelineError,
+  loadPipelineFile,
+  startPipeline,
+  type StartPipelineOptions,
+} from './pipelines';
 export { runPipeline, progressQuery, raiseBudgetSignal } from '../workflows';
 export type * from '../pipelines/types';
 export type { PipelineSpec, PipelineSpecInput } from '../pipelines/spec';

@@ -8,15 +8,29 @@ export class InvalidPipelineError extends Error {
   override readonly name = 'InvalidPipelineError';
 }
 
-/** Reads a pipeline spec from a `.json`, `.yaml` or `.yml` file and checks its shape. */
-export async function loadPipelineFile(path: string): Promise<PipelineSpecInput> {
-  const text = await readFile(path, 'utf8');
-  let value: unknown;
+/** Reads a `.json`, `.yaml` or `.yml` file as data, without checking it against the spec. */
+export async function readSpecFile(path: string): Promise<unknown> {
+  let text: string;
   try {
-    value = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new InvalidPipelineError(`${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new InvalidPipelineError(`no such pipeline file: ${path}`);
+    throw err;
   }
+  const yaml = /\.ya?ml$/i.test(path);
+  try {
+    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new InvalidPipelineError(
+      `${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Reads a pipeline spec file and checks its shape. */
+export async function loadPipelineFile(path: string): Promise<PipelineSpecInput> {
+  const value = await readSpecFile(path);
   const parsed = parsePipelineSpec(value);
   if (!parsed.ok) throw new InvalidPipelineError(`${path}: ${describeSpecProblems(parsed.problems)}`);
   return value as PipelineSpecInput;
@@ -37,7 +51,11 @@ export async function startPipeline(
 ): Promise<WorkflowHandle<typeof runPipeline>> {
   const parsed = parsePipelineSpec(spec);
   if (!parsed.ok) throw new InvalidPipelineError(describeSpecProblems(parsed.problems));
-  const slug = parsed.spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'pipeline';
+  const slug =
+    parsed.spec.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'pipeline';
   const { taskQueue = 'flora', workflowId = `pipeline-${slug}-${crypto.randomUUID()}` } = options;
   return client.workflow.start(runPipeline, {
     taskQueue,

@@ -16,7 +16,8 @@ export type PlannedInput =
   /** The n-th of all outputs of the producer's runs, in order. */
   | { kind: 'output-index'; fromStep: string; index: number; type: string };
 
-export type FanOut = { kind: 'none' } | { kind: 'list'; items: string[] } | { kind: 'step'; fromStep: string };
+export type FanOut =
+  { kind: 'none' } | { kind: 'list'; items: string[] } | { kind: 'step'; fromStep: string };
 
 export interface PlannedStep {
   id: string;
@@ -42,6 +43,11 @@ export interface PipelinePlan {
   plannedCostUsd: number | undefined;
   /** Runs the plan will create, when known up front. */
   plannedRuns: number | undefined;
+  /**
+   * Runs and price expected from the schemas: a forEach over a step counts one run per declared output
+   * of each producer run. An estimate (a run may return fewer outputs), never used to refuse.
+   */
+  estimate: { runs: number; costUsd: number; runsPerStep: Record<string, number> };
 }
 
 export function techniqueKey(step: Step): string {
@@ -79,11 +85,14 @@ export function planPipeline(
   const fanOutOf = (id: string): FanOut => {
     const forEach = byId.get(id)?.step.forEach;
     if (forEach === undefined) return { kind: 'none' };
-    return Array.isArray(forEach) ? { kind: 'list', items: forEach } : { kind: 'step', fromStep: forEach.fromStep };
+    return Array.isArray(forEach)
+      ? { kind: 'list', items: forEach }
+      : { kind: 'step', fromStep: forEach.fromStep };
   };
 
   const planned: PlannedStep[] = [];
   spec.steps.forEach((step, position) => {
+    if (byId.get(step.id)?.position !== position) return; // a duplicate id, reported above
     const at = `steps[${position}]`;
     const key = techniqueKey(step);
     const technique = schemas[key];
@@ -179,7 +188,12 @@ export function planPipeline(
     return entry ? schemas[techniqueKey(entry.step)] : undefined;
   }
 
-  function resolveReference(ref: FromStep, slot: SlotInfo, path: string, self: string): PlannedInput | undefined {
+  function resolveReference(
+    ref: FromStep,
+    slot: SlotInfo,
+    path: string,
+    self: string,
+  ): PlannedInput | undefined {
     if (!byId.has(ref.fromStep)) {
       add(`${path}.fromStep`, `unknown step "${ref.fromStep}"`);
       return undefined;
@@ -199,13 +213,19 @@ export function planPipeline(
         return undefined;
       }
       if (!fansOut && ref.output >= outputsPerRun) {
-        add(`${path}.output`, `step "${ref.fromStep}" has ${outputsPerRun} output(s); index ${ref.output} is out of range`);
+        add(
+          `${path}.output`,
+          `step "${ref.fromStep}" has ${outputsPerRun} output(s); index ${ref.output} is out of range`,
+        );
         return undefined;
       }
       const output = producer.outputs[ref.output % outputsPerRun];
       if (output === undefined) return undefined;
       if (!typesFit(output.type, slot.type)) {
-        add(path, `type mismatch: output ${ref.output} of step "${ref.fromStep}" is ${describe(output)}, but this input expects ${slot.type}`);
+        add(
+          path,
+          `type mismatch: output ${ref.output} of step "${ref.fromStep}" is ${describe(output)}, but this input expects ${slot.type}`,
+        );
         return undefined;
       }
       return { kind: 'output-index', fromStep: ref.fromStep, index: ref.output, type: output.type };
@@ -220,11 +240,17 @@ export function planPipeline(
     if (typeof ref.output === 'string') {
       const output = producer.outputs.find((o) => o.id === ref.output);
       if (!output) {
-        add(`${path}.output`, `step "${ref.fromStep}" has no output "${ref.output}"; it has ${producer.outputs.map(describe).join(', ') || 'none'}`);
+        add(
+          `${path}.output`,
+          `step "${ref.fromStep}" has no output "${ref.output}"; it has ${producer.outputs.map(describe).join(', ') || 'none'}`,
+        );
         return undefined;
       }
       if (!typesFit(output.type, slot.type)) {
-        add(path, `type mismatch: step "${ref.fromStep}" output ${describe(output)} cannot feed this ${slot.type} input`);
+        add(
+          path,
+          `type mismatch: step "${ref.fromStep}" output ${describe(output)} cannot feed this ${slot.type} input`,
+        );
         return undefined;
       }
       return { kind: 'output-id', fromStep: ref.fromStep, outputId: output.id, type: output.type };
@@ -240,7 +266,9 @@ export function planPipeline(
       return undefined;
     }
     const only = fitting[0];
-    return only ? { kind: 'output-id', fromStep: ref.fromStep, outputId: only.id, type: only.type } : undefined;
+    return only
+      ? { kind: 'output-id', fromStep: ref.fromStep, outputId: only.id, type: only.type }
+      : undefined;
   }
 
   const order = topologicalOrder(planned, add);
@@ -259,7 +287,27 @@ export function planPipeline(
     plannedCostUsd = (plannedCostUsd ?? 0) + runs * step.technique.runCost;
   }
   if (plannedCostUsd !== undefined) plannedCostUsd = roundUsd(plannedCostUsd);
-  return { ok: true, plan: { name: spec.name, steps: planned, order, plannedCostUsd, plannedRuns } };
+  const runsPerStep: Record<string, number> = {};
+  for (const id of order) {
+    const step = planned.find((s) => s.id === id);
+    if (!step) continue;
+    const f = step.fanOut;
+    runsPerStep[id] =
+      f.kind === 'list'
+        ? f.items.length
+        : f.kind === 'step'
+          ? (runsPerStep[f.fromStep] ?? 0) * (schemaOf(f.fromStep)?.outputs.length ?? 0)
+          : 1;
+  }
+  const estimate = {
+    runs: Object.values(runsPerStep).reduce((a, b) => a + b, 0),
+    costUsd: roundUsd(planned.reduce((sum, s) => sum + (runsPerStep[s.id] ?? 0) * s.technique.runCost, 0)),
+    runsPerStep,
+  };
+  return {
+    ok: true,
+    plan: { name: spec.name, steps: planned, order, plannedCostUsd, plannedRuns, estimate },
+  };
 }
 
 /** Kahn's algorithm; a cycle is reported with its path. */
@@ -324,7 +372,11 @@ export function resolveInputs(
       case 'output-id': {
         const runs = outputsOf(input.fromStep);
         const output = runs[0]?.find((o) => o.outputId === input.outputId);
-        if (!output) return { ok: false, problem: `input ${id}: step "${input.fromStep}" produced no output "${input.outputId}"` };
+        if (!output)
+          return {
+            ok: false,
+            problem: `input ${id}: step "${input.fromStep}" produced no output "${input.outputId}"`,
+          };
         inputs[id] = { type: output.type, value: output.url };
         break;
       }
@@ -332,7 +384,10 @@ export function resolveInputs(
         const all = outputsOf(input.fromStep).flat();
         const output = all[input.index];
         if (!output) {
-          return { ok: false, problem: `input ${id}: step "${input.fromStep}" produced ${all.length} outputs; there is no output ${input.index}` };
+          return {
+            ok: false,
+            problem: `input ${id}: step "${input.fromStep}" produced ${all.length} outputs; there is no output ${input.index}`,
+          };
         }
         inputs[id] = { type: output.type, value: output.url };
         break;

@@ -36,23 +36,47 @@ export const Step = z
   .strictObject({
     id: z.string().regex(STEP_ID, 'expected letters, digits, "-" or "_" (at most 64)'),
     technique: z.string().min(1).optional(),
-    techniqueId: z.string().regex(/^tech_\S+$/, 'expected an id starting with "tech_"').optional(),
-    workspaceId: z.string().regex(/^ws_\S+$/, 'expected an id starting with "ws_"').optional(),
-    forEach: z.union([z.array(z.string()).min(1), z.strictObject({ fromStep: z.string().min(1) })]).optional(),
+    techniqueId: z
+      .string()
+      .regex(/^tech_\S+$/, 'expected an id starting with "tech_"')
+      .optional(),
+    workspaceId: z
+      .string()
+      .regex(/^ws_\S+$/, 'expected an id starting with "ws_"')
+      .optional(),
+    forEach: z
+      .union([z.array(z.string()).min(1), z.strictObject({ fromStep: z.string().min(1) })])
+      .optional(),
     inputs: z.record(z.string(), InputRef).default({}),
     options: StepOptions.optional(),
   })
-  .superRefine((step, ctx) => {
-    if (step.technique === undefined && step.techniqueId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['technique'], message: 'required: a technique slug, or techniqueId + workspaceId' });
-    }
-    if (step.technique !== undefined && (step.techniqueId !== undefined || step.workspaceId !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['technique'], message: 'pass either technique or techniqueId + workspaceId, not both' });
-    }
-    if (step.techniqueId !== undefined && step.workspaceId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'required with techniqueId' });
-    }
-  });
+  .superRefine(
+    (step, ctx) => {
+      if (typeof step !== 'object' || step === null) return;
+      if (step.technique === undefined && step.techniqueId === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['technique'],
+          message: 'required: a technique slug, or techniqueId + workspaceId',
+        });
+      }
+      if (
+        step.technique !== undefined &&
+        (step.techniqueId !== undefined || step.workspaceId !== undefined)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['technique'],
+          message: 'pass either technique or techniqueId + workspaceId, not both',
+        });
+      }
+      if (step.techniqueId !== undefined && step.workspaceId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'required with techniqueId' });
+      }
+    },
+    // Also when other fields of the step are wrong, so every problem is reported at once.
+    { when: () => true },
+  );
 export type Step = z.infer<typeof Step>;
 
 export const PipelineSpec = z.strictObject({

@@ -7,15 +7,10 @@ export interface RunPipelineInput {
 }
 
 export type PipelinePhase =
-  | 'validating'
-  | 'running'
-  | 'waiting-budget'
-  | 'completed'
-  | 'partial'
-  | 'failed'
-  | 'cancelled';
+  'validating' | 'running' | 'waiting-budget' | 'completed' | 'partial' | 'failed' | 'cancelled';
 
-export type StepPhase = 'pending' | 'running' | 'waiting-budget' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+export type StepPhase =
+  'pending' | 'running' | 'waiting-budget' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 export type RunPhase = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface StepRunProgress {

@@ -19,12 +19,23 @@ import {
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
 import type { TechniqueInfo } from '../activities/types';
-import { planPipeline, resolveInputs, roundUsd, techniqueKeys, type PipelinePlan, type PlannedStep } from '../pipelines/plan';
-import { describeSpecProblems, parsePipelineSpec, type PipelineSpec, type SpecProblem } from '../pipelines/spec';
+import {
+  planPipeline,
+  resolveInputs,
+  roundUsd,
+  techniqueKeys,
+  type PipelinePlan,
+  type PlannedStep,
+} from '../pipelines/plan';
+import {
+  describeSpecProblems,
+  parsePipelineSpec,
+  type PipelineSpec,
+  type SpecProblem,
+} from '../pipelines/spec';
 import type {
   Ledger,
   PipelinePhase,
-  PipelineProgress,
   PipelineResult,
   RunPipelineInput,
   StepProgress,
@@ -68,7 +79,10 @@ function failureOf(err: unknown): { type: string; message: string } {
   }
   if (isCancellation(err)) return { type: 'cancelled', message: 'the run was cancelled' };
   if (app) return { type: app.type ?? 'error', message: app.message };
-  return { type: last instanceof Error ? last.name : 'error', message: last instanceof Error ? last.message : String(last) };
+  return {
+    type: last instanceof Error ? last.name : 'error',
+    message: last instanceof Error ? last.message : String(last),
+  };
 }
 
 export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {
@@ -95,7 +109,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     for (const step of state.steps) {
       const reserved = step.runs.reduce((sum, r) => sum + r.reservedUsd, 0);
       const charged = step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
-      steps[step.id] = { reservedUsd: roundUsd(reserved), chargedUsd: roundUsd(charged), runs: step.runs.length };
+      steps[step.id] = {
+        reservedUsd: roundUsd(reserved),
+        chargedUsd: roundUsd(charged),
+        runs: step.runs.length,
+      };
       reservedUsd += reserved;
       chargedUsd += charged;
     }
@@ -109,7 +127,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   };
   const percent = (): number => {
     if (state.steps.length === 0) return 0;
-    const done = (phase: string) => phase === 'completed' || phase === 'failed' || phase === 'skipped' || phase === 'cancelled';
+    const done = (phase: string) =>
+      phase === 'completed' || phase === 'failed' || phase === 'skipped' || phase === 'cancelled';
     const total = state.steps.reduce((sum, step) => {
       if (done(step.phase)) return sum + 100;
       if (step.runs.length === 0) return sum;
@@ -158,7 +177,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   state.budgetUsd = spec.budgetUsd;
   const keys = techniqueKeys(spec);
   const fetched = await Promise.all(keys.map((key) => getTechnique(key)));
-  const schemas: Record<string, TechniqueInfo> = Object.fromEntries(keys.map((key, i) => [key, fetched[i] as TechniqueInfo]));
+  const schemas: Record<string, TechniqueInfo> = Object.fromEntries(
+    keys.map((key, i) => [key, fetched[i] as TechniqueInfo]),
+  );
   const planned = planPipeline(spec, schemas);
   if (!planned.ok) return fail(invalid(planned.problems));
   const plan: PipelinePlan = planned.plan;
@@ -167,7 +188,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     const step = plan.steps.find((s) => s.id === id) as PlannedStep;
     return {
       id,
-      technique: { slug: step.technique.slug, techniqueId: step.technique.techniqueId, name: step.technique.name },
+      technique: {
+        slug: step.technique.slug,
+        techniqueId: step.technique.techniqueId,
+        name: step.technique.name,
+      },
       runCost: step.technique.runCost,
       phase: 'pending',
       dependsOn: step.dependsOn,
@@ -179,17 +204,31 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   });
   const stepState = (id: string) => state.steps.find((s) => s.id === id) as StepProgress;
   const plannedStep = (id: string) => plan.steps.find((s) => s.id === id) as PlannedStep;
-  const budgetLeft = () => (state.budgetUsd === undefined ? Infinity : state.budgetUsd - ledger().chargedUsd - ledger().reservedUsd);
+  const budgetLeft = () =>
+    state.budgetUsd === undefined ? Infinity : state.budgetUsd - ledger().chargedUsd - ledger().reservedUsd;
 
   // 2. The whole price, when it is known, against the budget.
-  if (plan.plannedCostUsd !== undefined && state.budgetUsd !== undefined && plan.plannedCostUsd > state.budgetUsd + EPSILON_USD) {
+  if (
+    plan.plannedCostUsd !== undefined &&
+    state.budgetUsd !== undefined &&
+    plan.plannedCostUsd > state.budgetUsd + EPSILON_USD
+  ) {
     const over = `The plan costs $${plan.plannedCostUsd} for ${plan.plannedRuns} runs, above budgetUsd ($${state.budgetUsd})`;
     if (spec.onBudgetExceeded === 'fail') {
-      fail(ApplicationFailure.create({ type: PipelineFailureType.BudgetExceeded, message: `${over}; nothing was created`, nonRetryable: true, details: [{ ledger: ledger() }] }));
+      fail(
+        ApplicationFailure.create({
+          type: PipelineFailureType.BudgetExceeded,
+          message: `${over}; nothing was created`,
+          nonRetryable: true,
+          details: [{ ledger: ledger() }],
+        }),
+      );
     }
     state.phase = 'waiting-budget';
     state.note = `${over}: waiting for the raiseBudget signal`;
-    await condition(() => state.budgetUsd !== undefined && (plan.plannedCostUsd ?? 0) <= state.budgetUsd + EPSILON_USD);
+    await condition(
+      () => state.budgetUsd !== undefined && (plan.plannedCostUsd ?? 0) <= state.budgetUsd + EPSILON_USD,
+    );
     state.note = undefined;
   }
 
@@ -216,7 +255,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     const p = plannedStep(step.id);
     let items: (string | undefined)[];
     if (p.fanOut.kind === 'list') items = p.fanOut.items;
-    else if (p.fanOut.kind === 'step') items = outputsOf(p.fanOut.fromStep).flat().map((o) => o.url);
+    else if (p.fanOut.kind === 'step')
+      items = outputsOf(p.fanOut.fromStep)
+        .flat()
+        .map((o) => o.url);
     else items = [undefined];
     step.runs = items.map((item, index) => ({
       index,
@@ -282,7 +324,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
           run.reservedUsd = 0;
         },
         (err: unknown) => {
-          const cancelled = isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause));
+          const cancelled =
+            isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause));
           run.phase = cancelled ? 'cancelled' : 'failed';
           run.error = failureOf(err);
           // A failed FLORA run is not charged. A cancelled one goes on at FLORA (no cancel there), so its
@@ -307,7 +350,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
       changed = false;
       for (const step of state.steps) {
         if (step.phase !== 'pending') continue;
-        const blocker = step.dependsOn.map(stepState).find((d) => d.phase === 'failed' || d.phase === 'skipped' || d.phase === 'cancelled');
+        const blocker = step.dependsOn
+          .map(stepState)
+          .find((d) => d.phase === 'failed' || d.phase === 'skipped' || d.phase === 'cancelled');
         if (blocker) {
           step.phase = 'skipped';
           step.skippedReason = `depends on step "${blocker.id}", which ${blocker.phase === 'skipped' ? 'was skipped' : blocker.phase}`;
@@ -323,7 +368,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
       if (firstFailure && spec.onStepFailure === 'fail-fast') break;
       skipBlocked();
       for (const step of state.steps) {
-        if (step.phase === 'pending' && step.dependsOn.every((d) => stepState(d).phase === 'completed')) expand(step);
+        if (step.phase === 'pending' && step.dependsOn.every((d) => stepState(d).phase === 'completed'))
+          expand(step);
       }
       // Launch what is ready, in plan order, while there is room and money.
       let blockedByBudget: { step: StepProgress; cost: number } | undefined;
@@ -355,7 +401,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
         state.phase = 'running';
         state.note = undefined;
       }
-      const pending = state.steps.some((s) => s.phase === 'pending' || s.phase === 'running' || s.phase === 'waiting-budget');
+      const pending = state.steps.some(
+        (s) => s.phase === 'pending' || s.phase === 'running' || s.phase === 'waiting-budget',
+      );
       if (!pending && inFlight.size === 0) break;
       await condition(() => version !== seen);
     }
@@ -369,15 +417,21 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     for (const step of state.steps) {
       if (step.phase === 'pending' || step.phase === 'waiting-budget') {
         step.phase = 'skipped';
-        step.skippedReason ??= budgetFailure ? 'the budget ran out' : firstFailure ? `the pipeline stopped after step "${firstFailure.step}" failed` : 'not reached';
+        step.skippedReason ??= budgetFailure
+          ? 'the budget ran out'
+          : firstFailure
+            ? `the pipeline stopped after step "${firstFailure.step}" failed`
+            : 'not reached';
       }
     }
   } catch (err) {
     if (isCancellation(err)) {
       state.phase = 'cancelled';
-      state.note = 'Cancelled: running steps were cancelled; their FLORA runs keep going at FLORA (it has no cancel).';
+      state.note =
+        'Cancelled: running steps were cancelled; their FLORA runs keep going at FLORA (it has no cancel).';
       await CancellationScope.nonCancellable(() => Promise.all([...inFlight.values()]));
-      for (const step of state.steps) if (step.phase === 'pending' || step.phase === 'waiting-budget') step.phase = 'cancelled';
+      for (const step of state.steps)
+        if (step.phase === 'pending' || step.phase === 'waiting-budget') step.phase = 'cancelled';
     }
     throw err;
   }
@@ -398,7 +452,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
         type: firstFailure.error.type,
         message: `Step "${firstFailure.step}" (run ${firstFailure.index}) failed: ${firstFailure.error.message}`,
         nonRetryable: true,
-        details: [{ step: firstFailure.step, index: firstFailure.index, ledger: ledger(), steps: resultSteps() }],
+        details: [
+          { step: firstFailure.step, index: firstFailure.index, ledger: ledger(), steps: resultSteps() },
+        ],
       }),
     );
   }
@@ -426,7 +482,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }
 
   const steps = resultSteps();
-  const skipped = state.steps.filter((s) => s.phase === 'skipped').map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));
+  const skipped = state.steps
+    .filter((s) => s.phase === 'skipped')
+    .map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));
   const partial = state.steps.some((s) => s.phase !== 'completed');
   state.phase = partial ? 'partial' : 'completed';
   const finishedAtMs = Date.now();
@@ -444,4 +502,3 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     skipped,
   };
 }
-

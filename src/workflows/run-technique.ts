@@ -337,7 +337,8 @@ async function prepare(
 ): Promise<Loop> {
   status.phase = Phase.Validating;
   // Behaviour keyed on a new input field: histories recorded before it have no `schema` and replay as before.
-  const schema = input.schema ?? (await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId));
+  const schema =
+    input.schema ?? (await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId));
   const technique: TechniqueRef = {
     slug: route.route === 'nested' ? route.technique : schema.slug,
     techniqueId: schema.techniqueId,

@@ -1,0 +1,238 @@
+/** `flora-temporal pipeline <file>` and `flora-temporal pipeline validate <file>`. */
+import type { TechniqueInfo } from '../activities/types';
+import { toTechniqueInfo } from '../activities';
+import { FloraClient } from '../flora/client';
+import { ConfigError, floraConfigFromEnv } from '../flora/config';
+import { planPipeline, techniqueKeys, type PipelinePlan } from '../pipelines/plan';
+import { parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
+import type { PipelineProgress, PipelineResult } from '../pipelines/types';
+import { progressQuery } from '../workflows';
+import { awaitWorkflow, CliError, ExitCode, json, table, type CliIo } from './cli-support';
+import { connectFromEnv } from './connection';
+import { InvalidPipelineError, loadPipelineFile, readSpecFile, startPipeline } from './pipelines';
+
+export interface PipelineRunOpts {
+  workflowId?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {
+  const spec = await loadSpec(file);
+  const { client, settings, close } = await connectFromEnv(io.env);
+  try {
+    const handle = await startPipeline(client, spec, {
+      taskQueue: settings.taskQueue,
+      workflowId: opts.workflowId,
+    });
+    const workflowId = handle.workflowId;
+    if (!opts.wait) {
+      io.stdout(opts.json ? json({ workflowId }) : `${workflowId}\n`);
+      return ExitCode.Ok;
+    }
+    io.stderr(`pipeline ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
+    return await awaitWorkflow<PipelineResult>({
+      workflowId,
+      result: () => handle.result(),
+      progress: async () => describeProgress(await handle.query(progressQuery)),
+      describe: describePipelineResult,
+      exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
+      json: opts.json ?? false,
+      io,
+    });
+  } finally {
+    await close();
+  }
+}
+
+async function loadSpec(file: string) {
+  try {
+    return await loadPipelineFile(file);
+  } catch (err) {
+    if (err instanceof InvalidPipelineError) throw new CliError(`invalid pipeline: ${err.message}`);
+    throw err;
+  }
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  file: string;
+  /** Whether technique schemas, edge types and the budget were checked against FLORA. */
+  schemasChecked: boolean;
+  problems: SpecProblem[];
+  plan:
+    | {
+        steps: {
+          id: string;
+          technique: string;
+          dependsOn: string[];
+          /** Runs expected (from the schemas' declared outputs when forEach is over a step). */
+          runs: number;
+          runsKnownUpFront: boolean;
+          runCostUsd: number;
+        }[];
+        plannedRuns: number | undefined;
+        plannedCostUsd: number | undefined;
+        estimatedRuns: number;
+        estimatedCostUsd: number;
+        budgetUsd: number | undefined;
+        withinBudget: boolean | undefined;
+      }
+    | undefined;
+}
+
+/**
+ * Checks a pipeline file without spending anything: its shape always; with FLORA reachable
+ * (FLORA_API_KEY set), the schemas, every edge's types and the budget too.
+ */
+export async function pipelineValidateCommand(
+  file: string,
+  opts: { json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  let value: unknown;
+  try {
+    value = await readSpecFile(file);
+  } catch (err) {
+    if (err instanceof InvalidPipelineError) throw new CliError(err.message);
+    throw err;
+  }
+  const report: ValidationReport = {
+    valid: false,
+    file,
+    schemasChecked: false,
+    problems: [],
+    plan: undefined,
+  };
+  const parsed = parsePipelineSpec(value);
+  if (!parsed.ok) {
+    report.problems = parsed.problems;
+    return finish(report, opts, io);
+  }
+  let flora: FloraClient | undefined;
+  try {
+    const config = floraConfigFromEnv(io.env);
+    flora = new FloraClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr(
+      `note: ${err.message}; only the spec's shape was checked (set FLORA_API_KEY to check schemas, types and budget)\n`,
+    );
+    report.valid = true;
+    return finish(report, opts, io);
+  }
+  try {
+    const schemas: Record<string, TechniqueInfo> = {};
+    for (const key of techniqueKeys(parsed.spec)) {
+      try {
+        schemas[key] = toTechniqueInfo(await flora.getTechnique(key), key);
+      } catch (err) {
+        const index = parsed.spec.steps.findIndex((s) => (s.technique ?? s.techniqueId) === key);
+        report.problems.push({
+          path: `steps[${index}].technique`,
+          message: `cannot fetch "${key}": ${(err as Error).message}`,
+        });
+      }
+    }
+    report.schemasChecked = true;
+    if (report.problems.length > 0) return finish(report, opts, io);
+    const planned = planPipeline(parsed.spec, schemas);
+    if (!planned.ok) {
+      report.problems = planned.problems;
+      return finish(report, opts, io);
+    }
+    report.plan = summarizePlan(planned.plan, parsed.spec.budgetUsd);
+    if (report.plan.withinBudget === false && parsed.spec.onBudgetExceeded === 'fail') {
+      report.problems.push({
+        path: 'budgetUsd',
+        message: `the plan costs $${report.plan.plannedCostUsd}, above budgetUsd ($${parsed.spec.budgetUsd})`,
+      });
+    }
+    report.valid = report.problems.length === 0;
+    return finish(report, opts, io);
+  } finally {
+    await flora.close();
+  }
+}
+
+function summarizePlan(
+  plan: PipelinePlan,
+  budgetUsd: number | undefined,
+): NonNullable<ValidationReport['plan']> {
+  return {
+    steps: plan.order.map((id) => {
+      const step = plan.steps.find((s) => s.id === id);
+      return {
+        id,
+        technique: step?.technique.slug ?? step?.technique.techniqueId ?? '',
+        dependsOn: step?.dependsOn ?? [],
+        runs: plan.estimate.runsPerStep[id] ?? 0,
+        runsKnownUpFront: step?.fanOut.kind !== 'step',
+        runCostUsd: step?.technique.runCost ?? 0,
+      };
+    }),
+    plannedRuns: plan.plannedRuns,
+    plannedCostUsd: plan.plannedCostUsd,
+    estimatedRuns: plan.estimate.runs,
+    estimatedCostUsd: plan.estimate.costUsd,
+    budgetUsd,
+    withinBudget:
+      budgetUsd === undefined || plan.plannedCostUsd === undefined
+        ? undefined
+        : plan.plannedCostUsd <= budgetUsd + 1e-9,
+  };
+}
+
+function finish(report: ValidationReport, opts: { json?: boolean }, io: CliIo): number {
+  if (opts.json) {
+    io.stdout(json(report));
+  } else if (!report.valid) {
+    io.stderr(`${report.file}: invalid pipeline, ${report.problems.length} problem(s):\n`);
+    for (const p of report.problems) io.stderr(`  ${p.path}: ${p.message}\n`);
+  } else {
+    io.stdout(`${report.file}: valid${report.schemasChecked ? '' : ' (shape only)'}\n`);
+    if (report.plan) {
+      io.stdout(
+        table([
+          ['STEP', 'TECHNIQUE', 'RUNS', 'PRICE/RUN', 'AFTER'],
+          ...report.plan.steps.map((s) => [
+            s.id,
+            s.technique,
+            s.runsKnownUpFront ? String(s.runs) : `~${s.runs}`,
+            `$${s.runCostUsd}`,
+            s.dependsOn.join(', ') || '-',
+          ]),
+        ]),
+      );
+      io.stdout(
+        report.plan.plannedCostUsd === undefined
+          ? `Total: about ${report.plan.estimatedRuns} runs, ~$${report.plan.estimatedCostUsd} (forEach over a step's outputs: counted from the schemas); each run is reserved against the budget as it starts\n`
+          : `Total: ${report.plan.plannedRuns} runs, $${report.plan.plannedCostUsd}${report.plan.budgetUsd === undefined ? '' : ` of a $${report.plan.budgetUsd} budget`}\n`,
+      );
+    }
+  }
+  return report.valid ? ExitCode.Ok : ExitCode.Failed;
+}
+
+export function describeProgress(p: PipelineProgress): string {
+  const steps = p.steps
+    .map((s) => {
+      const done = s.runs.filter((r) => r.phase === 'completed').length;
+      return `${s.id}:${s.phase}${s.runs.length > 1 ? ` ${done}/${s.runs.length}` : ''}`;
+    })
+    .join(' ');
+  return `${p.phase} ${p.percent}% $${p.ledger.chargedUsd} charged | ${steps}`;
+}
+
+export function describePipelineResult(r: PipelineResult): string {
+  const lines = [
+    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, $${r.ledger.chargedUsd} charged`,
+  ];
+  for (const [id, step] of Object.entries(r.steps)) {
+    lines.push(
+      `  ${id} (${step.technique.name}): ${step.status}${step.skippedReason ? ` (${step.skippedReason})` : ''}`,
+    );
+    for (const o of step.outputs) lines.push(`    ${o.outputId} (${o.type}): ${o.url}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
