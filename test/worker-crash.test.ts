@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
-import { runTechnique, statusQuery } from '../src/workflows';
+import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/workflows';
 import { spawnCli } from './helpers/cli';
 import { FAST, startHarness, taskQueue, type Harness } from './helpers/env';
 import { waitFor } from './helpers/failures';
@@ -70,4 +70,49 @@ test('SIGKILL the worker process mid-run, start another: completes with exactly 
     !first.log().includes(h.sim.apiKey) && !second.log().includes(h.sim.apiKey),
     'the API key is never logged',
   );
+});
+
+test('SIGKILL the worker process mid-pipeline, start another: exactly one create per step', async () => {
+  h.sim.reset();
+  const queue = taskQueue();
+  const first = startWorkerProcess(queue);
+  const handle = await h.env.client.workflow.start(runPipeline, {
+    taskQueue: queue,
+    workflowId: `crash-pipeline-${process.pid}`,
+    args: [
+      {
+        spec: {
+          name: 'crash',
+          options: FAST,
+          steps: [
+            { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+            {
+              id: 'styles',
+              technique: 'restyle-image',
+              forEach: ['ink', 'oil'],
+              inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+            },
+            { id: 'speech', technique: 'text-to-speech', inputs: { text: 'hello' } },
+          ],
+        },
+      },
+    ],
+  });
+  await waitFor(
+    'the first runs to be polled',
+    async () => {
+      const p = await handle.query(progressQuery);
+      return p.steps.some((s) => s.runs.some((r) => r.progress > 0)) ? true : undefined;
+    },
+    60_000,
+  );
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
+  const second = startWorkerProcess(queue);
+  const result = await handle.result();
+  assert.equal(result.status, 'completed', second.log());
+  assert.equal(h.sim.stats().runsCreated, 4, 'poster, two styles, speech: once each');
+  assert.deepEqual(Object.values(h.sim.stats().createsByIdempotencyKey), [1, 1, 1, 1]);
+  second.child.kill('SIGTERM');
+  await once(second.child, 'exit');
 });
