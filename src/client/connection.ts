@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalSettingsFromEnv, type TemporalSettings } from '../config';
+import { connectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../config';
 
 export interface ConnectedClient {
   client: Client;
@@ -7,10 +7,14 @@ export interface ConnectedClient {
   close: () => Promise<void>;
 }
 
-/** Connects to Temporal with the settings from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, FLORA_TASK_QUEUE). */
+/**
+ * Connects to Temporal the way the Temporal CLI and SDKs do: the environment-configuration profile
+ * (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY and TEMPORAL_TLS_*; plus FLORA_TASK_QUEUE for our workers' task queue.
+ */
 export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ConnectedClient> {
   const settings = temporalSettingsFromEnv(env);
-  const connection = await Connection.connect({ address: settings.address, connectTimeout: '10s' });
+  const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '10s' });
   const client = new Client({ connection, namespace: settings.namespace });
   return { client, settings, close: () => connection.close() };
 }

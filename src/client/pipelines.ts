@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
+import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
+import { FloraPipelineKey } from '../workflows/search-attributes';
 
 export class InvalidPipelineError extends Error {
   override readonly name = 'InvalidPipelineError';
@@ -57,10 +59,16 @@ export async function startPipeline(
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'pipeline';
   const { taskQueue = 'flora', workflowId = `pipeline-${slug}-${crypto.randomUUID()}` } = options;
+  const searchable = await searchAttributesRegistered(
+    client.connection.operatorService,
+    client.options.namespace,
+  );
   return client.workflow.start(runPipeline, {
     taskQueue,
     workflowId,
     args: [{ spec }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    memo: { pipeline: parsed.spec.name },
+    ...(searchable ? { typedSearchAttributes: [{ key: FloraPipelineKey, value: parsed.spec.name }] } : {}),
   });
 }

@@ -1,6 +1,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
+import { searchAttributesRegistered } from '../temporal/search-attributes';
+import { FloraTechniqueKey } from '../workflows/search-attributes';
 import { checkRequest, describeProblems } from '../workflows/validation';
 
 export interface StartRunOptions {
@@ -27,11 +29,18 @@ export async function startTechniqueRun(
   const { taskQueue = 'flora', workflowId = `flora-run-${crypto.randomUUID()}` } = options;
   const checked = checkRequest(input);
   if (!checked.ok) throw new InvalidRunRequestError(describeProblems(checked.problems));
+  const searchable = await searchAttributesRegistered(
+    client.connection.operatorService,
+    client.options.namespace,
+  );
+  const technique = input.technique ?? input.techniqueId ?? '';
   return client.workflow.start(runTechnique, {
     taskQueue,
     workflowId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    memo: { technique },
+    ...(searchable ? { typedSearchAttributes: [{ key: FloraTechniqueKey, value: technique }] } : {}),
   });
 }
 

@@ -12,7 +12,7 @@ import { floraConfigFromEnv } from '../flora/config';
 import { startSimulator, type FloraSimulator } from '../simulator';
 import { startLocalTemporal } from '../dev/test-server';
 import { createFloraWorker } from '../worker/worker';
-import { temporalSettingsFromEnv } from '../config';
+import { connectionOptions, temporalSettingsFromEnv } from '../config';
 import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult } from '../workflows/types';
 
@@ -112,9 +112,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     let namespace: string;
     if (env.TEMPORAL_ADDRESS) {
       const settings = temporalSettingsFromEnv(env);
-      const connection = await Connection.connect({ address: settings.address });
+      const connection = await Connection.connect(connectionOptions(settings));
       cleanup.unshift(() => connection.close());
-      nativeConnection = await NativeConnection.connect({ address: settings.address });
+      nativeConnection = await NativeConnection.connect(connectionOptions(settings));
       cleanup.unshift(() => nativeConnection.close());
       client = new Client({ connection, namespace: settings.namespace });
       namespace = settings.namespace;

@@ -5,6 +5,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { cacheDir, resolveTemporalCli } from './temporal-cli';
 
 export interface LocalServerOptions {
@@ -35,6 +36,7 @@ export async function startLocalTemporal(options: LocalServerOptions = {}): Prom
     server: {
       ...(executable ? { executable } : {}),
       log: { format: 'pretty', level: 'error' },
+      searchAttributes: [...FLORA_SEARCH_ATTRIBUTES],
     },
   });
 }

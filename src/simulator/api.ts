@@ -10,12 +10,12 @@ import { canonicalJson } from './idempotency';
 import { decodeCursor, encodeCursor, parseLimit } from './pagination';
 import { historyItemAt, runObjectAt, type RunHistoryItem } from './runs';
 import { runStateAt } from './lifecycle';
-import type { SimRoute, SimTechnique } from './schemas';
+import type { ApiRoute, SimTechnique } from './schemas';
 import type { SimulatorState } from './state';
 import { NestedCreateBodySchema, TopLevelCreateBodySchema, parseOrThrow, validateInputs } from './validation';
 
 export interface ApiRequest {
-  route: SimRoute;
+  route: ApiRoute;
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
@@ -198,7 +198,7 @@ const createRunNested: Handler = (state, req) => {
       ...(inputs.triggeredFailure !== undefined ? { triggeredFailure: inputs.triggeredFailure } : {}),
       origin: req.origin,
     });
-    return { status: 200, body: runObjectAt(run, run.createdAtMs, state.options.outputBaseUrl) };
+    return { status: 200, body: runObjectAt(run, run.createdAtMs, state.outputBaseUrl) };
   });
 };
 
@@ -248,7 +248,7 @@ const getRun: Handler = (state, req) => {
   if (!run || run.technique.technique_id !== technique.technique_id || run.apiKey !== req.apiKey) {
     throw ApiError.notFound(`No run "${runId}" for technique "${id}".`);
   }
-  return { status: 200, body: runObjectAt(run, state.now(), state.options.outputBaseUrl) };
+  return { status: 200, body: runObjectAt(run, state.now(), state.outputBaseUrl) };
 };
 
 const listRuns: Handler = (state, req) => {
@@ -276,7 +276,7 @@ const listRuns: Handler = (state, req) => {
       more = true;
       break;
     }
-    items.push(historyItemAt(run, nowMs, state.options.outputBaseUrl));
+    items.push(historyItemAt(run, nowMs, state.outputBaseUrl));
     lastSeq = run.seq;
   }
   return {
@@ -288,7 +288,7 @@ const listRuns: Handler = (state, req) => {
   };
 };
 
-const HANDLERS: Record<SimRoute, Handler> = {
+const HANDLERS: Record<ApiRoute, Handler> = {
   listTechniques,
   getTechnique,
   createRunNested,

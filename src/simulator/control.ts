@@ -30,6 +30,7 @@ export interface ControlTarget {
   setIdempotencyMode(mode: IdempotencyMode): void;
   setRunDuration(ms: number, slugOrTechniqueId?: string): void;
   getRun(runId: string): SimRunView | undefined;
+  expireFiles(): void;
   reset(): void;
   hasTechnique(slugOrTechniqueId: string): boolean;
 }
@@ -79,6 +80,9 @@ export function handleControl(
     case 'POST /run-duration':
       target.setRunDuration(parseOrThrow(RunDurationBody, body()).ms);
       return OK;
+    case 'POST /expire-files':
+      target.expireFiles();
+      return OK;
     case 'POST /reset':
       target.reset();
       return OK;
@@ -91,6 +95,7 @@ export function handleControl(
   }
   throw ApiError.notFound(
     `No control endpoint ${method} ${pathname}. Available: GET /_sim/stats, POST|DELETE /_sim/faults, ` +
-      'POST /_sim/run-failures, POST /_sim/idempotency, POST /_sim/run-duration, POST /_sim/reset, GET /_sim/runs/{run_id}.',
+      'POST /_sim/run-failures, POST /_sim/idempotency, POST /_sim/run-duration, POST /_sim/expire-files, ' +
+        'POST /_sim/reset, GET /_sim/runs/{run_id}.',
   );
 }

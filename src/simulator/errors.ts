@@ -68,6 +68,10 @@ export class ApiError extends Error {
     });
   }
 
+  static gone(message: string): ApiError {
+    return new ApiError(410, 'gone', message);
+  }
+
   static payloadTooLarge(limitBytes: number): ApiError {
     return new ApiError(413, 'payload_too_large', `Request bodies are limited to ${limitBytes} bytes.`);
   }

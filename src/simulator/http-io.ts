@@ -10,6 +10,8 @@ export interface SimResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of `body` as JSON (output files); `headers` then carries the content-type. */
+  bytes?: Buffer;
 }
 
 export function errorResponse(error: ApiError): SimResponse {
@@ -43,11 +45,17 @@ export function writeJson(res: ServerResponse, requestId: string, response: SimR
   writeRaw(res, requestId, response.status, JSON.stringify(response.body), response.headers);
 }
 
+/** Writes `bytes` when the response has them, else `body` as JSON. */
+export function writeResponse(res: ServerResponse, requestId: string, response: SimResponse): void {
+  if (response.bytes) writeRaw(res, requestId, response.status, response.bytes, response.headers);
+  else writeJson(res, requestId, response);
+}
+
 export function writeRaw(
   res: ServerResponse,
   requestId: string,
   status: number,
-  payload: string,
+  payload: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent || res.destroyed) return;

@@ -16,6 +16,8 @@ export interface SimulatorCliOptions {
   idempotency?: IdempotencyMode;
   /** Default 1. */
   seed?: number;
+  /** Serve output files at /files and point output URLs there; default false. */
+  serveFiles?: boolean;
   /** Log one line per request to stderr; default false (benchmarks would pay for it). */
   verbose?: boolean;
 }
@@ -27,6 +29,7 @@ export async function runSimulatorFromCli(opts: SimulatorCliOptions): Promise<Fl
     ...(opts.runDurationMs !== undefined ? { runDurationMs: opts.runDurationMs } : {}),
     ...(opts.idempotency !== undefined ? { idempotency: opts.idempotency } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.serveFiles !== undefined ? { serveFiles: opts.serveFiles } : {}),
     ...(opts.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   });
   process.stderr.write(`FLORA simulator listening on ${sim.baseUrl} (API key: ${sim.apiKey})\n`);

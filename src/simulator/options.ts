@@ -44,8 +44,18 @@ export const SimulatorOptionsSchema = z.strictObject({
     .optional(),
   /** USD balance; a create that would take the balance below 0 gets 402. Default Infinity. */
   credits: z.number().nonnegative().or(Infinite).optional(),
-  /** Base for output file URLs (must be https); default 'https://files.flora-sim.test'. */
+  /**
+   * Base for output file URLs (must be https); default 'https://files.flora-sim.test', or with
+   * `serveFiles` the simulator's own `http://<host>:<port>/files`.
+   */
   outputBaseUrl: z.string().refine(isHttpsUrl, 'must be an https:// URL').optional(),
+  /**
+   * Serve each completed run's output files at `GET /files/runs/{run_id}/{output_id}.{ext}` (no auth,
+   * like signed CDN URLs), with deterministic bytes, so a downloader can be tested end to end. Without
+   * an `outputBaseUrl`, output URLs then point at the simulator itself. Default false: `/files` is an
+   * unknown path, as before.
+   */
+  serveFiles: z.boolean().optional(),
   /** Receives one line per request; default: no logging. */
   log: z.custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
   /** Clock in epoch ms, for tests that want to control run lifecycles; default Date.now. */
@@ -66,7 +76,9 @@ export interface ResolvedOptions {
   techniques: SimTechnique[];
   workspaceId: string;
   credits: number;
-  outputBaseUrl: string;
+  /** Undefined when serveFiles is on without an outputBaseUrl: the simulator's own origin, known once listening. */
+  outputBaseUrl: string | undefined;
+  serveFiles: boolean;
   log: ((line: string) => void) | undefined;
   now: () => number;
 }
@@ -108,7 +120,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     techniques = DEFAULT_CATALOG,
     workspaceId = DEFAULT_WORKSPACE_ID,
     credits = Number.POSITIVE_INFINITY,
-    outputBaseUrl = 'https://files.flora-sim.test',
+    serveFiles = false,
+    outputBaseUrl = serveFiles ? undefined : 'https://files.flora-sim.test',
     log,
     now = Date.now,
   } = result.data;
@@ -127,7 +140,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     techniques: techniques.map((t) => structuredClone(t)),
     workspaceId,
     credits,
-    outputBaseUrl: outputBaseUrl.replace(/\/+$/, ''),
+    outputBaseUrl: outputBaseUrl?.replace(/\/+$/, ''),
+    serveFiles,
     log,
     now,
   };

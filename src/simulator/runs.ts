@@ -66,7 +66,7 @@ export interface SimRunView extends RunObject {
   planned_outcome: RunOutcome;
 }
 
-const FILE_EXTENSIONS: Record<Exclude<SlotType, 'text'>, string> = {
+export const FILE_EXTENSIONS: Record<Exclude<SlotType, 'text'>, string> = {
   imageUrl: 'png',
   videoUrl: 'mp4',
   audioUrl: 'mp3',
@@ -148,6 +148,11 @@ export class RunStore {
     this.runs.push(record);
     this.byId.set(runId, record);
     return record;
+  }
+
+  /** The sequence number of the newest run ever added (0 before the first); clear() does not rewind it. */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   get(runId: string): RunRecord | undefined {

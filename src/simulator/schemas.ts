@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 
-export const SIM_ROUTES = [
+/** The FLORA API routes, under `/api/v1`, behind Bearer auth. */
+export const API_ROUTES = [
   'listTechniques',
   'getTechnique',
   'createRunNested',
@@ -12,6 +13,13 @@ export const SIM_ROUTES = [
   'getRun',
   'listRuns',
 ] as const;
+export type ApiRoute = (typeof API_ROUTES)[number];
+
+/**
+ * Every route the simulator counts in its stats and can aim a fault at: the API routes plus `getFile`,
+ * the output-file route under `/files` (served only with the `serveFiles` option).
+ */
+export const SIM_ROUTES = [...API_ROUTES, 'getFile'] as const;
 export const SimRouteSchema = z.enum(SIM_ROUTES);
 export type SimRoute = z.infer<typeof SimRouteSchema>;
 
@@ -64,6 +72,10 @@ export const FAULT_KINDS = [
   'dropResponse',
 ] as const;
 
+/**
+ * On `getFile`, `malformedJson` has no JSON to garble: it sends the file's headers (full
+ * content-length) and half its bytes, then cuts the connection, the way a CDN transfer breaks off.
+ */
 export const FaultSpecSchema = z.strictObject({
   /** Apply to the next N matching requests, then stop. Default: 1, or unlimited when `rate` is given. */
   count: z.number().int().positive().optional(),

@@ -7,17 +7,26 @@ import { performance } from 'node:perf_hooks';
 import { authenticate, handleApi } from './api';
 import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control';
 import { ApiError } from './errors';
-import { MAX_BODY_BYTES, errorResponse, readBody, writeJson, writeRaw, type SimResponse } from './http-io';
+import { serveFile } from './files';
+import {
+  MAX_BODY_BYTES,
+  errorResponse,
+  readBody,
+  writeJson,
+  writeRaw,
+  writeResponse,
+  type SimResponse,
+} from './http-io';
 import { resolveOptions, type SimulatorOptions } from './options';
-import { API_PREFIX, matchApiRoute, type RouteMatch } from './routes';
+import { API_PREFIX, FILES_PREFIX, matchApiRoute, matchFileRoute, type RouteMatch } from './routes';
 import { simRunViewAt, type SimRunView } from './runs';
-import type { FaultSpec, FaultTarget, IdempotencyMode, RunErrorCode, SimRoute } from './schemas';
+import type { ApiRoute, FaultSpec, FaultTarget, IdempotencyMode, RunErrorCode } from './schemas';
 import { SimulatorState } from './state';
 import type { SimStats } from './stats';
 import type { FloraSimulator } from './types';
 
 /** Plausible openings of each route's body, cut off mid-token, so a client's JSON parse must fail. */
-const MALFORMED_BODIES: Record<SimRoute, string> = {
+const MALFORMED_BODIES: Record<ApiRoute, string> = {
   listTechniques: '{"techniques":[{"technique_id":"tech_txt2img01","slug":"text-to-im',
   getTechnique: '{"technique_id":"tech_txt2img01","name":"Text to Image","inputs":[{"id":',
   createRunNested: '{"run_id":"run_',
@@ -93,7 +102,11 @@ class Simulator implements FloraSimulator, ControlTarget {
 
   getRun(runId: string): SimRunView | undefined {
     const run = this.state.runs.get(runId);
-    return run && simRunViewAt(run, this.state.now(), this.state.options.outputBaseUrl);
+    return run && simRunViewAt(run, this.state.now(), this.state.outputBaseUrl);
+  }
+
+  expireFiles(): void {
+    this.state.expireFiles();
   }
 
   reset(): void {
@@ -139,7 +152,10 @@ class Simulator implements FloraSimulator, ControlTarget {
       return;
     }
 
-    const match = matchApiRoute(method, url.pathname);
+    const match =
+      this.state.options.serveFiles && url.pathname.startsWith(`${FILES_PREFIX}/`)
+        ? matchFileRoute(method, url.pathname)
+        : matchApiRoute(method, url.pathname);
     const statsRoute = match.kind === 'route' ? match.route : 'unmatched';
     let fault: FaultSpec | undefined;
     if (match.kind === 'route') {
@@ -172,14 +188,35 @@ class Simulator implements FloraSimulator, ControlTarget {
       return;
     }
     if (fault?.kind === 'malformedJson' && match.kind === 'route') {
-      writeRaw(res, requestId, 200, MALFORMED_BODIES[match.route]);
-      this.state.stats.response(match.route, 200);
-      logLine('200', note);
+      if (match.route !== 'getFile') {
+        writeRaw(res, requestId, 200, MALFORMED_BODIES[match.route]);
+        this.state.stats.response(match.route, 200);
+        logLine('200', note);
+      } else if (response.bytes) {
+        this.writeTruncated(res, requestId, response, response.bytes);
+        this.state.stats.response(match.route, 'truncated');
+        logLine(`truncated (${response.status})`, note);
+      } else {
+        // No file to cut short (a 404, say): the answer goes out whole.
+        writeResponse(res, requestId, response);
+        this.state.stats.response(match.route, response.status);
+        logLine(String(response.status), note);
+      }
       return;
     }
-    writeJson(res, requestId, response);
+    writeResponse(res, requestId, response);
     this.state.stats.response(statsRoute, response.status);
     logLine(String(response.status), note);
+  }
+
+  /** Full headers, half the bytes, then a cut connection: a client sees a short read, never a clean end. */
+  private writeTruncated(res: ServerResponse, requestId: string, response: SimResponse, bytes: Buffer): void {
+    res.writeHead(response.status, {
+      ...response.headers,
+      'content-length': String(bytes.length),
+      'request-id': requestId,
+    });
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
   }
 
   private dispatch(
@@ -189,6 +226,8 @@ class Simulator implements FloraSimulator, ControlTarget {
     body: { text: string } | { tooLarge: true },
     method: string,
   ): SimResponse {
+    // Files sit outside the API and need no key, as signed CDN URLs do.
+    if (match.kind === 'route' && match.route === 'getFile') return serveFile(this.state, match.params);
     const inApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     if (!inApi)
       throw ApiError.notFound(`No route ${method} ${url.pathname}. The API lives under ${API_PREFIX}.`);
@@ -251,10 +290,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /** Starts a simulator on a real socket; resolves once it is listening. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<FloraSimulator> {
-  const state = new SimulatorState(resolveOptions(opts));
+  const options = resolveOptions(opts);
   const server = createServer();
-  await listen(server, state.options.port, state.options.host);
-  const sim = new Simulator(server, state, (server.address() as AddressInfo).port);
+  await listen(server, options.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  // Built after listen: with serveFiles, output URLs carry the port, which only now is known.
+  const state = new SimulatorState(options, `http://${dialableHost(options.host)}:${port}`);
+  const sim = new Simulator(server, state, port);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => sim.onRequest(req, res));
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -8,6 +8,7 @@ import { IdempotencyStore } from './idempotency';
 import { DEFAULT_FAILURE_MESSAGES, type RunOutcome } from './lifecycle';
 import { SIMULATOR_PROJECT_ID, type ResolvedOptions } from './options';
 import { Prng } from './random';
+import { FILES_PREFIX } from './routes';
 import { RunStore, roundUsd, type CreateRoute, type RunRecord } from './runs';
 import { RunErrorCodeSchema, type IdempotencyMode, type RunErrorCode, type SimTechnique } from './schemas';
 import { StatsRecorder, type SimStats } from './stats';
@@ -32,6 +33,10 @@ export class SimulatorState {
   idempotencyMode: IdempotencyMode;
   runDurationMs: number;
   faultPrng: Prng;
+  /** Where output URLs point: the configured base, or this simulator's own `/files`. */
+  readonly outputBaseUrl: string;
+  /** Runs up to this creation sequence number have expired file URLs (410); 0 = none. */
+  private filesExpiredThroughSeq = 0;
   /** Separate from faultPrng so the fault sequence for a seed does not depend on how many ids were made. */
   private readonly idPrng: Prng;
   private readonly failureQueues = new Map<string, RunOutcome[]>();
@@ -40,7 +45,12 @@ export class SimulatorState {
   private readonly bySlug = new Map<string, SimTechnique>();
   private readonly byId = new Map<string, SimTechnique>();
 
-  constructor(readonly options: ResolvedOptions) {
+  /** `selfOrigin`: `http://host:port` of the listening server, for output URLs served by the simulator. */
+  constructor(
+    readonly options: ResolvedOptions,
+    selfOrigin: string,
+  ) {
+    this.outputBaseUrl = options.outputBaseUrl ?? `${selfOrigin}${FILES_PREFIX}`;
     // A technique owned by another workspace is invisible to this simulator's one workspace.
     this.techniques = options.techniques.filter(
       (t) => t.workspace_id === undefined || t.workspace_id === options.workspaceId,
@@ -146,6 +156,18 @@ export class SimulatorState {
     return record;
   }
 
+  /**
+   * Expires the file URLs of every run created so far, as time does to FLORA's signed URLs. Runs
+   * created afterwards get fresh, working URLs, so a test can expire, then re-run and recover.
+   */
+  expireFiles(): void {
+    this.filesExpiredThroughSeq = this.runs.lastSeq;
+  }
+
+  filesExpired(run: RunRecord): boolean {
+    return run.seq <= this.filesExpiredThroughSeq;
+  }
+
   snapshotStats(): SimStats {
     return this.stats.snapshot(this.runs.billedUsd(this.now()));
   }
@@ -161,5 +183,6 @@ export class SimulatorState {
     this.idempotencyMode = this.options.idempotency;
     this.runDurationMs = this.options.runDurationMs;
     this.faultPrng = new Prng(this.options.seed);
+    this.filesExpiredThroughSeq = 0;
   }
 }

@@ -12,7 +12,7 @@ export interface FloraSimulator {
   /** The first accepted API key. */
   readonly apiKey: string;
   stats(): SimStats;
-  /** Throws when the route or spec is malformed. */
+  /** Throws when the route or spec is malformed. `'getFile'` aims at the `/files` route (with `serveFiles`). */
   addFault(route: SimRoute | '*', fault: FaultSpec): void;
   clearFaults(): void;
   /** The next created run of that technique ends `failed` with this code. Throws for an unknown technique. */
@@ -23,10 +23,15 @@ export interface FloraSimulator {
    * that technique's runs (until reset).
    */
   setRunDuration(ms: number, slugOrTechniqueId?: string): void;
+  /**
+   * Expires the output file URLs of every run created so far: requests for them get 410 from now on,
+   * as FLORA's URLs do with time. Runs created afterwards get working URLs; reset() un-expires all.
+   */
+  expireFiles(): void;
   /** The run as a poll would see it now, plus simulator-only details; undefined when unknown. */
   getRun(runId: string): SimRunView | undefined;
   /**
-   * Clears runs, stats, faults, queued failures and the idempotency cache, and restores the
+   * Clears runs, stats, faults, queued failures, expired files and the idempotency cache, and restores the
    * idempotency mode, run duration and fault PRNG to their configured starting values.
    */
   reset(): void;

@@ -1,8 +1,13 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
 import { FloraClient } from '../flora/client';
 import { floraConfigFromEnv } from '../flora/config';
-import { temporalSettingsFromEnv } from '../config';
+import { observabilityFromEnv } from '../observability/env';
+import { floraRequestObserver } from '../observability/flora-requests';
+import { installWorkerRuntime } from '../observability/runtime';
+import { tracingFromEnv } from '../observability/tracing';
+import { missingSearchAttributes, REGISTER_COMMAND } from '../temporal/search-attributes';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -16,7 +21,12 @@ export interface FloraWorkerOptions {
   flora: FloraClient;
   /** A prebuilt workflow bundle (tests build it once); by default the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra worker options (concurrency limits, identity, ...). */
+  /**
+   * FLORA requests per second for the whole task queue, shared by every worker on it (Temporal's
+   * task-queue activity rate limit). @default no limit
+   */
+  maxRequestsPerSecond?: number;
+  /** Extra worker options (concurrency limits, identity, interceptors, sinks, ...). */
   workerOptions?: Partial<WorkerOptions>;
 }
 
@@ -28,6 +38,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     taskQueue = 'flora',
     flora,
     workflowBundle,
+    maxRequestsPerSecond,
     workerOptions = {},
   } = options;
   return Worker.create({
@@ -36,40 +47,72 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ flora }),
+    // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
+    ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     ...workerOptions,
   });
 }
 
 /**
  * Runs a worker from the environment until SIGINT or SIGTERM: in-flight activities finish, then the
- * connection and the FLORA pool close, and the process exits 0.
+ * connection, the FLORA pool and the trace exporter close, and the process exits 0.
  */
 export async function runWorkerFromEnv(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<void> {
+  const observability = observabilityFromEnv();
   const temporal = temporalSettingsFromEnv();
   const floraConfig = floraConfigFromEnv();
-  for (const warning of floraConfig.warnings) log(`warning: ${warning}`);
+  const runtime: Runtime = installWorkerRuntime(observability);
+  const logger = runtime.logger;
+  for (const warning of floraConfig.warnings) logger.warn(warning);
   const flora = new FloraClient({
     baseUrl: floraConfig.baseUrl,
     apiKey: floraConfig.apiKey,
     timeoutMs: floraConfig.timeoutMs,
+    onRequest: floraRequestObserver(logger, runtime.metricMeter),
   });
-  const connection = await NativeConnection.connect({ address: temporal.address });
+  const tracing = tracingFromEnv(observability);
+  const connection = await NativeConnection.connect(connectionOptions(temporal));
   try {
+    try {
+      const missing = await missingSearchAttributes(connection.operatorService, temporal.namespace);
+      if (missing.length > 0) {
+        logger.warn(
+          `Search attributes ${missing.join(', ')} are not registered on namespace ${temporal.namespace}: runs work, ` +
+            `but cannot be searched by technique, FLORA run id or pipeline. Register them with: ` +
+            REGISTER_COMMAND.replace('<namespace>', temporal.namespace),
+        );
+      }
+    } catch (err) {
+      logger.warn(`Could not list search attributes (${(err as Error).message}); runs work without them`);
+    }
     const worker = await createFloraWorker({
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       flora,
+      maxRequestsPerSecond: temporal.maxRequestsPerSecond,
+      workerOptions: tracing?.workerOptions ?? {},
     });
+    const stop = (signal: NodeJS.Signals) => {
+      log(`${signal} received: finishing in-flight tasks, then stopping`);
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     log(
-      `flora-temporal worker on ${temporal.address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue}, FLORA ${floraConfig.baseUrl}`,
+      `flora-temporal worker on ${describeTemporal(temporal)}, task queue ${temporal.taskQueue}, FLORA ${floraConfig.baseUrl}` +
+        (observability.FLORA_METRICS_PORT !== undefined
+          ? `, metrics on :${observability.FLORA_METRICS_PORT}/metrics`
+          : '') +
+        (tracing ? ', tracing on' : ''),
     );
     await worker.run();
     log('worker stopped');
   } finally {
     await connection.close();
     await flora.close();
+    await tracing?.shutdown();
   }
 }

@@ -12,9 +12,11 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
@@ -43,7 +45,8 @@ import type {
   StepRunProgress,
 } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
-import { runTechnique } from './run-technique';
+import { MEMO_PATCH, runTechnique } from './run-technique';
+import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
 import type { RunTechniqueResult } from './types';
 
@@ -183,6 +186,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   const planned = planPipeline(spec, schemas);
   if (!planned.ok) return fail(invalid(planned.problems));
   const plan: PipelinePlan = planned.plan;
+  if (patched(MEMO_PATCH))
+    upsertMemo({
+      pipeline: spec.name,
+      budgetUsd: spec.budgetUsd ?? null,
+      plannedCostUsd: plan.plannedCostUsd ?? null,
+    });
+  // Children carry the technique and pipeline as search attributes when the pipeline was started with
+  // them (so they are registered on this namespace).
+  const searchable = info.typedSearchAttributes.get(FloraPipelineKey) !== undefined;
   state.plannedCostUsd = plan.plannedCostUsd;
   state.steps = plan.order.map((id) => {
     const step = plan.steps.find((s) => s.id === id) as PlannedStep;
@@ -310,6 +322,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
             },
           ],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          ...(searchable
+            ? {
+                typedSearchAttributes: [
+                  { key: FloraTechniqueKey, value: step.technique.slug ?? step.technique.techniqueId },
+                  { key: FloraPipelineKey, value: spec.name },
+                ],
+              }
+            : {}),
+          memo: { pipeline: spec.name, step: step.id, index: run.index },
         });
         return child.result();
       })
@@ -482,6 +503,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }
 
   const steps = resultSteps();
+  if (patched(MEMO_PATCH)) upsertMemo({ chargedUsd: ledger().chargedUsd });
   const skipped = state.steps
     .filter((s) => s.phase === 'skipped')
     .map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));

@@ -12,15 +12,19 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
 import { nextPollDelayMs } from './cadence';
 import { Phase } from './types';
@@ -87,6 +91,17 @@ function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueSt
         // The pipeline may have ended first; progress is best effort, the result is what counts.
       });
   };
+}
+
+/**
+ * Patch: the memo (technique name, price, charged cost) and the FloraRunId search attribute. Histories
+ * recorded before it replay without these commands.
+ */
+export const MEMO_PATCH = 'flora-memo-and-search-attributes-v1';
+
+/** Search attributes are upserted only when the starter set some (so they are registered on this namespace). */
+function searchable(): boolean {
+  return workflowInfo().typedSearchAttributes.get(FloraTechniqueKey) !== undefined;
 }
 
 /** The idempotency key of run attempt `attempt` (1-based). */
@@ -258,6 +273,9 @@ async function execute(
       status.runId = loop.runId;
       status.runIds.push(loop.runId);
       loop.report();
+      if (patched(MEMO_PATCH) && searchable()) {
+        upsertSearchAttributes([{ key: FloraRunIdKey, value: [...status.runIds] }]);
+      }
     }
 
     status.phase = Phase.Polling;
@@ -267,6 +285,7 @@ async function execute(
       status.progress = 100;
       const charged = final.chargedCost ?? loop.runCost;
       status.chargedCost += charged;
+      if (patched(MEMO_PATCH)) upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
       return {
         workflowId: workflowInfo().workflowId,
         status: 'completed',
@@ -346,6 +365,9 @@ async function prepare(
   };
   status.technique = technique;
   status.runCost = schema.runCost;
+  if (patched(MEMO_PATCH)) {
+    upsertMemo({ technique: technique.name, techniqueId: technique.techniqueId, runCostUsd: schema.runCost });
+  }
   let create: ResumeCreate | undefined;
   if (options.attachRunId === undefined) {
     const checked = checkInputs(schema, route, input.inputs, options);
