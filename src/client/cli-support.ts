@@ -4,6 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { summarizeFailure } from './failures';
+import { followProgress } from './progress';
 
 /**
  * Exit codes: 0 success, 1 failure (a failed run, a bad request, an unreachable service), 2 cancelled,
@@ -14,12 +15,15 @@ export const ExitCode = { Ok: 0, Failed: 1, Cancelled: 2, Partial: 3 } as const;
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Progress is redrawn in place only on a terminal. */
+  stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
 }
 
 export const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTTY: process.stderr.isTTY === true,
   env: process.env,
 };
 
@@ -58,14 +62,15 @@ export function table(rows: string[][]): string {
 export async function awaitWorkflow<R>(args: {
   workflowId: string;
   result: () => Promise<R>;
-  progress: () => Promise<string>;
+  /** The progress block, redrawn on a terminal, changed lines otherwise; always on stderr. */
+  progress: () => Promise<string[]>;
   describe: (result: R) => string;
   exitCode: (result: R) => number;
   json: boolean;
   io: CliIo;
 }): Promise<number> {
   const { workflowId, io } = args;
-  const stopProgress = followProgress(args.progress, io);
+  const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
   try {
     const result = await args.result();
     io.stdout(args.json ? json(result) : args.describe(result));
@@ -79,26 +84,4 @@ export async function awaitWorkflow<R>(args: {
   } finally {
     stopProgress();
   }
-}
-
-/** Prints a line to stderr whenever the workflow's progress line changes. */
-function followProgress(line: () => Promise<string>, io: CliIo): () => void {
-  let last = '';
-  let stopped = false;
-  const tick = async () => {
-    if (stopped) return;
-    try {
-      const next = await line();
-      if (next !== last) io.stderr(`  ${next}\n`);
-      last = next;
-    } catch {
-      // No worker has picked the workflow up yet, or it just finished.
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), 1000);
-  };
-  let timer = setTimeout(() => void tick(), 250);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
 }

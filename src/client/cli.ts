@@ -6,19 +6,23 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FloraClient } from '../flora/client';
 import { ConfigError, floraConfigFromEnv } from '../flora/config';
 import { FloraError } from '../flora/errors';
-import type { Technique, TechniqueListItem } from '../flora/schemas';
-import type {
-  RunTechniqueInput,
-  RunTechniqueOptions,
-  RunTechniqueResult,
-  RunTechniqueStatus,
-} from '../workflows/types';
+import type { TechniqueListItem } from '../flora/schemas';
+import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../workflows/types';
 import { DemoInterrupted, runDemo } from '../demo/demo';
 import { runSimulatorFromCli } from '../simulator/main';
 import { runWorkerFromEnv } from '../worker/worker';
 import { checkRequest, describeProblems } from '../workflows/validation';
 import { awaitWorkflow, CliError, defaultIo, ExitCode, json, table, type CliIo } from './cli-support';
 import { connectFromEnv } from './connection';
+import { describeRunResult, describeTechnique } from './describe';
+import {
+  cancelCommand,
+  runsListCommand,
+  statusCommand,
+  watchCommand,
+  type RunsListOpts,
+} from './inspect-commands';
+import { renderRunStatus } from './progress';
 import { pipelineRunCommand, pipelineValidateCommand, type PipelineRunOpts } from './pipeline-command';
 import { InvalidRunRequestError, runStatus, startTechniqueRun } from './runs';
 
@@ -66,38 +70,6 @@ async function listTechniques(flora: FloraClient, limit: number | undefined): Pr
     cursor = page.meta?.next_cursor ?? undefined;
   } while (cursor !== undefined && (limit === undefined || out.length < limit));
   return limit === undefined ? out : out.slice(0, limit);
-}
-
-function describeTechnique(t: Technique): string {
-  const slots = (label: string, list: Technique['inputs']) =>
-    list.length === 0
-      ? `${label}: none\n`
-      : `${label}:\n` +
-        table(
-          list.map((s) => [`  ${s.id}`, s.type, s.optional ? 'optional' : 'required', s.name ?? '']),
-        ).replace(/\n$/, '') +
-        '\n';
-  return (
-    `${t.name} (${t.slug ?? t.technique_id}, ${t.technique_id})\n` +
-    (t.description ? `${t.description}\n` : '') +
-    `Price: $${t.run_cost} per run\n` +
-    slots('Inputs', t.inputs) +
-    slots('Outputs', t.outputs)
-  );
-}
-
-function describeResult(r: RunTechniqueResult): string {
-  const lines = [
-    `completed: ${r.technique.name} run ${r.runId} (workflow ${r.workflowId})`,
-    `charged $${r.chargedCost}, ${r.attempts} run attempt${r.attempts === 1 ? '' : 's'}, ${r.polls} polls`,
-    ...r.outputs.map((o) => `  ${o.outputId} (${o.type}): ${o.url}`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function describeStatus(s: RunTechniqueStatus): string {
-  const run = s.runId ? ` run ${s.runId}` : '';
-  return `${s.phase}${run}${s.phase === 'polling' ? ` ${s.progress}% (${s.polls} polls)` : ''}`;
 }
 
 /** Builds the program. `io` is injectable for tests; commands record their exit code in `outcome`. */
@@ -235,6 +207,52 @@ Configuration (environment):
     });
 
   program
+    .command('status <workflowId>')
+    .description("a run's or pipeline's state: Temporal status and the workflow's own progress")
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      outcome.exitCode = await statusCommand(workflowId, opts, io);
+    });
+  program
+    .command('watch <workflowId>')
+    .description('follow a run or pipeline with live progress (stderr) until it ends, then print its result')
+    .option('--json', 'print the result (or failure) as JSON on stdout')
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      outcome.exitCode = await watchCommand(workflowId, opts, io);
+    });
+  program
+    .command('cancel <workflowId>')
+    .description('cancel a run or pipeline (FLORA runs already created keep going: FLORA has no cancel)')
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      outcome.exitCode = await cancelCommand(workflowId, opts, io);
+    });
+  program
+    .command('runs')
+    .description('runs and pipelines in Temporal')
+    .command('list')
+    .description('our workflows, newest first')
+    .option('--limit <n>', 'at most n', parseInteger('--limit', 1, 1000), 20)
+    .option('--technique <slug>', 'only runs of this technique (search attribute FloraTechnique)')
+    .option('--run-id <run_id>', 'the workflow that created this FLORA run (search attribute FloraRunId)')
+    .option('--pipeline <name>', 'only this pipeline and its steps (search attribute FloraPipeline)')
+    .addOption(
+      new Option('--status <status>', 'only workflows in this state').choices([
+        'Running',
+        'Completed',
+        'Failed',
+        'Canceled',
+        'Terminated',
+        'TimedOut',
+        'ContinuedAsNew',
+      ]),
+    )
+    .option('--json', 'print a JSON array')
+    .action(async (opts: RunsListOpts) => {
+      outcome.exitCode = await runsListCommand(opts, io);
+    });
+
+  program
     .command('run [slug]')
     .description('run a technique as a durable workflow')
     .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
@@ -309,8 +327,8 @@ async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): P
     return await awaitWorkflow<RunTechniqueResult>({
       workflowId,
       result: () => handle.result(),
-      progress: async () => describeStatus(await runStatus(handle)),
-      describe: describeResult,
+      progress: async () => renderRunStatus(await runStatus(handle)),
+      describe: describeRunResult,
       exitCode: () => ExitCode.Ok,
       json: opts.json ?? false,
       io,

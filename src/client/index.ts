@@ -13,3 +13,12 @@ export {
 export { runPipeline, progressQuery, raiseBudgetSignal } from '../workflows';
 export type * from '../pipelines/types';
 export type { PipelineSpec, PipelineSpecInput } from '../pipelines/spec';
+export {
+  FloraWorkflows,
+  PipelineRun,
+  TechniqueRun,
+  type FloraWorkflowsOptions,
+  type ListRunsOptions,
+  type RunSummary,
+} from './flora-workflows';
+export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';

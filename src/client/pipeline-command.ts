@@ -5,7 +5,9 @@ import { FloraClient } from '../flora/client';
 import { ConfigError, floraConfigFromEnv } from '../flora/config';
 import { planPipeline, techniqueKeys, type PipelinePlan } from '../pipelines/plan';
 import { parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
-import type { PipelineProgress, PipelineResult } from '../pipelines/types';
+import type { PipelineResult } from '../pipelines/types';
+import { describePipelineResult } from './describe';
+import { renderPipelineProgress } from './progress';
 import { progressQuery } from '../workflows';
 import { awaitWorkflow, CliError, ExitCode, json, table, type CliIo } from './cli-support';
 import { connectFromEnv } from './connection';
@@ -34,7 +36,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
     return await awaitWorkflow<PipelineResult>({
       workflowId,
       result: () => handle.result(),
-      progress: async () => describeProgress(await handle.query(progressQuery)),
+      progress: async () => renderPipelineProgress(await handle.query(progressQuery)),
       describe: describePipelineResult,
       exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
       json: opts.json ?? false,
@@ -212,27 +214,4 @@ function finish(report: ValidationReport, opts: { json?: boolean }, io: CliIo): 
     }
   }
   return report.valid ? ExitCode.Ok : ExitCode.Failed;
-}
-
-export function describeProgress(p: PipelineProgress): string {
-  const steps = p.steps
-    .map((s) => {
-      const done = s.runs.filter((r) => r.phase === 'completed').length;
-      return `${s.id}:${s.phase}${s.runs.length > 1 ? ` ${done}/${s.runs.length}` : ''}`;
-    })
-    .join(' ');
-  return `${p.phase} ${p.percent}% $${p.ledger.chargedUsd} charged | ${steps}`;
-}
-
-export function describePipelineResult(r: PipelineResult): string {
-  const lines = [
-    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, $${r.ledger.chargedUsd} charged`,
-  ];
-  for (const [id, step] of Object.entries(r.steps)) {
-    lines.push(
-      `  ${id} (${step.technique.name}): ${step.status}${step.skippedReason ? ` (${step.skippedReason})` : ''}`,
-    );
-    for (const o of step.outputs) lines.push(`    ${o.outputId} (${o.type}): ${o.url}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

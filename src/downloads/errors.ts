@@ -77,7 +77,9 @@ export class DownloadError extends Error {
       case DownloadErrorCode.NetworkError:
         return true;
       case DownloadErrorCode.HttpError:
-        return this.status !== undefined && (this.status >= 500 || this.status === 408 || this.status === 429);
+        return (
+          this.status !== undefined && (this.status >= 500 || this.status === 408 || this.status === 429)
+        );
       default:
         return false;
     }
@@ -137,7 +139,13 @@ export class DownloadError extends Error {
     });
   }
 
-  static network(url: string, detail: string, outputId?: string, status?: number, cause?: unknown): DownloadError {
+  static network(
+    url: string,
+    detail: string,
+    outputId?: string,
+    status?: number,
+    cause?: unknown,
+  ): DownloadError {
     return new DownloadError({
       code: DownloadErrorCode.NetworkError,
       url,

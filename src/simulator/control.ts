@@ -96,6 +96,6 @@ export function handleControl(
   throw ApiError.notFound(
     `No control endpoint ${method} ${pathname}. Available: GET /_sim/stats, POST|DELETE /_sim/faults, ` +
       'POST /_sim/run-failures, POST /_sim/idempotency, POST /_sim/run-duration, POST /_sim/expire-files, ' +
-        'POST /_sim/reset, GET /_sim/runs/{run_id}.',
+      'POST /_sim/reset, GET /_sim/runs/{run_id}.',
   );
 }

@@ -12,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  metricMeter,
   patched,
   proxyActivities,
   setHandler,
@@ -158,8 +159,20 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
 
   try {
     if (deadlineHit) throw deadlineFailure(status, options);
-    return await work.run(() => execute(input, route, options, deadlineAtMs, status));
+    const result = await work.run(() => execute(input, route, options, deadlineAtMs, status));
+    countOutcome('completed', result.technique.slug ?? result.technique.techniqueId, result.chargedCost);
+    return result;
   } catch (err) {
+    if (!(err instanceof ContinueAsNew)) {
+      const technique =
+        status.technique?.slug ?? status.technique?.techniqueId ?? input.technique ?? input.techniqueId ?? '';
+      const outcome = isCancellation(err)
+        ? deadlineHit
+          ? FailureType.DeadlineExceeded
+          : 'cancelled'
+        : failureTypeOf(err as Error);
+      countOutcome(outcome, technique, 0);
+    }
     if (deadlineHit && isCancellation(err)) {
       const failure = deadlineFailure(status, options);
       markFailed(status, failure);
@@ -185,6 +198,21 @@ function bug(what: string): ApplicationFailure {
     message: `flora-temporal bug: ${what}`,
     nonRetryable: true,
   });
+}
+
+/**
+ * `flora_runs` by outcome and technique, and `flora_charged_micro_usd` (counters are integers). Workflow
+ * metrics are not emitted during replay, so each run counts once.
+ */
+function countOutcome(outcome: string, technique: string, chargedUsd: number): void {
+  metricMeter
+    .createCounter('flora_runs', 'runs', 'runTechnique workflows by outcome')
+    .add(1, { outcome, technique });
+  if (chargedUsd > 0) {
+    metricMeter
+      .createCounter('flora_charged_micro_usd', 'micro-USD', 'USD charged by FLORA, in millionths')
+      .add(Math.round(chargedUsd * 1e6), { technique });
+  }
 }
 
 function markFailed(status: RunTechniqueStatus, err: Error): void {

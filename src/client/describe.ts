@@ -1,0 +1,45 @@
+/** Human-readable renderings of techniques and results for the CLI's stdout. */
+import type { Technique } from '../flora/schemas';
+import type { PipelineResult } from '../pipelines/types';
+import type { RunTechniqueResult } from '../workflows/types';
+import { table } from './cli-support';
+
+export function describeTechnique(t: Technique): string {
+  const slots = (label: string, list: Technique['inputs']) =>
+    list.length === 0
+      ? `${label}: none\n`
+      : `${label}:\n` +
+        table(
+          list.map((s) => [`  ${s.id}`, s.type, s.optional ? 'optional' : 'required', s.name ?? '']),
+        ).replace(/\n$/, '') +
+        '\n';
+  return (
+    `${t.name} (${t.slug ?? t.technique_id}, ${t.technique_id})\n` +
+    (t.description ? `${t.description}\n` : '') +
+    `Price: $${t.run_cost} per run\n` +
+    slots('Inputs', t.inputs) +
+    slots('Outputs', t.outputs)
+  );
+}
+
+export function describeRunResult(r: RunTechniqueResult): string {
+  const lines = [
+    `completed: ${r.technique.name} run ${r.runId} (workflow ${r.workflowId})`,
+    `charged $${r.chargedCost}, ${r.attempts} run attempt${r.attempts === 1 ? '' : 's'}, ${r.polls} polls`,
+    ...r.outputs.map((o) => `  ${o.outputId} (${o.type}): ${o.url}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function describePipelineResult(r: PipelineResult): string {
+  const lines = [
+    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, $${r.ledger.chargedUsd} charged`,
+  ];
+  for (const [id, step] of Object.entries(r.steps)) {
+    lines.push(
+      `  ${id} (${step.technique.name}): ${step.status}${step.skippedReason ? ` (${step.skippedReason})` : ''}`,
+    );
+    for (const o of step.outputs) lines.push(`    ${o.outputId} (${o.type}): ${o.url}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,169 @@
+/**
+ * The client library's front door, for code that already has a Temporal `Client`: start technique runs
+ * and pipelines, follow them through their queries, cancel them, attach to an existing FLORA run, and
+ * list recent ones from Temporal's visibility.
+ *
+ *   const flora = new FloraWorkflows(client, { taskQueue: 'flora' });
+ *   const run = await flora.startRun({ technique: 'cctv-cam', inputs: { input_image: 'https://…' } });
+ *   console.log(await run.status());
+ *   const result = await run.result();
+ */
+import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import type { PipelineSpecInput } from '../pipelines/spec';
+import type { PipelineProgress, PipelineResult } from '../pipelines/types';
+import { progressQuery, raiseBudgetSignal, type runPipeline, type runTechnique, statusQuery } from '../workflows';
+import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
+import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
+import { startPipeline } from './pipelines';
+import { startTechniqueRun } from './runs';
+
+export interface FloraWorkflowsOptions {
+  /** Task queue of the flora-temporal workers. @default 'flora' */
+  taskQueue?: string;
+}
+
+export class TechniqueRun {
+  constructor(readonly handle: WorkflowHandle<typeof runTechnique>) {}
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+  /** Waits for the run; a failure rejects with WorkflowFailedError (its cause chain ends in the typed ApplicationFailure). */
+  result(): Promise<RunTechniqueResult> {
+    return this.handle.result();
+  }
+  status(): Promise<RunTechniqueStatus> {
+    return this.handle.query(statusQuery);
+  }
+  /** Stops polling; the FLORA run itself keeps going (FLORA has no cancel). */
+  cancel(): Promise<void> {
+    return this.handle.cancel().then(() => undefined);
+  }
+}
+
+export class PipelineRun {
+  constructor(readonly handle: WorkflowHandle<typeof runPipeline>) {}
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+  result(): Promise<PipelineResult> {
+    return this.handle.result();
+  }
+  progress(): Promise<PipelineProgress> {
+    return this.handle.query(progressQuery);
+  }
+  /** Sets the pipeline's budget to this many USD (for `onBudgetExceeded: "wait"`). */
+  raiseBudget(usd: number): Promise<void> {
+    return this.handle.signal(raiseBudgetSignal, usd);
+  }
+  /** Cancels the pipeline and its step workflows. */
+  cancel(): Promise<void> {
+    return this.handle.cancel().then(() => undefined);
+  }
+}
+
+export interface ListRunsOptions {
+  /** @default 20 */
+  limit?: number;
+  technique?: string;
+  /** The workflow that created or attached this FLORA run. */
+  floraRunId?: string;
+  pipeline?: string;
+  /** Temporal's ExecutionStatus, e.g. 'Running'. */
+  status?: string;
+}
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  closeTime: string | null;
+  technique: string | null;
+  pipeline: string | null;
+  floraRunIds: string[];
+}
+
+export const WORKFLOW_TYPES = ['runTechnique', 'runPipeline'] as const;
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function memoString(memo: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = memo?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function summarize(info: WorkflowExecutionInfo): RunSummary {
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    startTime: info.startTime.toISOString(),
+    closeTime: info.closeTime?.toISOString() ?? null,
+    technique:
+      info.typedSearchAttributes.get(FloraTechniqueKey) ?? memoString(info.memo, 'technique') ?? null,
+    pipeline: info.typedSearchAttributes.get(FloraPipelineKey) ?? memoString(info.memo, 'pipeline') ?? null,
+    floraRunIds: info.typedSearchAttributes.get(FloraRunIdKey) ?? [],
+  };
+}
+
+export class FloraWorkflows {
+  private readonly taskQueue: string;
+
+  constructor(
+    readonly client: Client,
+    options: FloraWorkflowsOptions = {},
+  ) {
+    this.taskQueue = options.taskQueue ?? 'flora';
+  }
+
+  /** Starts `runTechnique`; a running workflow with the same id is attached to instead. */
+  async startRun(input: RunTechniqueInput, options: { workflowId?: string } = {}): Promise<TechniqueRun> {
+    return new TechniqueRun(
+      await startTechniqueRun(this.client, input, { taskQueue: this.taskQueue, ...options }),
+    );
+  }
+
+  /** Follows an existing FLORA run (created elsewhere, or found after a lost create) without creating anything. */
+  async attachRun(
+    floraRunId: string,
+    technique: Omit<RunTechniqueInput, 'inputs' | 'options'>,
+    options: { workflowId?: string } = {},
+  ): Promise<TechniqueRun> {
+    return this.startRun({ ...technique, inputs: {}, options: { attachRunId: floraRunId } }, options);
+  }
+
+  async startPipeline(spec: PipelineSpecInput, options: { workflowId?: string } = {}): Promise<PipelineRun> {
+    return new PipelineRun(await startPipeline(this.client, spec, { taskQueue: this.taskQueue, ...options }));
+  }
+
+  getRun(workflowId: string): TechniqueRun {
+    return new TechniqueRun(this.client.workflow.getHandle<typeof runTechnique>(workflowId));
+  }
+
+  getPipeline(workflowId: string): PipelineRun {
+    return new PipelineRun(this.client.workflow.getHandle<typeof runPipeline>(workflowId));
+  }
+
+  /** Our workflows, newest first, from Temporal's visibility (search attributes narrow it down). */
+  async listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
+    const { limit = 20, technique, floraRunId, pipeline, status } = options;
+    const clauses = [`WorkflowType IN (${WORKFLOW_TYPES.map(quote).join(', ')})`];
+    if (technique) clauses.push(`${FloraTechniqueKey.name} = ${quote(technique)}`);
+    if (floraRunId) clauses.push(`${FloraRunIdKey.name} = ${quote(floraRunId)}`);
+    if (pipeline) clauses.push(`${FloraPipelineKey.name} = ${quote(pipeline)}`);
+    if (status) clauses.push(`ExecutionStatus = ${quote(status)}`);
+    const rows: WorkflowExecutionInfo[] = [];
+    for await (const info of this.client.workflow.list({
+      query: clauses.join(' AND '),
+      pageSize: Math.min(limit, 100),
+    })) {
+      rows.push(info);
+      if (rows.length >= limit) break;
+    }
+    return rows.sort((a, b) => b.startTime.getTime() - a.startTime.getTime()).map(summarize);
+  }
+}
