@@ -478,8 +478,10 @@ describe('download naming and URL policy', () => {
 
   test('retryable: 5xx, 408, 429, timeouts and network errors; other 4xx never', () => {
     const url = 'https://cdn.example/a.png';
-    for (const status of [500, 502, 503, 408, 429]) assert.equal(DownloadError.http(url, status).retryable, true);
-    for (const status of [400, 401, 403, 404, 410]) assert.equal(DownloadError.http(url, status).retryable, false);
+    for (const status of [500, 502, 503, 408, 429])
+      assert.equal(DownloadError.http(url, status).retryable, true);
+    for (const status of [400, 401, 403, 404, 410])
+      assert.equal(DownloadError.http(url, status).retryable, false);
     for (const status of [403, 404, 410]) assert.match(DownloadError.http(url, status).message, /expired/);
     assert.equal(DownloadError.timeout(url, 10).retryable, true);
     assert.equal(DownloadError.network(url, 'ECONNRESET').retryable, true);

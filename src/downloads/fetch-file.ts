@@ -105,23 +105,24 @@ export async function fetchToFile(url: URL, path: string, options: FetchToFileOp
 
   const hash = createHash('sha256');
   let bytes = 0;
-  // Errors thrown while reading the body are the network's; errors from the file stream (a full disk)
-  // surface from pipeline as they are, since retrying the download will not fix them.
   async function* meter(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of body) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) throw DownloadError.tooLarge(original, maxBytes, outputId, status);
-        hash.update(chunk);
-        yield chunk;
-      }
-    } catch (err) {
-      throw failure(err, status);
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw DownloadError.tooLarge(original, maxBytes, outputId, status);
+      hash.update(chunk);
+      yield chunk;
     }
   }
+  // `flush`: the bytes are on disk (fsync) before the caller renames the file into place.
+  const file = createWriteStream(path, { flush: true });
+  // pipeline destroys every stream with the first error, so only the first to fail tells whose it was:
+  // the body's is the network's (retryable); the file's (a full disk) is rethrown as is, since
+  // downloading again will not fix it.
+  let firstToFail: 'body' | 'file' | undefined;
+  res.body.once('error', () => (firstToFail ??= 'body'));
+  file.once('error', () => (firstToFail ??= 'file'));
   try {
-    // `flush`: the bytes are on disk (fsync) before the caller renames the file into place.
-    await pipeline(res.body, meter, createWriteStream(path, { flush: true }));
+    await pipeline(res.body, meter, file);
     if (contentLength !== undefined && bytes !== contentLength) {
       throw DownloadError.network(
         original,
@@ -132,7 +133,7 @@ export async function fetchToFile(url: URL, path: string, options: FetchToFileOp
     }
   } catch (err) {
     await rm(path, { force: true });
-    throw err;
+    throw firstToFail === 'file' && !(err instanceof DownloadError) ? err : failure(err, status);
   }
   return { contentType: header(res.headers['content-type']), bytes, sha256: hash.digest('hex') };
 }

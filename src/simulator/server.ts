@@ -228,6 +228,8 @@ class Simulator implements FloraSimulator, ControlTarget {
   ): SimResponse {
     // Files sit outside the API and need no key, as signed CDN URLs do.
     if (match.kind === 'route' && match.route === 'getFile') return serveFile(this.state, match.params);
+    if (match.kind === 'methodNotAllowed' && url.pathname.startsWith(`${FILES_PREFIX}/`))
+      throw ApiError.methodNotAllowed(method, url.pathname, match.allowed);
     const inApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     if (!inApi)
       throw ApiError.notFound(`No route ${method} ${url.pathname}. The API lives under ${API_PREFIX}.`);
