@@ -4,12 +4,14 @@ import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Agent } from 'undici';
 import {
   DownloadError,
   DownloadErrorCode,
   checkDownloadUrl,
   downloadOutputs,
   extensionFor,
+  fetchToFile,
   readManifest,
   redactUrl,
   sanitizeFileName,
@@ -402,6 +404,26 @@ describe('downloadOutputs against the simulator', () => {
     const err = await catchError(downloadOutputs(outputs, dir, { signal: controller.signal }));
     assert.equal(err, reason);
     assert.deepEqual(await readdir(dir), []);
+  });
+
+  test('a local disk error surfaces as itself, not as a retryable network error', async () => {
+    const [output] = await completedOutputs('cctv-cam', PHOTO);
+    assert.ok(output);
+    const dispatcher = new Agent();
+    try {
+      const err = await catchError(
+        fetchToFile(new URL(output.url), join(freshDir(), 'missing', 'x.partial'), {
+          dispatcher,
+          timeoutMs: 5000,
+          maxBytes: 1e6,
+          allowHttpLoopback: true,
+        }),
+      );
+      assert.ok(!(err instanceof DownloadError), String(err));
+      assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT');
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   test('malformed options and outputs are reported all at once, naming each field', async () => {
