@@ -94,7 +94,9 @@ test('metrics, traces and FLORA request logs from a worker process; clean SIGTER
 
   const traces = await waitFor('workflow and activity spans exported over OTLP', async () => {
     const all = spans.join('\n');
-    return all.includes('RunWorkflow:runTechnique') && all.includes('RunActivity:createRun') ? all : undefined;
+    return all.includes('RunWorkflow:runTechnique') && all.includes('RunActivity:createRun')
+      ? all
+      : undefined;
   });
   assert.ok(!traces.includes(h.sim.apiKey), 'the API key is in no span');
 

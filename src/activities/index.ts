@@ -3,6 +3,7 @@ import type { FloraClient } from '../flora/client';
 import { FloraError } from '../flora/errors';
 import { FailureType } from '../flora/failure-types';
 import type { Run, Slot, Technique } from '../flora/schemas';
+import { createDownloadActivities } from './downloads';
 import { toApplicationFailure } from './failures';
 import type {
   CreateRunRequest,
@@ -20,6 +21,8 @@ export * from './types';
 export interface ActivityDependencies {
   /** One long-lived FLORA client per worker process. */
   flora: FloraClient;
+  /** Where `options.downloadTo` directories live on this worker (FLORA_DOWNLOAD_ROOT). @default downloads disabled */
+  downloadRoot?: string | undefined;
 }
 
 /** Page size for the idempotency look-up in `/technique-runs`. */
@@ -29,8 +32,9 @@ const FIND_RUNS_PAGE_SIZE = 50;
  * Builds the FLORA activities around one injected client. Each activity makes exactly one HTTP call and
  * maps any failure through `toApplicationFailure`, so retries are decided by Temporal alone.
  */
-export function createActivities({ flora }: ActivityDependencies) {
+export function createActivities({ flora, downloadRoot }: ActivityDependencies) {
   return {
+    ...createDownloadActivities({ root: downloadRoot }),
     /** `GET /techniques/{slug or id}`: the schema and price. */
     async getTechnique(slugOrId: string): Promise<TechniqueInfo> {
       try {

@@ -65,6 +65,8 @@ export async function awaitWorkflow<R>(args: {
   /** The progress block, redrawn on a terminal, changed lines otherwise; always on stderr. */
   progress: () => Promise<string[]>;
   describe: (result: R) => string;
+  /** Work on the result before it is printed (e.g. saving its outputs); its return value is printed. */
+  finish?: (result: R) => Promise<R>;
   exitCode: (result: R) => number;
   json: boolean;
   io: CliIo;
@@ -72,7 +74,9 @@ export async function awaitWorkflow<R>(args: {
   const { workflowId, io } = args;
   const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
   try {
-    const result = await args.result();
+    const done = await args.result();
+    stopProgress();
+    const result = args.finish ? await args.finish(done) : done;
     io.stdout(args.json ? json(result) : args.describe(result));
     return args.exitCode(result);
   } catch (err) {

@@ -23,6 +23,7 @@ import {
   type RunsListOpts,
 } from './inspect-commands';
 import { renderRunStatus } from './progress';
+import { saveRunOutputs, withDownloads } from './save-outputs';
 import { pipelineRunCommand, pipelineValidateCommand, type PipelineRunOpts } from './pipeline-command';
 import { InvalidRunRequestError, runStatus, startTechniqueRun } from './runs';
 
@@ -195,6 +196,7 @@ Configuration (environment):
     .description('run a pipeline file (JSON or YAML); "pipeline validate <file>" checks it without spending')
     .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
     .option('--wait', 'wait for the result')
+    .option('--download <dir>', 'with --wait: save every step’s outputs in dir, with a manifest')
     .option('--json', 'machine-readable output on stdout')
     .action(async (first: string, second: string | undefined, opts: PipelineRunOpts) => {
       if (first === 'validate') {
@@ -269,6 +271,10 @@ Configuration (environment):
       parseInteger('--max-run-attempts', 1, 10),
     )
     .option('--wait', 'wait for the result')
+    .option(
+      '--download <dir>',
+      'with --wait: save the outputs in dir (manifest.json has content types and sha256)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .action(async (slug: string | undefined, opts: RunOpts) => {
       outcome.exitCode = await runCommand(slug, opts, io);
@@ -288,6 +294,7 @@ interface RunOpts {
   attachRunId?: string;
   maxRunAttempts?: number;
   wait?: boolean;
+  download?: string;
   json?: boolean;
 }
 
@@ -305,6 +312,8 @@ async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): P
 
   const checked = checkRequest(input);
   if (!checked.ok) throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`);
+  if (opts.download !== undefined && !opts.wait)
+    throw new CliError('--download needs --wait: outputs exist only once the run completes');
 
   const { client, settings, close } = await connectFromEnv(io.env);
   try {
@@ -329,6 +338,7 @@ async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): P
       result: () => handle.result(),
       progress: async () => renderRunStatus(await runStatus(handle)),
       describe: describeRunResult,
+      ...(opts.download !== undefined ? { finish: withDownloads(opts.download, saveRunOutputs, io) } : {}),
       exitCode: () => ExitCode.Ok,
       json: opts.json ?? false,
       io,

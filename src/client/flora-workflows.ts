@@ -11,7 +11,13 @@
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { PipelineSpecInput } from '../pipelines/spec';
 import type { PipelineProgress, PipelineResult } from '../pipelines/types';
-import { progressQuery, raiseBudgetSignal, type runPipeline, type runTechnique, statusQuery } from '../workflows';
+import {
+  progressQuery,
+  raiseBudgetSignal,
+  type runPipeline,
+  type runTechnique,
+  statusQuery,
+} from '../workflows';
 import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { startPipeline } from './pipelines';

@@ -8,6 +8,7 @@ import { parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
 import type { PipelineResult } from '../pipelines/types';
 import { describePipelineResult } from './describe';
 import { renderPipelineProgress } from './progress';
+import { savePipelineOutputs, withDownloads } from './save-outputs';
 import { progressQuery } from '../workflows';
 import { awaitWorkflow, CliError, ExitCode, json, table, type CliIo } from './cli-support';
 import { connectFromEnv } from './connection';
@@ -16,10 +17,13 @@ import { InvalidPipelineError, loadPipelineFile, readSpecFile, startPipeline } f
 export interface PipelineRunOpts {
   workflowId?: string;
   wait?: boolean;
+  download?: string;
   json?: boolean;
 }
 
 export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {
+  if (opts.download !== undefined && !opts.wait)
+    throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
   const spec = await loadSpec(file);
   const { client, settings, close } = await connectFromEnv(io.env);
   try {
@@ -38,6 +42,9 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       result: () => handle.result(),
       progress: async () => renderPipelineProgress(await handle.query(progressQuery)),
       describe: describePipelineResult,
+      ...(opts.download !== undefined
+        ? { finish: withDownloads(opts.download, savePipelineOutputs, io) }
+        : {}),
       exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
       json: opts.json ?? false,
       io,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { NativeConnection, type Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
@@ -10,6 +11,12 @@ import { tracingFromEnv } from '../observability/tracing';
 import { missingSearchAttributes, REGISTER_COMMAND } from '../temporal/search-attributes';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** FLORA_DOWNLOAD_ROOT, absolute; unset disables `options.downloadTo` on this worker. */
+function downloadRootFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.FLORA_DOWNLOAD_ROOT?.trim();
+  return value ? resolve(value) : undefined;
+}
 
 export interface FloraWorkerOptions {
   connection: NativeConnection;
@@ -26,6 +33,8 @@ export interface FloraWorkerOptions {
    * task-queue activity rate limit). @default no limit
    */
   maxRequestsPerSecond?: number;
+  /** Where `options.downloadTo` directories are created (FLORA_DOWNLOAD_ROOT). @default downloads disabled */
+  downloadRoot?: string;
   /** Extra worker options (concurrency limits, identity, interceptors, sinks, ...). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -39,6 +48,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     flora,
     workflowBundle,
     maxRequestsPerSecond,
+    downloadRoot,
     workerOptions = {},
   } = options;
   return Worker.create({
@@ -46,7 +56,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ flora }),
+    activities: createActivities({ flora, downloadRoot }),
     // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     ...workerOptions,
@@ -93,6 +103,7 @@ export async function runWorkerFromEnv(
       taskQueue: temporal.taskQueue,
       flora,
       maxRequestsPerSecond: temporal.maxRequestsPerSecond,
+      downloadRoot: downloadRootFromEnv(),
       workerOptions: tracing?.workerOptions ?? {},
     });
     const stop = (signal: NodeJS.Signals) => {

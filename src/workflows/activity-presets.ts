@@ -27,4 +27,9 @@ export const ActivityPresets = {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   },
+  /** Saving outputs: many files, possibly large; retried a few times, since output URLs expire. */
+  download: {
+    startToCloseTimeout: '30m',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+  },
 } as const satisfies Record<string, ActivityOptions>;

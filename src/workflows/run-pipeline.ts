@@ -316,7 +316,13 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
             {
               ...p.target,
               inputs: resolved.inputs,
-              options: p.options,
+              options: {
+                ...p.options,
+                // One directory per run, so outputs with the same id from different steps never collide.
+                ...(p.options.downloadTo !== undefined
+                  ? { downloadTo: `${p.options.downloadTo}/${step.id}-${run.index}` }
+                  : {}),
+              },
               schema: p.technique,
               reportTo: { workflowId: info.workflowId, step: step.id, index: run.index },
             },

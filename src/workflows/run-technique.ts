@@ -50,6 +50,7 @@ import {
 const { getTechnique, findRecentRuns } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
 const { createRun } = proxyActivities<FloraActivities>(ActivityPresets.floraCreate);
 const { pollRunOnce } = proxyActivities<FloraActivities>(ActivityPresets.floraPoll);
+const { downloadRunOutputs } = proxyActivities<FloraActivities>(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
 
@@ -314,17 +315,27 @@ async function execute(
       const charged = final.chargedCost ?? loop.runCost;
       status.chargedCost += charged;
       if (patched(MEMO_PATCH)) upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
-      return {
+      const outputs = final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url }));
+      // Input-driven: histories of runs without downloadTo replay exactly as before.
+      let downloads;
+      if (options.downloadTo !== undefined) {
+        status.phase = Phase.Downloading;
+        downloads = await downloadRunOutputs({ outputs, subdir: options.downloadTo });
+        status.phase = Phase.Completed;
+      }
+      const result: RunTechniqueResult = {
         workflowId: workflowInfo().workflowId,
         status: 'completed',
         runId: final.runId,
         technique: loop.technique,
-        outputs: final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url })),
+        outputs,
         chargedCost: charged,
         progress: 100,
         polls: status.polls,
         attempts: status.attempt,
       };
+      if (downloads !== undefined) result.downloads = downloads;
+      return result;
     }
 
     const code = final.errorCode ?? FailureType.RunFailed;

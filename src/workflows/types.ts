@@ -3,6 +3,7 @@
  * workflow, the client library and the CLI.
  */
 import type { TechniqueInfo } from '../activities/types';
+import type { ManifestEntry } from '../downloads/manifest';
 import type { ReportTo } from '../pipelines/types';
 
 /** An input value: the value itself, or the value with an explicit type (aliases such as `image_url` accepted). */
@@ -33,6 +34,11 @@ export interface RunTechniqueOptions {
   attachRunId?: string;
   /** Continue-as-new once the history has this many events (or when the server suggests it). @default 2000 */
   maxHistoryEvents?: number;
+  /**
+   * Save the outputs on the worker, under its FLORA_DOWNLOAD_ROOT, in this relative directory (with a
+   * manifest of content types and sha256), before the URLs expire. @default outputs are not downloaded
+   */
+  downloadTo?: string;
 }
 
 export const RUN_TECHNIQUE_DEFAULTS = {
@@ -87,12 +93,15 @@ export interface RunTechniqueResult {
   polls: number;
   /** FLORA runs created (or attached). */
   attempts: number;
+  /** The saved files, when `options.downloadTo` was given. */
+  downloads?: ManifestEntry[];
 }
 
 export const Phase = {
   Validating: 'validating',
   Creating: 'creating',
   Polling: 'polling',
+  Downloading: 'downloading',
   Completed: 'completed',
   Failed: 'failed',
   Cancelled: 'cancelled',

@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   idempotencyKey: string | undefined;
   attachRunId: string | undefined;
   maxHistoryEvents: number;
+  downloadTo: string | undefined;
 }
 
 export type RequestRoute =
@@ -136,6 +137,7 @@ export function checkRequest(
     idempotencyKey,
     attachRunId,
     maxHistoryEvents = RUN_TECHNIQUE_DEFAULTS.maxHistoryEvents,
+    downloadTo,
   } = options;
   checkInteger(problems, 'options.pollMinMs', pollMinMs, 10, 600_000);
   checkInteger(problems, 'options.pollMaxMs', pollMaxMs, 10, 600_000);
@@ -180,6 +182,12 @@ export function checkRequest(
   if (attachRunId !== undefined && (typeof attachRunId !== 'string' || !/^\S{1,200}$/.test(attachRunId))) {
     problems.push({ field: 'options.attachRunId', message: 'expected a FLORA run id such as "run_…"' });
   }
+  if (downloadTo !== undefined && !isRelativeDir(downloadTo)) {
+    problems.push({
+      field: 'options.downloadTo',
+      message: `expected a relative directory (under the worker's FLORA_DOWNLOAD_ROOT) without "..", got ${JSON.stringify(downloadTo)}`,
+    });
+  }
   if (problems.length > 0 || route === undefined) return { ok: false, problems };
   return {
     ok: true,
@@ -193,8 +201,16 @@ export function checkRequest(
       idempotencyKey,
       attachRunId,
       maxHistoryEvents,
+      downloadTo,
     },
   };
+}
+
+/** A relative path without `..` segments (checked again, against the real root, by the activity). */
+function isRelativeDir(value: unknown): boolean {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 500) return false;
+  if (value.startsWith('/') || value.startsWith('\\') || /^[A-Za-z]:/.test(value)) return false;
+  return !value.split(/[\\/]/).includes('..');
 }
 
 function checkUrl(value: string): string | undefined {

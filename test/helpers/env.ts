@@ -13,7 +13,7 @@ import {
 } from '@temporalio/worker';
 import { startLocalTemporal } from '../../src/dev/test-server';
 import { FloraClient } from '../../src/flora/client';
-import { createFloraWorker, WORKFLOWS_PATH } from '../../src/worker/worker';
+import { createFloraWorker, WORKFLOWS_PATH, type FloraWorkerOptions } from '../../src/worker/worker';
 import { startSimulator, type FloraSimulator, type SimulatorOptions } from '../../src/simulator';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -82,6 +82,7 @@ export async function startWorker(
   h: Harness,
   queue = taskQueue(),
   flora: FloraClient = h.flora,
+  extra: Partial<FloraWorkerOptions> = {},
 ): Promise<RunningWorker> {
   const worker = await createFloraWorker({
     connection: h.env.nativeConnection,
@@ -89,6 +90,7 @@ export async function startWorker(
     taskQueue: queue,
     flora,
     workflowBundle: await workflowBundle(),
+    ...extra,
   });
   const running = worker.run();
   return {

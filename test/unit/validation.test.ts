@@ -36,6 +36,7 @@ describe('checkRequest', () => {
       idempotencyKey: undefined,
       attachRunId: undefined,
       maxHistoryEvents: 2000,
+      downloadTo: undefined,
     });
     assert.deepEqual(r.route, { route: 'nested', technique: 'text-to-image' });
   });

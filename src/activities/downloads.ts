@@ -1,0 +1,77 @@
+/**
+ * The download activity: FLORA's output URLs expire, so a workflow can have the worker save them under
+ * its download root (FLORA_DOWNLOAD_ROOT), each file with its content type and sha256 in a manifest.
+ */
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { DownloadError, downloadOutputs, type ManifestEntry } from '../downloads';
+import type { RunOutputInfo } from './types';
+
+export interface DownloadRequest {
+  outputs: RunOutputInfo[];
+  /** A relative directory under the worker's download root. */
+  subdir: string;
+  /** Put in front of every file name. */
+  prefix?: string;
+}
+
+export const DownloadFailureType = {
+  InvalidDirectory: 'invalid_download_dir',
+  NoDownloadRoot: 'downloads_disabled',
+} as const;
+
+/** Resolves `subdir` under `root`, refusing absolute paths and `..` so a workflow input cannot write elsewhere. */
+export function resolveUnder(root: string, subdir: string): string | undefined {
+  if (subdir.trim() === '' || isAbsolute(subdir)) return undefined;
+  const normalized = normalize(subdir);
+  if (normalized === '..' || normalized.startsWith(`..${sep}`) || normalized.split(sep).includes('..'))
+    return undefined;
+  return join(root, normalized);
+}
+
+export function createDownloadActivities({ root }: { root: string | undefined }) {
+  return {
+    async downloadRunOutputs(req: DownloadRequest): Promise<ManifestEntry[]> {
+      if (root === undefined) {
+        throw ApplicationFailure.create({
+          type: DownloadFailureType.NoDownloadRoot,
+          message:
+            'This worker has no download root: set FLORA_DOWNLOAD_ROOT on the worker to enable options.downloadTo',
+          nonRetryable: true,
+        });
+      }
+      const dir = resolveUnder(root, req.subdir);
+      if (dir === undefined) {
+        throw ApplicationFailure.create({
+          type: DownloadFailureType.InvalidDirectory,
+          message: `options.downloadTo must be a relative directory without "..", got "${req.subdir}"`,
+          nonRetryable: true,
+        });
+      }
+      let signal: AbortSignal | undefined;
+      try {
+        signal = Context.current().cancellationSignal;
+      } catch {
+        signal = undefined;
+      }
+      try {
+        const manifest = await downloadOutputs(req.outputs, dir, {
+          prefix: req.prefix ?? '',
+          ...(signal ? { signal } : {}),
+        });
+        return manifest.files;
+      } catch (err) {
+        if (err instanceof DownloadError) {
+          throw ApplicationFailure.create({
+            type: `download_${err.code}`,
+            message: err.message,
+            nonRetryable: !err.retryable,
+            details: [{ url: err.url, status: err.status, outputId: err.outputId }],
+          });
+        }
+        throw err;
+      }
+    },
+  };
+}
