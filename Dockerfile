@@ -11,6 +11,9 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 
+# Where options.downloadTo saves outputs (a volume in docker-compose.yml), writable by the worker.
+RUN mkdir -p /downloads && chown node:node /downloads
+
 # The worker needs no privileges.
 USER node
 

@@ -60,7 +60,7 @@ describe('flora-temporal pipeline', () => {
       assert.equal(h.sim.stats().runsCreated, expected.runs);
       assert.equal(result.ledger.chargedUsd, expected.cost);
       assert.ok((result.steps[expected.last]?.outputs.length ?? 0) > 0);
-      assert.match(r.stderr, /running \d+%/, 'progress lines go to stderr');
+      assert.match(r.stderr, /^\S+ \[[#.]{20}\] +\d+% running/m, 'progress lines go to stderr');
     });
   }
 

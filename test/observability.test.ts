@@ -92,11 +92,10 @@ test('metrics, traces and FLORA request logs from a worker process; clean SIGTER
   assert.match(metrics, /flora_charged_micro_usd\{[^}]*technique="text-to-image"[^}]*\} 40000/);
   assert.match(metrics, /workflow_completed/, 'the SDK runtime’s own metrics are served too');
 
-  const traces = await waitFor('workflow and activity spans exported over OTLP', async () => {
+  const traces = await waitFor('workflow and activity spans exported over OTLP', () => {
     const all = spans.join('\n');
-    return all.includes('RunWorkflow:runTechnique') && all.includes('RunActivity:createRun')
-      ? all
-      : undefined;
+    const done = all.includes('RunWorkflow:runTechnique') && all.includes('RunActivity:createRun');
+    return Promise.resolve(done ? all : undefined);
   });
   assert.ok(!traces.includes(h.sim.apiKey), 'the API key is in no span');
 
@@ -118,7 +117,7 @@ test('a namespace without our search attributes: one warning, runs still complet
   const worker = startWorkerProcess({ FLORA_TASK_QUEUE: queue, TEMPORAL_NAMESPACE: 'no-attributes' });
   await waitFor(
     'the worker to start',
-    async () => (/flora-temporal worker on/.test(worker.output()) ? true : undefined),
+    () => Promise.resolve(/flora-temporal worker on/.test(worker.output()) ? true : undefined),
     60_000,
   );
   const warnings = worker.output().match(/not registered on namespace no-attributes/g) ?? [];

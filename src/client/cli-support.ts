@@ -75,7 +75,7 @@ export async function awaitWorkflow<R>(args: {
   const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
   try {
     const done = await args.result();
-    stopProgress();
+    await stopProgress({ final: true });
     const result = args.finish ? await args.finish(done) : done;
     io.stdout(args.json ? json(result) : args.describe(result));
     return args.exitCode(result);
@@ -86,6 +86,6 @@ export async function awaitWorkflow<R>(args: {
     else io.stderr(`${summary.status}: ${summary.error.type}: ${summary.error.message}\n`);
     return summary.status === 'cancelled' ? ExitCode.Cancelled : ExitCode.Failed;
   } finally {
-    stopProgress();
+    await stopProgress();
   }
 }

@@ -65,38 +65,48 @@ export interface ProgressSink {
 }
 
 /**
- * Polls `render` every `intervalMs` and shows its lines. Returns a function that stops it (and, on a
- * terminal, leaves the last block on screen).
+ * Polls `render` every `intervalMs` and shows its lines. Returns a function that stops it; with
+ * `{ final: true }` it first shows the last state once more (the 100 % block after a success).
  */
 export function followProgress(
   render: () => Promise<string[]>,
   sink: ProgressSink,
   intervalMs = 1000,
-): () => void {
+): (options?: { final?: boolean }) => Promise<void> {
   let shown: string[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const show = (lines: string[]) => {
+    if (sink.isTTY) {
+      // Move to the start of the block, clear it, draw the new one.
+      const up = shown.length > 0 ? `\x1b[${shown.length}F\x1b[J` : '';
+      if (lines.join('\n') !== shown.join('\n')) sink.write(`${up}${lines.join('\n')}\n`);
+    } else {
+      for (const [i, line] of lines.entries()) if (shown[i] !== line) sink.write(`${line}\n`);
+    }
+    shown = lines;
+  };
   const tick = async () => {
     if (stopped) return;
     try {
       const lines = await render();
-      if (stopped) return;
-      if (sink.isTTY) {
-        // Move to the start of the block, clear it, draw the new one.
-        const up = shown.length > 0 ? `\x1b[${shown.length}F\x1b[J` : '';
-        if (lines.join('\n') !== shown.join('\n')) sink.write(`${up}${lines.join('\n')}\n`);
-      } else {
-        for (const [i, line] of lines.entries()) if (shown[i] !== line) sink.write(`${line}\n`);
-      }
-      shown = lines;
+      if (!stopped) show(lines);
     } catch {
       // No worker has picked the workflow up yet, or it just finished.
     }
     if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
   };
   timer = setTimeout(() => void tick(), Math.min(250, intervalMs));
-  return () => {
+  return async (options = {}) => {
+    if (stopped) return;
     stopped = true;
     if (timer) clearTimeout(timer);
+    if (options.final) {
+      try {
+        show(await render());
+      } catch {
+        // The final state is a courtesy; the result follows anyway.
+      }
+    }
   };
 }

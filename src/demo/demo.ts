@@ -1,8 +1,9 @@
 /**
  * `flora-temporal demo`: the main job on an embedded default. With nothing configured it starts a
- * Temporal dev server, the FLORA simulator and a worker in this process, runs a small chain (text to
- * image, then that image to video) as durable workflows with live progress, prints the outputs and a
- * summary, and shuts everything down, also on Ctrl-C.
+ * Temporal dev server, the FLORA simulator and a worker in this process, runs the example pipeline
+ * examples/fox-teaser.json (a poster, three styles of it, a clip of each) with live progress, prints the
+ * outputs and a summary, and shuts everything down, also on Ctrl-C. TEMPORAL_ADDRESS set: that server is
+ * used instead. `--real`: the same pipeline against FLORA, after printing its price.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -13,8 +14,15 @@ import { startSimulator, type FloraSimulator } from '../simulator';
 import { startLocalTemporal } from '../dev/test-server';
 import { createFloraWorker } from '../worker/worker';
 import { connectionOptions, temporalSettingsFromEnv } from '../config';
-import { runTechnique, statusQuery } from '../workflows';
-import type { RunTechniqueInput, RunTechniqueResult } from '../workflows/types';
+import { join } from 'node:path';
+import { toTechniqueInfo } from '../activities';
+import type { TechniqueInfo } from '../activities/types';
+import { loadPipelineFile } from '../client/pipelines';
+import { followProgress, renderPipelineProgress } from '../client/progress';
+import { planPipeline, techniqueKeys } from '../pipelines/plan';
+import { describeSpecProblems, parsePipelineSpec } from '../pipelines/spec';
+import type { PipelineResult } from '../pipelines/types';
+import { progressQuery, runPipeline } from '../workflows';
 
 export class DemoInterrupted extends Error {
   constructor(readonly signal: NodeJS.Signals) {
@@ -28,31 +36,23 @@ export interface DemoOptions {
   /** Run duration of the simulated FLORA runs. @default 4000 */
   simRunDurationMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Redraw progress in place. @default whether stderr is a terminal */
+  stderrIsTTY?: boolean;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
 
 export interface DemoSummary {
-  results: RunTechniqueResult[];
+  result: PipelineResult;
+  floraRuns: number;
   floraRequests: number | undefined;
   costUsd: number;
   wallMs: number;
   historyEvents: number;
 }
 
-const STEPS: { label: string; input: (previous: RunTechniqueResult | undefined) => RunTechniqueInput }[] = [
-  {
-    label: 'poster',
-    input: () => ({ technique: 'text-to-image', inputs: { prompt: 'a red fox at dawn, cinematic light' } }),
-  },
-  {
-    label: 'clip',
-    input: (previous) => ({
-      technique: 'image-to-video',
-      inputs: { input_image: previous?.outputs[0]?.url ?? '', prompt: 'slow push-in' },
-    }),
-  },
-];
+/** The example the demo runs: one poster, three styles, a clip of each (examples/fox-teaser.json). */
+export const DEMO_PIPELINE_FILE = join(__dirname, '..', '..', 'examples', 'fox-teaser.json');
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const { real = false, simRunDurationMs = 4_000, env = process.env } = options;
@@ -99,11 +99,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     cleanup.unshift(() => flora.close());
 
+    const spec = await loadPipelineFile(DEMO_PIPELINE_FILE);
     if (real) {
-      let total = 0;
-      for (const slug of ['text-to-image', 'image-to-video'])
-        total += (await flora.getTechnique(slug)).run_cost;
-      err(`This demo creates ${STEPS.length} FLORA runs costing $${total.toFixed(2)} in all.\n`);
+      const parsed = parsePipelineSpec(spec);
+      if (!parsed.ok)
+        throw new Error(`the demo pipeline is invalid: ${describeSpecProblems(parsed.problems)}`);
+      const schemas: Record<string, TechniqueInfo> = {};
+      for (const key of techniqueKeys(parsed.spec))
+        schemas[key] = toTechniqueInfo(await flora.getTechnique(key), key);
+      const planned = planPipeline(parsed.spec, schemas);
+      if (!planned.ok)
+        throw new Error(
+          `the demo pipeline does not fit FLORA's schemas: ${describeSpecProblems(planned.problems)}`,
+        );
+      err(
+        `This demo creates about ${planned.plan.estimate.runs} FLORA runs costing about $${planned.plan.estimate.costUsd} ` +
+          `(budget $${parsed.spec.budgetUsd ?? 'none'}). Press Ctrl-C now to stop before anything is spent.\n`,
+      );
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 5_000)), interrupted]);
     }
 
     // Temporal: TEMPORAL_ADDRESS if set, else an embedded dev server.
@@ -146,55 +159,51 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       await running;
     });
 
-    const results: RunTechniqueResult[] = [];
-    let historyEvents = 0;
-    let previous: RunTechniqueResult | undefined;
-    for (const step of STEPS) {
-      const handle = await client.workflow.start(runTechnique, {
-        taskQueue,
-        workflowId: `${taskQueue}-${step.label}`,
-        args: [
-          {
-            ...step.input(previous),
-            options: { pollMinMs: real ? 2000 : 500, pollMaxMs: real ? 5000 : 1000 },
-          },
-        ],
-      });
-      let last = '';
-      const timer = setInterval(() => {
-        handle
-          .query(statusQuery)
-          .then((s) => {
-            const line = `[${step.label}] ${s.phase}${s.runId ? ` ${s.runId}` : ''} ${bar(s.progress)} ${s.progress}% polls ${s.polls}`;
-            if (line !== last) err(`${line}\n`);
-            last = line;
-          })
-          .catch(() => undefined);
-      }, 500);
-      try {
-        previous = await Promise.race([handle.result(), interrupted]);
-      } finally {
-        clearInterval(timer);
-      }
-      results.push(previous);
-      historyEvents += (await handle.fetchHistory()).events?.length ?? 0;
-      err(`[${step.label}] completed ${previous.runId}\n`);
+    const handle = await client.workflow.start(runPipeline, {
+      taskQueue,
+      workflowId: `${taskQueue}-${spec.name}`,
+      args: [{ spec: { ...spec, options: { pollMinMs: real ? 2000 : 500, pollMaxMs: real ? 5000 : 1000 } } }],
+    });
+    err(`Pipeline ${spec.name}: workflow ${handle.workflowId}\n`);
+    const stopProgress = followProgress(
+      async () => renderPipelineProgress(await handle.query(progressQuery)),
+      {
+        write: err,
+        isTTY: options.stderrIsTTY ?? process.stderr.isTTY === true,
+      },
+      500,
+    );
+    let result: PipelineResult;
+    try {
+      result = await Promise.race([handle.result(), interrupted]);
+      await stopProgress({ final: true });
+    } finally {
+      await stopProgress();
     }
-
+    const runs = Object.values(result.steps).flatMap((step) => step.runs);
+    let historyEvents = (await handle.fetchHistory()).events?.length ?? 0;
+    for (const run of runs) {
+      historyEvents += (await client.workflow.getHandle(run.workflowId).fetchHistory()).events?.length ?? 0;
+    }
     const summary: DemoSummary = {
-      results,
+      result,
+      floraRuns: runs.length,
       floraRequests: sim ? Object.values(sim.stats().requests).reduce((a, b) => a + b, 0) : undefined,
-      costUsd: Math.round(results.reduce((sum, r) => sum + r.chargedCost, 0) * 100) / 100,
+      costUsd: result.ledger.chargedUsd,
       wallMs: Date.now() - started,
       historyEvents,
     };
     out('Outputs:\n');
-    for (const [i, r] of results.entries()) {
-      for (const o of r.outputs)
-        out(`  ${STEPS[i]?.label ?? r.technique.slug}: ${o.outputId} (${o.type}) ${o.url}\n`);
+    for (const [stepId, step] of Object.entries(result.steps)) {
+      for (const run of step.runs) {
+        for (const o of run.outputs)
+          out(
+            `  ${stepId}[${run.index}]${run.item && !run.item.startsWith('http') ? ` (${run.item})` : ''}: ${o.outputId} (${o.type}) ${o.url}\n`,
+          );
+      }
     }
     out(
-      `Summary: ${results.length} FLORA runs, ${summary.floraRequests ?? 'n/a'} FLORA requests, ` +
+      `Summary: ${summary.floraRuns} FLORA runs, ${summary.floraRequests ?? 'n/a'} FLORA requests, ` +
         `$${summary.costUsd.toFixed(2)} charged, ${(summary.wallMs / 1000).toFixed(1)} s wall time, ` +
         `${summary.historyEvents} history events\n`,
     );
@@ -204,9 +213,4 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
-}
-
-function bar(progress: number, width = 20): string {
-  const filled = Math.round((Math.min(100, Math.max(0, progress)) / 100) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
