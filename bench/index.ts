@@ -6,6 +6,8 @@
  *    undici requests with JSON.parse, same simulator, same pool size.
  * 2. Workflow fan-out: N concurrent runTechnique workflows on a real dev server and the simulator:
  *    wall time, FLORA requests, creates per key, worker heap, against the simulator's own run time.
+ * 3. FLORA_MAX_REQUESTS_PER_SECOND: the FLORA request rate of the same load with the task-queue rate
+ *    limit against the same load without it.
  */
 import { Pool } from 'undici';
 import { FloraClient } from '../src/flora/client';
@@ -114,9 +116,73 @@ async function benchWorkflows(): Promise<void> {
   }
 }
 
+/** Peak FLORA requests in any one-second window while `load` runs. */
+async function peakRate(
+  h: Awaited<ReturnType<typeof startHarness>>,
+  load: () => Promise<unknown>,
+): Promise<{ peak: number; total: number; ms: number }> {
+  const total = () => Object.values(h.sim.stats().requests).reduce((a, b) => a + b, 0);
+  const samples: number[] = [];
+  const started = performance.now();
+  const timer = setInterval(() => samples.push(total()), 250);
+  await load();
+  clearInterval(timer);
+  samples.push(total());
+  let peak = 0;
+  for (let i = 4; i < samples.length; i++) peak = Math.max(peak, (samples[i] ?? 0) - (samples[i - 4] ?? 0));
+  return { peak, total: total(), ms: performance.now() - started };
+}
+
+async function benchRateLimit(): Promise<void> {
+  const limit = Number(process.env.BENCH_RATE_LIMIT ?? 4);
+  console.log(
+    `Task-queue rate limit (${WORKFLOWS} workflows, FLORA_MAX_REQUESTS_PER_SECOND=${limit} vs none):`,
+  );
+  const h = await startHarness({ runDurationMs: 1_500 });
+  try {
+    for (const maxRequestsPerSecond of [undefined, limit]) {
+      h.sim.reset();
+      const queue = `bench-rate-${maxRequestsPerSecond ?? 'none'}-${Date.now()}`;
+      const worker = await startWorker(
+        h,
+        queue,
+        h.flora,
+        maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond },
+      );
+      const r = await peakRate(h, () =>
+        Promise.all(
+          Array.from({ length: WORKFLOWS }, (_, i) =>
+            h.env.client.workflow
+              .start(runTechnique, {
+                taskQueue: queue,
+                workflowId: `${queue}-${i}`,
+                args: [
+                  {
+                    technique: 'text-to-speech',
+                    inputs: { text: `t${i}` },
+                    options: { pollMinMs: 200, pollMaxMs: 400 },
+                  },
+                ],
+              })
+              .then((handle) => handle.result()),
+          ),
+        ),
+      );
+      await worker.stop();
+      console.log(
+        `  ${maxRequestsPerSecond === undefined ? 'no limit  ' : `limit ${maxRequestsPerSecond}/s`}: peak ${r.peak} requests in any 1 s, ` +
+          `${r.total} requests in ${(r.ms / 1000).toFixed(1)} s (${(r.total / (r.ms / 1000)).toFixed(1)}/s average)`,
+      );
+    }
+  } finally {
+    await h.close();
+  }
+}
+
 async function main(): Promise<void> {
   await benchClient();
   await benchWorkflows();
+  await benchRateLimit();
 }
 
 main().catch((err: unknown) => {

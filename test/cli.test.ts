@@ -205,6 +205,16 @@ describe('flora-temporal CLI', () => {
     assert.equal(failure.error.type, 'cancelled');
   });
 
+  test('--verbose adds the stack trace to the one-line error', async () => {
+    const plain = await runCli(['techniques', 'get', 'nope'], env);
+    assert.equal(plain.stderr.trim().split('\n').length, 1);
+    const verbose = await runCli(['--verbose', 'techniques', 'get', 'nope'], env);
+    assert.equal(verbose.code, 1);
+    assert.match(verbose.stderr, /^error: FLORA request failed/m);
+    assert.match(verbose.stderr, /^\s+at /m);
+    assert.ok(!verbose.stderr.includes(h.sim.apiKey), 'not even the stack trace carries the key');
+  });
+
   test('a malformed command fails with one line on stderr and nothing on stdout', async () => {
     const noSlug = await runCli(['run', '--json'], env);
     assert.equal(noSlug.code, 1);

@@ -20,3 +20,21 @@ test('flora-temporal demo: embedded Temporal + simulator + worker, outputs and s
   assert.match(r.stderr, /^fox-teaser \[#{20}\] 100% completed/m, 'live progress on stderr');
   assert.doesNotMatch(r.stdout, /Server:|Metrics:/, 'the dev server banner stays off stdout');
 });
+
+test('flora-temporal demo --json: one JSON object on stdout with the pipeline result and the summary', async () => {
+  const env: Record<string, string> = {};
+  if (process.env.TEMPORAL_CLI_PATH) env.TEMPORAL_CLI_PATH = process.env.TEMPORAL_CLI_PATH;
+  const r = await runCli(['demo', '--json'], env, 180_000);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as {
+    result: { status: string; name: string };
+    floraRuns: number;
+    costUsd: number;
+    historyEvents: number;
+  };
+  assert.equal(summary.result.status, 'completed');
+  assert.equal(summary.result.name, 'fox-teaser');
+  assert.equal(summary.floraRuns, 7);
+  assert.equal(summary.costUsd, 0.88);
+  assert.ok(summary.historyEvents > 0);
+});

@@ -108,9 +108,17 @@ Configuration (environment):
     .command('demo')
     .description('run a two-step chain on an embedded Temporal dev server and the FLORA simulator')
     .option('--real', 'use the real FLORA API with FLORA_API_KEY (runs are billed)')
-    .action(async (opts: { real?: boolean }) => {
+    .option('--json', 'print the summary and the pipeline result as JSON on stdout')
+    .action(async (opts: { real?: boolean; json?: boolean }) => {
       try {
-        await runDemo({ real: opts.real ?? false, env: io.env, out: io.stdout, err: io.stderr });
+        await runDemo({
+          real: opts.real ?? false,
+          json: opts.json ?? false,
+          env: io.env,
+          out: io.stdout,
+          err: io.stderr,
+          stderrIsTTY: io.stderrIsTTY,
+        });
       } catch (err) {
         if (err instanceof DemoInterrupted) {
           outcome.exitCode = 130;

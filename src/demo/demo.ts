@@ -36,6 +36,8 @@ export interface DemoOptions {
   /** Run duration of the simulated FLORA runs. @default 4000 */
   simRunDurationMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Print the summary (with the pipeline's result) as one JSON object on stdout. @default false */
+  json?: boolean;
   /** Redraw progress in place. @default whether stderr is a terminal */
   stderrIsTTY?: boolean;
   out?: (text: string) => void;
@@ -193,6 +195,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       wallMs: Date.now() - started,
       historyEvents,
     };
+    if (options.json) {
+      out(`${JSON.stringify(summary, null, 2)}\n`);
+      return summary;
+    }
     out('Outputs:\n');
     for (const [stepId, step] of Object.entries(result.steps)) {
       for (const run of step.runs) {
