@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { FloraClient } from '../flora/client';
+import type { Created, FloraClient } from '../flora/client';
 import { FloraError } from '../flora/errors';
 import { FailureType } from '../flora/failure-types';
 import type { Run, Slot, Technique } from '../flora/schemas';
@@ -58,20 +58,7 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
             { slug: req.slug, inputs: req.inputs, idempotencyKey: req.idempotencyKey },
             { signal },
           );
-          logCall('created run', {
-            runId: res.data.run_id,
-            replayed: res.replayed,
-            requestId: res.requestId,
-          });
-          return {
-            kind: 'created',
-            runId: res.data.run_id,
-            pollUrl: res.data.poll_url ?? undefined,
-            replayed: res.replayed,
-            chargedCost: res.data.charged_cost ?? undefined,
-            estimatedSeconds: undefined,
-            requestId: res.requestId,
-          };
+          return created(res, undefined);
         }
         const res = await flora.createRunTopLevel(
           {
@@ -82,16 +69,7 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
           },
           { signal },
         );
-        logCall('created run', { runId: res.data.run_id, replayed: res.replayed, requestId: res.requestId });
-        return {
-          kind: 'created',
-          runId: res.data.run_id,
-          pollUrl: res.data.poll_url ?? undefined,
-          replayed: res.replayed,
-          chargedCost: res.data.charged_cost ?? undefined,
-          estimatedSeconds: res.data.estimated_seconds ?? undefined,
-          requestId: res.requestId,
-        };
+        return created(res, res.data.estimated_seconds ?? undefined);
       } catch (err) {
         if (
           err instanceof FloraError &&
@@ -161,6 +139,23 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
 }
 
 export type FloraActivities = ReturnType<typeof createActivities>;
+
+/** A successful create (or replay), logged and reduced to what the workflow needs. */
+function created(
+  res: Created<{ run_id: string; poll_url?: string | null; charged_cost?: number | null }>,
+  estimatedSeconds: number | undefined,
+): CreateRunResult {
+  logCall('created run', { runId: res.data.run_id, replayed: res.replayed, requestId: res.requestId });
+  return {
+    kind: 'created',
+    runId: res.data.run_id,
+    pollUrl: res.data.poll_url ?? undefined,
+    replayed: res.replayed,
+    chargedCost: res.data.charged_cost ?? undefined,
+    estimatedSeconds,
+    requestId: res.requestId,
+  };
+}
 
 function cancellationSignal(): AbortSignal | undefined {
   try {

@@ -1,5 +1,6 @@
-import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { describeFailureChain } from '../workflows/failure-chain';
 
 export interface FailureSummary {
   status: 'failed' | 'cancelled';
@@ -18,17 +19,5 @@ export function summarizeFailure(err: unknown): FailureSummary {
       error: { type: 'cancelled', message: root.message || 'the workflow was cancelled' },
     };
   }
-  let app: ApplicationFailure | undefined;
-  let last: unknown = root;
-  let current: unknown = root;
-  while (current instanceof Error) {
-    if (current instanceof ApplicationFailure) app = current;
-    last = current;
-    current = current.cause;
-  }
-  if (app) return { status: 'failed', error: { type: app.type ?? 'error', message: app.message } };
-  if (last instanceof TemporalFailure)
-    return { status: 'failed', error: { type: last.name, message: last.message } };
-  const message = last instanceof Error ? last.message : String(last);
-  return { status: 'failed', error: { type: 'error', message } };
+  return { status: 'failed', error: describeFailureChain(root) };
 }

@@ -45,6 +45,7 @@ import type {
   StepRunProgress,
 } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
+import { describeFailureChain } from './failure-chain';
 import { MEMO_PATCH, runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
@@ -70,22 +71,10 @@ function invalid(problems: SpecProblem[]): ApplicationFailure {
   });
 }
 
-/** The innermost ApplicationFailure's type and message of a child's failure. */
+/** A child's failure as the pipeline reports it: `cancelled`, or its innermost ApplicationFailure. */
 function failureOf(err: unknown): { type: string; message: string } {
-  let app: ApplicationFailure | undefined;
-  let current: unknown = err;
-  let last: unknown = err;
-  while (current instanceof Error) {
-    if (current instanceof ApplicationFailure) app = current;
-    last = current;
-    current = current.cause;
-  }
   if (isCancellation(err)) return { type: 'cancelled', message: 'the run was cancelled' };
-  if (app) return { type: app.type ?? 'error', message: app.message };
-  return {
-    type: last instanceof Error ? last.name : 'error',
-    message: last instanceof Error ? last.message : String(last),
-  };
+  return describeFailureChain(err);
 }
 
 export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {

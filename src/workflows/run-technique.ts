@@ -25,6 +25,7 @@ import type { FloraActivities } from '../activities';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { describeFailureChain } from './failure-chain';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
 import { nextPollDelayMs } from './cadence';
@@ -171,7 +172,7 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
         ? deadlineHit
           ? FailureType.DeadlineExceeded
           : 'cancelled'
-        : failureTypeOf(err as Error);
+        : describeFailureChain(err).type;
       countOutcome(outcome, technique, 0);
     }
     if (deadlineHit && isCancellation(err)) {
@@ -218,23 +219,7 @@ function countOutcome(outcome: string, technique: string, chargedUsd: number): v
 
 function markFailed(status: RunTechniqueStatus, err: Error): void {
   status.phase = Phase.Failed;
-  const type = err instanceof ApplicationFailure ? (err.type ?? 'error') : failureTypeOf(err);
-  status.error = { type, message: innermostMessage(err) };
-}
-
-function failureTypeOf(err: Error): string {
-  let current: unknown = err;
-  while (current instanceof Error) {
-    if (current instanceof ApplicationFailure && current.type) return current.type;
-    current = current.cause;
-  }
-  return err.name;
-}
-
-function innermostMessage(err: Error): string {
-  let current: Error = err;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
+  status.error = describeFailureChain(err);
 }
 
 function deadlineFailure(status: RunTechniqueStatus, options: ResolvedOptions): ApplicationFailure {
