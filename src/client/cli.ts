@@ -144,12 +144,14 @@ Configuration (environment):
         .choices(['replay', 'conflict'])
         .default('replay'),
     )
+    .option('--serve-files', 'serve output files itself (outputs then point at this simulator over http)')
     .action(
       async (opts: {
         port: number;
         host: string;
         runDurationMs: number;
         idempotency: 'replay' | 'conflict';
+        serveFiles?: boolean;
       }) => {
         await runSimulatorFromCli(opts);
       },
