@@ -180,6 +180,24 @@ describe('createRun', () => {
     assert.equal(sim.stats().createsByIdempotencyKey['act-409'], 1);
   });
 
+  test('a 409 with code conflict, or with no envelope, is a duplicate too: the paid run is looked for, not dropped', async () => {
+    for (const body of [{ error: { code: 'conflict', message: 'A run with this key exists' } }, undefined]) {
+      const s = await stub((_req, res) =>
+        body === undefined
+          ? res.writeHead(409, { 'request-id': 'req_stub' }).end('')
+          : sendJson(res, 409, body),
+      );
+      const req: CreateRunRequest = {
+        route: 'nested',
+        slug: 'text-to-image',
+        inputs: PROMPT,
+        idempotencyKey: 'k',
+      };
+      const result = await inActivity(() => activitiesFor(s.baseUrl).createRun(req));
+      assert.equal(result.kind, 'duplicate');
+    }
+  });
+
   test('422 idempotency_conflict is thrown, non-retryable', async () => {
     const base = { route: 'nested', slug: 'text-to-image', idempotencyKey: 'act-422' } as const;
     await inActivity(() => acts.createRun({ ...base, inputs: PROMPT }));

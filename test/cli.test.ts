@@ -215,10 +215,13 @@ describe('flora-temporal CLI', () => {
     assert.ok(!verbose.stderr.includes(h.sim.apiKey), 'not even the stack trace carries the key');
   });
 
-  test('a malformed command fails with one line on stderr and nothing on stdout', async () => {
+  test('a malformed command fails with one line on stderr (and, with --json, one JSON error on stdout)', async () => {
     const noSlug = await runCli(['run', '--json'], env);
     assert.equal(noSlug.code, 1);
-    assert.equal(noSlug.stdout, '');
+    const error = JSON.parse(noSlug.stdout) as { status: string; error: { type: string; message: string } };
+    assert.equal(error.status, 'error');
+    assert.equal(error.error.type, 'invalid_usage');
+    assert.match(error.error.message, /technique: required/);
     assert.match(noSlug.stderr, /invalid run request: .*technique: required/);
     const badInput = await runCli(['run', 'text-to-image', '-i', 'prompt'], env);
     assert.equal(badInput.code, 1);

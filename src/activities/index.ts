@@ -71,12 +71,10 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
         );
         return created(res, res.data.estimated_seconds ?? undefined);
       } catch (err) {
-        if (
-          err instanceof FloraError &&
-          err.status === 409 &&
-          err.code === FailureType.IdempotencyDuplicate
-        ) {
-          logCall('create answered 409 idempotency_duplicate', { requestId: err.requestId });
+        // FLORA documents 409 as "a replay of an earlier request" (idempotency_duplicate or conflict):
+        // whatever its code, an earlier attempt with this key may have made a paid run, so look for it.
+        if (err instanceof FloraError && err.status === 409) {
+          logCall('create answered 409', { code: err.code, requestId: err.requestId });
           return {
             kind: 'duplicate',
             firstAttemptAtMs: Context.current().info.scheduledTimestampMs,

@@ -4,6 +4,8 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { summarizeFailure } from './failures';
+import { ConfigError } from '../flora/config';
+import { FloraError } from '../flora/errors';
 import { followProgress } from './progress';
 
 /**
@@ -73,19 +75,50 @@ export async function awaitWorkflow<R>(args: {
 }): Promise<number> {
   const { workflowId, io } = args;
   const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
+  let done: R;
   try {
-    const done = await args.result();
+    done = await args.result();
     await stopProgress({ final: true });
-    const result = args.finish ? await args.finish(done) : done;
-    io.stdout(args.json ? json(result) : args.describe(result));
-    return args.exitCode(result);
   } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    const summary = summarizeFailure(err);
+    await stopProgress();
+    const summary = err instanceof WorkflowFailedError ? summarizeFailure(err) : undefined;
+    if (!summary) {
+      // Not the workflow's failure (the connection dropped, say): the workflow may still be running.
+      if (!args.json) throw err;
+      io.stdout(
+        json({ workflowId, status: 'error', error: { type: 'client_error', message: explainError(err) } }),
+      );
+      return ExitCode.Failed;
+    }
     if (args.json) io.stdout(json({ workflowId, status: summary.status, error: summary.error }));
     else io.stderr(`${summary.status}: ${summary.error.type}: ${summary.error.message}\n`);
     return summary.status === 'cancelled' ? ExitCode.Cancelled : ExitCode.Failed;
-  } finally {
-    await stopProgress();
   }
+  if (!args.finish) {
+    io.stdout(args.json ? json(done) : args.describe(done));
+    return args.exitCode(done);
+  }
+  try {
+    const finished = await args.finish(done);
+    io.stdout(args.json ? json(finished) : args.describe(finished));
+    return args.exitCode(finished);
+  } catch (err) {
+    // The run completed and was paid for: print it anyway, with what went wrong afterwards.
+    const message = explainError(err);
+    io.stdout(args.json ? json({ ...done, downloadError: message }) : args.describe(done));
+    io.stderr(`error: the workflow completed, but saving its outputs failed: ${message}\n`);
+    return ExitCode.Failed;
+  }
+}
+
+/** Explains an error in one line: what failed and what to do. */
+export function explainError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof FloraError) return `FLORA request failed: ${err.describe()}`;
+  if (err instanceof CliError) return err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED|failed to connect|tcp connect error|transport error/i.test(message)) {
+    return `cannot reach Temporal (${message}); is a Temporal server running at TEMPORAL_ADDRESS?`;
+  }
+  return message;
 }

@@ -4,15 +4,23 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FloraClient } from '../flora/client';
-import { ConfigError, floraConfigFromEnv } from '../flora/config';
-import { FloraError } from '../flora/errors';
+import { floraConfigFromEnv } from '../flora/config';
 import type { TechniqueListItem } from '../flora/schemas';
 import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../workflows/types';
 import { DemoInterrupted, runDemo } from '../demo/demo';
 import { runSimulatorFromCli } from '../simulator/main';
 import { runWorkerFromEnv } from '../worker/worker';
 import { checkRequest, describeProblems } from '../workflows/validation';
-import { awaitWorkflow, CliError, defaultIo, ExitCode, json, table, type CliIo } from './cli-support';
+import {
+  awaitWorkflow,
+  CliError,
+  defaultIo,
+  ExitCode,
+  explainError,
+  json,
+  table,
+  type CliIo,
+} from './cli-support';
 import { connectFromEnv } from './connection';
 import { describeRunResult, describeTechnique } from './describe';
 import {
@@ -358,21 +366,18 @@ async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): P
   }
 }
 
-/** Explains an error in one line: what failed and what to do. */
-export function explainError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
-  if (err instanceof FloraError) return `FLORA request failed: ${err.describe()}`;
-  if (err instanceof CliError) return err.message;
-  const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|failed to connect|tcp connect error|transport error/i.test(message)) {
-    return `cannot reach Temporal (${message}); is a Temporal server running at TEMPORAL_ADDRESS?`;
-  }
-  return message;
-}
-
 export async function main(argv: string[] = process.argv, io: CliIo = defaultIo): Promise<number> {
+  // With --json, stdout holds exactly one JSON document, errors included: track whether one was printed.
+  let printed = false;
+  const tracked: CliIo = {
+    ...io,
+    stdout: (text) => {
+      printed = true;
+      io.stdout(text);
+    },
+  };
   const outcome = { exitCode: ExitCode.Ok as number };
-  const program = buildProgram(io, outcome);
+  const program = buildProgram(tracked, outcome);
   program.exitOverride();
   try {
     await program.parseAsync(argv);
@@ -380,9 +385,20 @@ export async function main(argv: string[] = process.argv, io: CliIo = defaultIo)
   } catch (err) {
     // Commander has already printed its own usage errors and help; --help and --version end with 0.
     if (err instanceof CommanderError) return err.exitCode;
-    io.stderr(`error: ${explainError(err)}\n`);
+    const message = explainError(err);
+    io.stderr(`error: ${message}\n`);
     if (program.opts<{ verbose?: boolean }>().verbose && err instanceof Error && err.stack)
       io.stderr(`${err.stack}\n`);
+    if (argv.includes('--json') && !printed)
+      io.stdout(json({ status: 'error', error: { type: errorType(err), message } }));
     return err instanceof CliError ? err.exitCode : ExitCode.Failed;
   }
+}
+
+function errorType(err: unknown): string {
+  if (err instanceof CliError) return 'invalid_usage';
+  if (err instanceof Error && err.name === 'ConfigError') return 'invalid_configuration';
+  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.name.startsWith('Flora'))
+    return err.code;
+  return 'error';
 }

@@ -5,7 +5,7 @@
  */
 import type { SlotInfo, TechniqueInfo } from '../activities/types';
 import type { InputValue, RunTechniqueOptions } from '../workflows/types';
-import { canonicalType, checkValue } from '../workflows/validation';
+import { canonicalType, checkRequest, checkValue } from '../workflows/validation';
 import type { FromStep, PipelineSpec, SpecProblem, Step, StepOptions } from './spec';
 
 export type PlannedInput =
@@ -145,6 +145,16 @@ export function planPipeline(
         dependsOn.add(ref.fromStep);
       }
     }
+    const options = mergeOptions(spec.options, step.options);
+    // The same checks runTechnique makes, here, so a bad option fails before any step is paid for.
+    const optionCheck = checkRequest({ technique: 'x', inputs: {}, options });
+    if (!optionCheck.ok) {
+      for (const problem of optionCheck.problems) {
+        const field = problem.field.replace(/^options\./, '');
+        const own = step.options !== undefined && field in step.options;
+        add(own ? `${at}.options.${field}` : `options.${field}`, problem.message);
+      }
+    }
     if (fanOut.kind !== 'none' && !usesItem) {
       add(`${at}.forEach`, 'no input of this step uses { "item": true }, so every run would be the same');
     }
@@ -160,7 +170,7 @@ export function planPipeline(
       dependsOn: [...dependsOn],
       fanOut,
       inputs,
-      options: mergeOptions(spec.options, step.options),
+      options,
     });
   });
 

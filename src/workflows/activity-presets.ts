@@ -15,11 +15,13 @@ export const ActivityPresets = {
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
   },
   /**
-   * Creates are safe to retry because every attempt carries the same idempotency key; they retry until
-   * the workflow's deadline, since giving up early could strand a paid run.
+   * Creates are safe to retry because every attempt carries the same idempotency key, but only while
+   * FLORA remembers the key (2 h per its OpenAPI spec): retries stop after 90 minutes, and the workflow
+   * then fails with the key so an operator can look the run up instead of risking a second one.
    */
   floraCreate: {
     startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '90m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   },
   /** Polls retry through outages until the workflow's deadline: the run goes on at FLORA regardless. */

@@ -44,6 +44,7 @@ import type {
   StepResult,
   StepRunProgress,
 } from '../pipelines/types';
+import { FailureType } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
 import { MEMO_PATCH, runTechnique } from './run-technique';
@@ -58,6 +59,25 @@ export const PipelineFailureType = {
   BudgetExceeded: 'budget_exceeded',
   StepFailed: 'step_failed',
 } as const;
+
+/** Failures after which no FLORA run of that child can be billed: failed runs, and requests refused before a create. */
+const NOT_BILLED_FAILURES: ReadonlySet<string> = new Set<string>([
+  FailureType.ModelTimeout,
+  FailureType.InternalError,
+  FailureType.SafetyBlocked,
+  FailureType.InputUnreachable,
+  FailureType.RunFailed,
+  FailureType.InvalidRequest,
+  FailureType.InputValidationError,
+  FailureType.InvalidJson,
+  FailureType.Unauthorized,
+  FailureType.InvalidApiKey,
+  FailureType.InsufficientCredits,
+  FailureType.Forbidden,
+  FailureType.NotFound,
+  FailureType.IdempotencyConflict,
+  PipelineFailureType.StepFailed,
+]);
 
 /** Money is compared with a small tolerance: 0.1 + 0.2 must fit a 0.3 budget. */
 const EPSILON_USD = 1e-9;
@@ -139,9 +159,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }));
   setHandler(childProgressSignal, (p) => {
     const run = state.steps.find((s) => s.id === p.step)?.runs[p.index];
-    if (!run || run.phase !== 'running') return;
-    run.detail = p.phase;
+    if (!run) return;
+    // The run id matters in any phase: a cancelled child's FLORA run keeps going and must stay known.
     run.runId = p.runId ?? run.runId;
+    if (run.phase !== 'running') return;
+    run.detail = p.phase;
     run.progress = Math.max(run.progress, p.progress);
     run.polls = Math.max(run.polls, p.polls);
   });
@@ -344,9 +366,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
             isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause));
           run.phase = cancelled ? 'cancelled' : 'failed';
           run.error = failureOf(err);
-          // A failed FLORA run is not charged. A cancelled one goes on at FLORA (no cancel there), so its
-          // price stays reserved: the budget must not count on it.
-          if (!cancelled) run.reservedUsd = 0;
+          // Only a failure that proves nothing was billed frees the reservation: a FLORA run that ended
+          // `failed` (not charged) or a request refused before any create. A deadline, a lost create or a
+          // cancellation leaves a run going at FLORA, so its price stays reserved.
+          if (!cancelled && NOT_BILLED_FAILURES.has(run.error.type)) run.reservedUsd = 0;
+          // The run completed and was charged; only saving its outputs failed.
+          if (!cancelled && run.error.type.startsWith('download_')) {
+            run.chargedUsd = run.reservedUsd;
+            run.reservedUsd = 0;
+          }
           if (!cancelled) firstFailure ??= { step: step.id, index: run.index, error: run.error };
         },
       )

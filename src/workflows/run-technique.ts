@@ -4,6 +4,7 @@
  * restarts, and keeps its history bounded with continue-as-new.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -305,7 +306,9 @@ async function execute(
       let downloads;
       if (options.downloadTo !== undefined) {
         status.phase = Phase.Downloading;
-        downloads = await downloadRunOutputs({ outputs, subdir: options.downloadTo });
+        const subdir = options.downloadTo;
+        // The run is complete and paid for: a deadline or cancel now must not throw its outputs away.
+        downloads = await CancellationScope.nonCancellable(() => downloadRunOutputs({ outputs, subdir }));
         status.phase = Phase.Completed;
       }
       const result: RunTechniqueResult = {
@@ -424,7 +427,27 @@ async function createOnce(
   idempotencyKey: string,
   status: RunTechniqueStatus,
 ): Promise<{ runId: string; pollUrl: string | undefined }> {
-  const res = await createRun({ ...create, idempotencyKey });
+  let res;
+  try {
+    res = await createRun({ ...create, idempotencyKey });
+  } catch (err) {
+    if (
+      err instanceof ActivityFailure &&
+      !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
+    ) {
+      // Retries ran out (a long FLORA outage): an attempt may have created a run we never heard of.
+      throw ApplicationFailure.create({
+        type: FailureType.IdempotencyUnresolved,
+        message:
+          `FLORA did not confirm the create with idempotency key ${idempotencyKey} before retries ran out ` +
+          `(${err.cause?.message ?? err.message}); a run may exist. Look for it in /technique-runs and start again with options.attachRunId.`,
+        nonRetryable: true,
+        details: [{ idempotencyKey, candidateRunIds: [] }],
+        cause: err,
+      });
+    }
+    throw err;
+  }
   if (res.kind === 'created') {
     log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
     return { runId: res.runId, pollUrl: res.pollUrl };
@@ -433,11 +456,25 @@ async function createOnce(
   const candidates: { runId: string; status: string }[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
-    const found = await findRecentRuns({
-      techniqueId: loop.technique.techniqueId,
-      createdSinceMs: since,
-      cursor,
-    });
+    let found;
+    try {
+      found = await findRecentRuns({
+        techniqueId: loop.technique.techniqueId,
+        createdSinceMs: since,
+        cursor,
+      });
+    } catch (err) {
+      throw ApplicationFailure.create({
+        type: FailureType.IdempotencyUnresolved,
+        message:
+          `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but looking it up ` +
+          `in /technique-runs failed (${err instanceof Error ? err.message : String(err)}). Nothing new was created. ` +
+          `Find the run and start again with options.attachRunId.`,
+        nonRetryable: true,
+        details: [{ idempotencyKey, candidateRunIds: candidates.map((c) => c.runId) }],
+        cause: err instanceof Error ? err : undefined,
+      });
+    }
     for (const candidate of found.candidates) {
       if (!status.runIds.includes(candidate.runId)) candidates.push(candidate);
     }

@@ -253,3 +253,17 @@ describe('resolveInputs', () => {
     );
   });
 });
+
+describe('planPipeline: step options', () => {
+  test('bad runTechnique options are refused in the plan, naming where they were set', () => {
+    const p = problems({
+      name: 'x',
+      options: { deadline: 'soon' },
+      steps: [
+        { id: 'a', technique: 't2i', inputs: { prompt: 'p' }, options: { pollMinMs: 5000, pollMaxMs: 2000 } },
+      ],
+    });
+    assert.match(p['options.deadline'] ?? '', /positive duration/);
+    assert.match(p['steps[0].options.pollMaxMs'] ?? '', /at least pollMinMs/);
+  });
+});
