@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { FloraWorkflows } from '../src/client';
 import { runTechnique, statusQuery } from '../src/workflows';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
@@ -116,6 +117,31 @@ describe('a lost create response never becomes a second billed run', () => {
     assert.equal(details.idempotencyKey, key);
     assert.equal(details.candidateRunIds.length, 2);
     assert.equal(h.sim.stats().runsCreated, 2, 'the other client and our lost create: nothing more');
+  });
+});
+
+describe('a lost create response never adopts a run another workflow owns', () => {
+  test('409: a sibling workflow’s run (listed in its FloraRunId) is excluded; our own run is adopted', async () => {
+    h.sim.setIdempotencyMode('conflict');
+    h.sim.setRunDuration(60_000);
+    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+    const sibling = await flora.startRun(
+      { ...PROMPT, options: FAST },
+      { workflowId: `sibling-${process.pid}-${++seq}` },
+    );
+    const siblingRunId = await waitFor('the sibling’s run id in visibility', async () => {
+      const status = await sibling.status();
+      if (!status.runId) return undefined;
+      const rows = await flora.listRuns({ floraRunId: status.runId });
+      return rows.length === 1 ? status.runId : undefined;
+    });
+    h.sim.setRunDuration(400);
+    h.sim.addFault('createRunNested', { kind: 'dropResponse', count: 1 });
+    const handle = await start({ ...PROMPT, options: FAST });
+    const result = await handle.result();
+    assert.notEqual(result.runId, siblingRunId);
+    assert.equal(h.sim.stats().runsCreated, 2, 'the sibling’s run and ours, nothing more');
+    await sibling.cancel();
   });
 });
 

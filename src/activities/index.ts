@@ -4,6 +4,7 @@ import { FloraError } from '../flora/errors';
 import { FailureType } from '../flora/failure-types';
 import type { Run, Slot, Technique } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
+import { FloraRunIdKey } from '../workflows/search-attributes';
 import { toApplicationFailure } from './failures';
 import type {
   CreateRunRequest,
@@ -128,7 +129,7 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
           candidates.push({ runId: item.run_id, status: item.status, createdAtMs });
         }
         const next = page.meta?.next_cursor ?? undefined;
-        return { candidates, nextCursor: reachedOlder ? undefined : next };
+        return { candidates: await markClaimed(candidates), nextCursor: reachedOlder ? undefined : next };
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -137,6 +138,27 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
 }
 
 export type FloraActivities = ReturnType<typeof createActivities>;
+
+/**
+ * Marks candidates that another workflow already owns (its FloraRunId search attribute lists the run),
+ * so a lost create is never "recovered" by adopting a sibling's run. Best effort: without the search
+ * attributes, or outside a worker, candidates stay unmarked and the workflow's own rules decide.
+ */
+async function markClaimed(candidates: FindRunsResult['candidates']): Promise<FindRunsResult['candidates']> {
+  if (candidates.length === 0) return candidates;
+  try {
+    const client = Context.current().client;
+    const ids = candidates.map((c) => `'${c.runId.replace(/[\\']/g, '')}'`).join(', ');
+    const owners = new Map<string, string>();
+    for await (const info of client.workflow.list({ query: `FloraRunId IN (${ids})` })) {
+      for (const runId of info.typedSearchAttributes.get(FloraRunIdKey) ?? [])
+        owners.set(runId, info.workflowId);
+    }
+    return candidates.map((c) => ({ ...c, claimedBy: owners.get(c.runId) }));
+  } catch {
+    return candidates;
+  }
+}
 
 /** A successful create (or replay), logged and reduced to what the workflow needs. */
 function created(

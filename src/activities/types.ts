@@ -91,7 +91,13 @@ export interface FindRunsRequest {
 }
 
 export interface FindRunsResult {
-  candidates: { runId: string; status: string; createdAtMs: number | undefined }[];
+  candidates: {
+    runId: string;
+    status: string;
+    createdAtMs: number | undefined;
+    /** The workflow id whose FloraRunId search attribute lists this run, when one does. */
+    claimedBy?: string | undefined;
+  }[];
   /** Set when more pages may hold runs created since `createdSinceMs`. */
   nextCursor: string | undefined;
 }

@@ -475,8 +475,12 @@ async function createOnce(
         cause: err instanceof Error ? err : undefined,
       });
     }
+    const self = workflowInfo().workflowId;
     for (const candidate of found.candidates) {
-      if (!status.runIds.includes(candidate.runId)) candidates.push(candidate);
+      // Our own earlier runs, and runs another workflow owns (a sibling in a pipeline, say), are not it.
+      if (status.runIds.includes(candidate.runId)) continue;
+      if (candidate.claimedBy !== undefined && candidate.claimedBy !== self) continue;
+      candidates.push(candidate);
     }
     if (found.nextCursor === undefined) break;
     cursor = found.nextCursor;
