@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { statusQuery } from '../src/workflows';
-import { runCli } from './helpers/cli';
+import { once } from 'node:events';
+import { runCli, spawnCli } from './helpers/cli';
 import { startHarness, startWorker, type Harness, type RunningWorker } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -203,6 +204,33 @@ describe('flora-temporal CLI', () => {
     assert.equal(failure.workflowId, workflowId);
     assert.equal(failure.status, 'cancelled');
     assert.equal(failure.error.type, 'cancelled');
+  });
+
+  test('Ctrl-C while waiting stops waiting, not the workflow, and says how to follow it', async () => {
+    h.sim.setRunDuration(60_000);
+    const workflowId = id();
+    const child = spawnCli(
+      ['run', 'text-to-image', '-i', 'prompt=fox', '--workflow-id', workflowId, '--wait'],
+      env,
+    );
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    await waitFor('the CLI to wait', () =>
+      Promise.resolve(/waiting for the result/.test(stderr) ? true : undefined),
+    );
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `workflow ${workflowId} keeps running\\. Follow it with: flora-temporal watch ${workflowId}`,
+      ),
+    );
+    const handle = h.env.client.workflow.getHandle(workflowId);
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
+    await waitFor('polling', async () => ((await handle.query(statusQuery)).polls >= 1 ? true : undefined));
+    await handle.cancel();
   });
 
   test('--verbose adds the stack trace to the one-line error', async () => {

@@ -1,7 +1,10 @@
 /** The README's first command, `flora-temporal demo`, runs to completion from nothing configured. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCli } from './helpers/cli';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { runCli, spawnCli } from './helpers/cli';
+import { waitFor } from './helpers/failures';
 
 test('flora-temporal demo: embedded Temporal + simulator + worker, outputs and summary, exit 0', async () => {
   const env: Record<string, string> = {};
@@ -37,4 +40,32 @@ test('flora-temporal demo --json: one JSON object on stdout with the pipeline re
   assert.equal(summary.floraRuns, 7);
   assert.equal(summary.costUsd, 0.88);
   assert.ok(summary.historyEvents > 0);
+});
+
+test('Ctrl-C stops the demo cleanly: exit 130, and the embedded Temporal server is gone', async () => {
+  const env: Record<string, string> = {};
+  if (process.env.TEMPORAL_CLI_PATH) env.TEMPORAL_CLI_PATH = process.env.TEMPORAL_CLI_PATH;
+  const child = spawnCli(['demo'], env);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  await waitFor(
+    'the pipeline to start',
+    () => Promise.resolve(/Pipeline fox-teaser: workflow/.test(stderr) ? true : undefined),
+    120_000,
+  );
+  const address = /embedded dev server at ([\d.]+):(\d+)/.exec(stderr);
+  assert.ok(address, stderr);
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /SIGINT: shutting the demo down/);
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = connect(Number(address[2]), address[1]);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+  assert.ok(refused, 'the embedded Temporal server was shut down with the demo');
 });

@@ -75,6 +75,27 @@ export async function awaitWorkflow<R>(args: {
 }): Promise<number> {
   const { workflowId, io } = args;
   const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
+  // Ctrl-C stops waiting, not the workflow: say how to pick it up again.
+  const onInterrupt = () => {
+    void stopProgress();
+    io.stderr(
+      `\nstopped waiting; workflow ${workflowId} keeps running. Follow it with: flora-temporal watch ${workflowId}\n`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await waitAndPrint(args, stopProgress);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function waitAndPrint<R>(
+  args: Parameters<typeof awaitWorkflow<R>>[0],
+  stopProgress: ReturnType<typeof followProgress>,
+): Promise<number> {
+  const { workflowId, io } = args;
   let done: R;
   try {
     done = await args.result();

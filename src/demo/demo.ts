@@ -176,10 +176,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       500,
     );
     let result: PipelineResult;
+    // The result is a long poll: on Ctrl-C it is aborted before the connection closes under it.
+    const waiting = new AbortController();
     try {
-      result = await Promise.race([handle.result(), interrupted]);
+      result = await Promise.race([
+        client.withAbortSignal(waiting.signal, () => handle.result()),
+        interrupted,
+      ]);
       await stopProgress({ final: true });
     } finally {
+      waiting.abort();
       await stopProgress();
     }
     const runs = Object.values(result.steps).flatMap((step) => step.runs);
