@@ -3,11 +3,11 @@
  * server and the simulator, JSON parsed, exit codes checked, progress lines on stderr (not a TTY).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { FloraWorkflows } from '../src/client';
 import { statusQuery } from '../src/workflows';
 import { runCli } from './helpers/cli';
-import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from './helpers/env';
+import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
 let h: Harness;
@@ -16,17 +16,12 @@ let flora: FloraWorkflows;
 let env: Record<string, string>;
 let seq = 0;
 
-before(async () => {
-  h = await startHarness();
-  worker = await startWorker(h);
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
   flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
   env = { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-});
-beforeEach(() => h.sim.reset());
 
 const id = (name: string) => `inspect-${name}-${process.pid}-${++seq}`;
 

@@ -6,19 +6,19 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PipelineResult } from '../src/pipelines/types';
 import { runCli } from './helpers/cli';
-import { startHarness, startWorker, type Harness, type RunningWorker } from './helpers/env';
+import { type Harness, type RunningWorker, useHarness } from './helpers/env';
 
 let h: Harness;
 let worker: RunningWorker;
 let env: Record<string, string>;
 let seq = 0;
 
-before(async () => {
-  h = await startHarness({ runDurationMs: 300 });
-  worker = await startWorker(h);
+useHarness({ runDurationMs: 300 }, (harness, w) => {
+  h = harness;
+  worker = w;
   env = {
     TEMPORAL_ADDRESS: h.env.address,
     FLORA_TASK_QUEUE: worker.taskQueue,
@@ -26,11 +26,6 @@ before(async () => {
     FLORA_API_KEY: h.sim.apiKey,
   };
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-});
-beforeEach(() => h.sim.reset());
 
 const id = () => `clip-${process.pid}-${++seq}`;
 

@@ -3,11 +3,11 @@
  * stdout carries exactly one JSON document with --json, exit codes follow the contract.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { statusQuery } from '../src/workflows';
 import { once } from 'node:events';
 import { runCli, spawnCli } from './helpers/cli';
-import { startHarness, startWorker, type Harness, type RunningWorker } from './helpers/env';
+import { type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
 let h: Harness;
@@ -15,9 +15,9 @@ let worker: RunningWorker;
 let env: Record<string, string>;
 let seq = 0;
 
-before(async () => {
-  h = await startHarness();
-  worker = await startWorker(h);
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
   env = {
     TEMPORAL_ADDRESS: h.env.address,
     TEMPORAL_NAMESPACE: 'default',
@@ -26,11 +26,6 @@ before(async () => {
     FLORA_API_KEY: h.sim.apiKey,
   };
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-});
-beforeEach(() => h.sim.reset());
 
 const id = () => `cli-${process.pid}-${++seq}`;
 

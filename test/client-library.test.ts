@@ -3,9 +3,9 @@
  * the search attributes and memo that let an operator find a FLORA run in Temporal.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { FloraWorkflows, FloraRunIdKey, FloraTechniqueKey } from '../src/client';
-import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from './helpers/env';
+import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { expectWorkflowCancelled, waitFor } from './helpers/failures';
 
 let h: Harness;
@@ -13,16 +13,11 @@ let worker: RunningWorker;
 let flora: FloraWorkflows;
 let seq = 0;
 
-before(async () => {
-  h = await startHarness();
-  worker = await startWorker(h);
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
   flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-});
-beforeEach(() => h.sim.reset());
 
 const id = (name: string) => `lib-${name}-${process.pid}-${++seq}`;
 const IMAGE = 'https://images.example.com/fox.png';

@@ -2,25 +2,20 @@
  * runPipeline on a real Temporal dev server against the FLORA simulator.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
 import { progressQuery, raiseBudgetSignal, runPipeline } from '../src/workflows';
-import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
+import { FAST, startWorker, taskQueue, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
 let worker: RunningWorker;
 let seq = 0;
 
-before(async () => {
-  h = await startHarness();
-  worker = await startWorker(h);
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-});
-beforeEach(() => h.sim.reset());
 
 function start(spec: PipelineSpecInput, queue = worker.taskQueue) {
   return h.env.client.workflow.start(runPipeline, {

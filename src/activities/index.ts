@@ -4,6 +4,7 @@ import { FloraError } from '../flora/errors';
 import { FailureType } from '../flora/failure-types';
 import type { Run, Slot, Technique } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
+import { visibilityString } from '../temporal/search-attributes';
 import { FloraRunIdKey } from '../workflows/search-attributes';
 import { toApplicationFailure } from './failures';
 import type {
@@ -148,7 +149,7 @@ async function markClaimed(candidates: FindRunsResult['candidates']): Promise<Fi
   if (candidates.length === 0) return candidates;
   try {
     const client = Context.current().client;
-    const ids = candidates.map((c) => `'${c.runId.replace(/[\\']/g, '')}'`).join(', ');
+    const ids = candidates.map((c) => visibilityString(c.runId)).join(', ');
     const owners = new Map<string, string>();
     for await (const info of client.workflow.list({ query: `FloraRunId IN (${ids})` })) {
       for (const runId of info.typedSearchAttributes.get(FloraRunIdKey) ?? [])

@@ -20,6 +20,7 @@ import {
 } from '../workflows';
 import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
+import { visibilityString } from '../temporal/search-attributes';
 import { startPipeline } from './pipelines';
 import { startTechniqueRun } from './runs';
 
@@ -92,10 +93,6 @@ export interface RunSummary {
 
 export const WORKFLOW_TYPES = ['runTechnique', 'runPipeline'] as const;
 
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 function memoString(memo: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = memo?.[key];
   return typeof value === 'string' ? value : undefined;
@@ -157,11 +154,11 @@ export class FloraWorkflows {
   /** Our workflows, newest first, from Temporal's visibility (search attributes narrow it down). */
   async listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
     const { limit = 20, technique, floraRunId, pipeline, status } = options;
-    const clauses = [`WorkflowType IN (${WORKFLOW_TYPES.map(quote).join(', ')})`];
-    if (technique) clauses.push(`${FloraTechniqueKey.name} = ${quote(technique)}`);
-    if (floraRunId) clauses.push(`${FloraRunIdKey.name} = ${quote(floraRunId)}`);
-    if (pipeline) clauses.push(`${FloraPipelineKey.name} = ${quote(pipeline)}`);
-    if (status) clauses.push(`ExecutionStatus = ${quote(status)}`);
+    const clauses = [`WorkflowType IN (${WORKFLOW_TYPES.map(visibilityString).join(', ')})`];
+    if (technique) clauses.push(`${FloraTechniqueKey.name} = ${visibilityString(technique)}`);
+    if (floraRunId) clauses.push(`${FloraRunIdKey.name} = ${visibilityString(floraRunId)}`);
+    if (pipeline) clauses.push(`${FloraPipelineKey.name} = ${visibilityString(pipeline)}`);
+    if (status) clauses.push(`ExecutionStatus = ${visibilityString(status)}`);
     const rows: WorkflowExecutionInfo[] = [];
     for await (const info of this.client.workflow.list({
       query: clauses.join(' AND '),

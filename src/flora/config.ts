@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../downloads/url-policy';
 
 export const DEFAULT_FLORA_BASE_URL = 'https://app.flora.ai/api/v1';
 /** Per-request HTTP timeout. Must stay below the activities' `startToCloseTimeout` (30 s). */
 export const DEFAULT_FLORA_HTTP_TIMEOUT_MS = 15_000;
 export const MAX_FLORA_HTTP_TIMEOUT_MS = 25_000;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  // Only an IPv4 literal in 127/8 is loopback: "127.example.com" is an ordinary DNS name.
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 const BaseUrl = z
   .string()

@@ -11,6 +11,11 @@ type OperatorService = Connection['operatorService'];
 export const REGISTER_COMMAND =
   'temporal operator search-attribute create --namespace <namespace> --name FloraTechnique --type Keyword --name FloraRunId --type KeywordList --name FloraPipeline --type Keyword';
 
+/** A string literal for a visibility query (`FloraRunId = '…'`). */
+export function visibilityString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** The names of our search attributes missing from the namespace (empty when all are registered). */
 export async function missingSearchAttributes(
   operator: OperatorService,

@@ -227,8 +227,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   });
   const stepState = (id: string) => state.steps.find((s) => s.id === id) as StepProgress;
   const plannedStep = (id: string) => plan.steps.find((s) => s.id === id) as PlannedStep;
-  const budgetLeft = () =>
-    state.budgetUsd === undefined ? Infinity : state.budgetUsd - ledger().chargedUsd - ledger().reservedUsd;
+  const budgetLeft = () => {
+    if (state.budgetUsd === undefined) return Infinity;
+    const { chargedUsd, reservedUsd } = ledger();
+    return state.budgetUsd - chargedUsd - reservedUsd;
+  };
 
   // 2. The whole price, when it is known, against the budget.
   if (

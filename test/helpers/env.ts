@@ -3,6 +3,7 @@
  * and workers on random task queues.
  */
 import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -101,6 +102,28 @@ export async function startWorker(
       await running;
     },
   };
+}
+
+/**
+ * The usual per-file setup: one dev server, simulator and worker for the file, shut down after it, and
+ * the simulator reset before each test. `ready` receives them once they run.
+ */
+export function useHarness(
+  simOptions: SimulatorOptions,
+  ready: (h: Harness, worker: RunningWorker) => void,
+): void {
+  let h: Harness | undefined;
+  let worker: RunningWorker | undefined;
+  before(async () => {
+    h = await startHarness(simOptions);
+    worker = await startWorker(h);
+    ready(h, worker);
+  });
+  after(async () => {
+    await worker?.stop();
+    await h?.close();
+  });
+  beforeEach(() => h?.sim.reset());
 }
 
 /** Fast polling for tests: FLORA's 2–5 s cadence scaled down to the simulator's speed. */
