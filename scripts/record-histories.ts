@@ -1,226 +1,352 @@
 /**
- * Records workflow histories of the shipped workflow code into test/fixtures/histories/, for the replay
- * test. Run it when a workflow version ships (and never to "fix" a failing replay test: a failing replay
- * means the change needs `patched()`).
+ * Records workflow histories into test/fixtures/histories/, for the replay test. Run it when a workflow
+ * version ships (and never to "fix" a failing replay test: a failing replay means the change needs
+ * `patched()`).
  *
  * Usage: npx tsx scripts/record-histories.ts [--force] [scenario ...]
- * Records only the scenarios whose fixtures are missing, unless --force (or names) say otherwise:
- * fixtures of shipped versions are kept as they are.
+ * Records only the scenarios whose fixtures are missing, unless --force (or names) say otherwise.
+ * Scenarios marked `frozen` were recorded on code that no longer exists and can never be recorded again.
+ *
+ * Naming, for every change to a shipped workflow behind `patched(Patches.X)`:
+ * - before: a scenario recorded on the code before the change (record it first, then make the change);
+ * - after: a scenario recorded on the code with the change (its history carries the patch marker);
+ * - straddle: `straddle-<patch>-<scenario>`, started on a worker running the workflow code of an older
+ *   git ref (`from`) and finished on the current code, handing over when `handoverWhen` holds. This is
+ *   what a rolling deploy does to a running workflow.
+ * test/replay.test.ts checks that every patch id has an "after" and a "straddle" history.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { access, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { WorkflowHandle } from '@temporalio/client';
-import { runPipeline, runTechnique } from '../src/workflows';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { cacheDir } from '../src/dev/temporal-cli';
+import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/workflows';
+import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
-import { FAST, startHarness, startWorker } from '../test/helpers/env';
+import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
 
-const OUT = join(__dirname, '..', 'test', 'fixtures', 'histories');
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, 'test', 'fixtures', 'histories');
+
+export interface RecordContext {
+  h: Harness;
+  /** A worker on the current workflow code. */
+  worker: RunningWorker;
+  startTechnique(
+    name: string,
+    input: RunTechniqueInput,
+    queue?: string,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId>;
+  startPipeline(
+    name: string,
+    input: RunPipelineInput,
+    queue?: string,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId>;
+  /** Waits for the workflow to close, then writes its history (of `runId`, default the latest run). */
+  save(name: string, handle: WorkflowHandle, runId?: string): Promise<void>;
+  /** Writes the history of another workflow (a pipeline's child, say) once it has closed. */
+  saveWorkflow(name: string, workflowId: string): Promise<void>;
+  /**
+   * Starts a workflow on the workflow code of git ref `from`, stops that worker once `handoverWhen`
+   * holds, finishes the workflow on the current code and saves its history as `name`.
+   */
+  straddle(
+    name: string,
+    options: {
+      from: string;
+      start: (queue: string) => Promise<WorkflowHandle>;
+      handoverWhen: (handle: WorkflowHandle) => Promise<boolean>;
+      /** Histories of other workflows (children) to save after it, as [fixture name, workflow id]. */
+      alsoSave?: [string, string][];
+    },
+  ): Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  /** Fixture files this scenario writes when they differ from `<name>.json`. */
+  files?: string[];
+  /** Recorded on workflow code that is gone: kept as shipped, never recorded again. */
+  frozen?: boolean;
+  record(ctx: RecordContext): Promise<void>;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The workflow bundle of an older git ref, from `git archive` into a cache folder beside node_modules. */
+async function bundleAtRef(ref: string): Promise<WorkflowBundleWithSourceMap> {
+  const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT })
+    .toString()
+    .trim();
+  const dir = join(cacheDir(), 'fixture-refs', sha);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${sha} src | tar -x -C '${dir}'`], { cwd: ROOT });
+  // The old sources resolve their packages (the SDK, zod) from this checkout's node_modules.
+  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const noop = () => {};
+  return bundleWorkflowCode({
+    workflowsPath: join(dir, 'src', 'workflows'),
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
+  });
+}
+
+/** Every technique run `runTechnique` can take, as scenarios; `prefix` names a re-recording on newer code. */
+function techniqueScenarios(prefix: string, frozen: boolean): Scenario[] {
+  const simple = (
+    name: string,
+    input: RunTechniqueInput,
+    before?: (ctx: RecordContext) => void,
+  ): Scenario => ({
+    name: `${prefix}${name}`,
+    frozen,
+    async record(ctx) {
+      before?.(ctx);
+      await ctx.save(`${prefix}${name}`, await ctx.startTechnique(`${prefix}${name}`, input));
+    },
+  });
+  const fox: RunTechniqueInput = { technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST };
+  return [
+    simple('completed-nested', fox),
+    simple('completed-top-level', {
+      techniqueId: 'tech_img2vid01',
+      workspaceId: 'ws_simulator',
+      inputs: { input_image: 'https://images.example.com/fox.png' },
+      options: FAST,
+    }),
+    simple('recreated-after-model-timeout', fox, (ctx) =>
+      ctx.h.sim.queueRunFailure('text-to-image', 'model_timeout'),
+    ),
+    {
+      name: `${prefix}adopted-after-409`,
+      frozen,
+      async record(ctx) {
+        ctx.h.sim.setIdempotencyMode('conflict');
+        ctx.h.sim.addFault('createRunNested', { kind: 'dropResponse', count: 1 });
+        await ctx.save(
+          `${prefix}adopted-after-409`,
+          await ctx.startTechnique(`${prefix}adopted-after-409`, fox),
+        );
+      },
+    },
+    simple('invalid-inputs', {
+      technique: 'restyle-image',
+      inputs: { image: 'http://x.test/a.png' },
+      options: FAST,
+    }),
+    {
+      name: `${prefix}continued-as-new`,
+      files: [`${prefix}continued-as-new-first`, `${prefix}continued-as-new-last`],
+      frozen,
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(3000);
+        const handle = await ctx.startTechnique(`${prefix}continued-as-new`, {
+          ...fox,
+          options: { ...FAST, maxHistoryEvents: 20 },
+        });
+        await handle.result();
+        await ctx.save(`${prefix}continued-as-new-first`, handle, handle.firstExecutionRunId);
+        await ctx.save(`${prefix}continued-as-new-last`, handle);
+      },
+    },
+    {
+      name: `${prefix}cancelled`,
+      frozen,
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(60_000);
+        const handle = await ctx.startTechnique(`${prefix}cancelled`, fox);
+        await delay(1500);
+        await handle.cancel();
+        await ctx.save(`${prefix}cancelled`, handle);
+      },
+    },
+  ];
+}
+
+const DIAMOND: RunPipelineInput = {
+  spec: {
+    name: 'diamond',
+    options: FAST,
+    steps: [
+      { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+      {
+        id: 'styles',
+        technique: 'restyle-image',
+        forEach: ['ink', 'oil'],
+        inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+      },
+      { id: 'clip', technique: 'image-to-video', inputs: { input_image: { fromStep: 'styles', output: 1 } } },
+    ],
+  },
+};
+
+function pipelineScenarios(prefix: string, frozen: boolean): Scenario[] {
+  return [
+    {
+      name: `${prefix}pipeline-diamond`,
+      files: [`${prefix}pipeline-diamond`, `${prefix}pipeline-diamond-child-styles-1`],
+      frozen,
+      async record(ctx) {
+        const handle = await ctx.startPipeline(`${prefix}pipeline-diamond`, DIAMOND);
+        await ctx.save(`${prefix}pipeline-diamond`, handle);
+        await ctx.saveWorkflow(`${prefix}pipeline-diamond-child-styles-1`, `${handle.workflowId}/styles/1`);
+      },
+    },
+    {
+      name: `${prefix}pipeline-continue`,
+      frozen,
+      async record(ctx) {
+        const handle = await ctx.startPipeline(`${prefix}pipeline-continue`, {
+          spec: {
+            name: 'continue',
+            onStepFailure: 'continue',
+            options: FAST,
+            steps: [
+              { id: 'bad', technique: 'text-to-image', inputs: { prompt: 'fox [sim:fail=safety_blocked]' } },
+              { id: 'after', technique: 'image-to-video', inputs: { input_image: { fromStep: 'bad' } } },
+              { id: 'good', technique: 'text-to-speech', inputs: { text: 'hello' } },
+            ],
+          },
+        });
+        await ctx.save(`${prefix}pipeline-continue`, handle);
+      },
+    },
+  ];
+}
+
+/** The commit before the memo and search-attribute patch (d681f8e) shipped. */
+const BEFORE_MEMO_PATCH = 'd681f8e~1';
+
+const SCENARIOS: Scenario[] = [
+  // Recorded on the first shipped version, before the memo patch.
+  ...techniqueScenarios('', true),
+  ...pipelineScenarios('', true),
+  // The same paths on the code with the memo and search-attribute patch.
+  ...techniqueScenarios('memo-', false),
+  ...pipelineScenarios('memo-', false),
+  {
+    name: 'straddle-memo-completed-nested',
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(6000);
+      await ctx.straddle('straddle-memo-completed-nested', {
+        from: BEFORE_MEMO_PATCH,
+        start: (queue) =>
+          ctx.startTechnique(
+            'straddle-memo-completed-nested',
+            { technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST },
+            queue,
+          ),
+        handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
+      });
+    },
+  },
+  {
+    name: 'straddle-memo-pipeline-diamond',
+    files: ['straddle-memo-pipeline-diamond', 'straddle-memo-pipeline-diamond-child-clip-0'],
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(1500);
+      await ctx.straddle('straddle-memo-pipeline-diamond', {
+        from: BEFORE_MEMO_PATCH,
+        start: (queue) => ctx.startPipeline('straddle-memo-pipeline-diamond', DIAMOND, queue),
+        handoverWhen: async (handle) =>
+          (await handle.query(progressQuery)).steps.some((s) => s.id === 'poster' && s.phase === 'completed'),
+        alsoSave: [
+          ['straddle-memo-pipeline-diamond-child-clip-0', 'fixture-straddle-memo-pipeline-diamond/clip/0'],
+        ],
+      });
+    },
+  },
+];
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const named = args.filter((a) => a !== '--force');
+  const unknown = named.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
+
   const h = await startHarness();
   const worker = await startWorker(h);
   await mkdir(OUT, { recursive: true });
-  const start = (name: string, input: RunTechniqueInput) =>
-    h.env.client.workflow.start(runTechnique, {
-      taskQueue: worker.taskQueue,
-      workflowId: `fixture-${name}`,
-      args: [input],
-    });
-  const save = async (name: string, handle: WorkflowHandle, runId?: string) => {
-    await handle.result().catch(() => undefined);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  const writeHistory = async (name: string, handle: WorkflowHandle, runId?: string) => {
     const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
     await writeFile(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
-    process.stderr.write(`recorded ${name} (${history.events?.length ?? 0} events)\n`);
+    log(`recorded ${name} (${history.events?.length ?? 0} events)`);
   };
+  const ctx: RecordContext = {
+    h,
+    worker,
+    startTechnique: (name, input, queue = worker.taskQueue) =>
+      h.env.client.workflow.start(runTechnique, {
+        taskQueue: queue,
+        workflowId: `fixture-${name}`,
+        args: [input],
+      }),
+    startPipeline: (name, input, queue = worker.taskQueue) =>
+      h.env.client.workflow.start(runPipeline, {
+        taskQueue: queue,
+        workflowId: `fixture-${name}`,
+        args: [input],
+      }),
+    async save(name, handle, runId) {
+      await handle.result().catch(() => undefined);
+      await writeHistory(name, handle, runId);
+    },
+    async saveWorkflow(name, workflowId) {
+      const handle = h.env.client.workflow.getHandle(workflowId);
+      await handle.result().catch(() => undefined);
+      await writeHistory(name, handle);
+    },
+    async straddle(name, { from, start, handoverWhen, alsoSave = [] }) {
+      const old = await startWorker(h, undefined, h.flora, { workflowBundle: await bundleAtRef(from) });
+      const handle = await start(old.taskQueue);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (await handoverWhen(handle).catch(() => false)) break;
+        if (Date.now() > deadline) throw new Error(`${name}: the handover condition never held`);
+        await delay(100);
+      }
+      await old.stop();
+      log(`${name}: handed over from ${from} to the current code`);
+      const current = await startWorker(h, old.taskQueue);
+      try {
+        await ctx.save(name, handle);
+        for (const [fixture, workflowId] of alsoSave) await ctx.saveWorkflow(fixture, workflowId);
+      } finally {
+        await current.stop();
+      }
+    },
+  };
+
   try {
-    const scenarios: [string, () => Promise<void>][] = [
-      [
-        'completed-nested',
-        async () =>
-          save(
-            'completed-nested',
-            await start('completed-nested', {
-              technique: 'text-to-image',
-              inputs: { prompt: 'fox' },
-              options: FAST,
-            }),
-          ),
-      ],
-      [
-        'completed-top-level',
-        async () =>
-          save(
-            'completed-top-level',
-            await start('completed-top-level', {
-              techniqueId: 'tech_img2vid01',
-              workspaceId: 'ws_simulator',
-              inputs: { input_image: 'https://images.example.com/fox.png' },
-              options: FAST,
-            }),
-          ),
-      ],
-      [
-        'recreated-after-model-timeout',
-        async () => {
-          h.sim.queueRunFailure('text-to-image', 'model_timeout');
-          await save(
-            'recreated-after-model-timeout',
-            await start('recreated-after-model-timeout', {
-              technique: 'text-to-image',
-              inputs: { prompt: 'fox' },
-              options: FAST,
-            }),
+    for (const scenario of SCENARIOS) {
+      if (named.length > 0 && !named.includes(scenario.name)) continue;
+      const files = scenario.files ?? [scenario.name];
+      const present = await Promise.all(files.map((f) => exists(join(OUT, `${f}.json`))));
+      if (scenario.frozen) {
+        if (named.includes(scenario.name))
+          log(
+            `refused ${scenario.name}: recorded on workflow code that is gone; it can never be recorded again`,
           );
-        },
-      ],
-      [
-        'adopted-after-409',
-        async () => {
-          h.sim.setIdempotencyMode('conflict');
-          h.sim.addFault('createRunNested', { kind: 'dropResponse', count: 1 });
-          await save(
-            'adopted-after-409',
-            await start('adopted-after-409', {
-              technique: 'text-to-image',
-              inputs: { prompt: 'fox' },
-              options: FAST,
-            }),
-          );
-          h.sim.setIdempotencyMode('replay');
-        },
-      ],
-      [
-        'invalid-inputs',
-        async () =>
-          save(
-            'invalid-inputs',
-            await start('invalid-inputs', {
-              technique: 'restyle-image',
-              inputs: { image: 'http://x.test/a.png' },
-              options: FAST,
-            }),
-          ),
-      ],
-      [
-        'continued-as-new',
-        async () => {
-          h.sim.setRunDuration(3000);
-          const handle = await start('continued-as-new', {
-            technique: 'text-to-image',
-            inputs: { prompt: 'fox' },
-            options: { ...FAST, maxHistoryEvents: 20 },
-          });
-          await handle.result();
-          await save('continued-as-new-first', handle, handle.firstExecutionRunId);
-          await save('continued-as-new-last', handle);
-          h.sim.setRunDuration(400);
-        },
-      ],
-      [
-        'cancelled',
-        async () => {
-          h.sim.setRunDuration(60_000);
-          const handle = await start('cancelled', {
-            technique: 'text-to-image',
-            inputs: { prompt: 'fox' },
-            options: FAST,
-          });
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          await handle.cancel();
-          await save('cancelled', handle);
-          h.sim.setRunDuration(400);
-        },
-      ],
-    ];
-    scenarios.push(
-      [
-        'pipeline-diamond',
-        async () => {
-          const handle = await h.env.client.workflow.start(runPipeline, {
-            taskQueue: worker.taskQueue,
-            workflowId: 'fixture-pipeline-diamond',
-            args: [
-              {
-                spec: {
-                  name: 'diamond',
-                  options: FAST,
-                  steps: [
-                    { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
-                    {
-                      id: 'styles',
-                      technique: 'restyle-image',
-                      forEach: ['ink', 'oil'],
-                      inputs: { image: { fromStep: 'poster' }, style: { item: true } },
-                    },
-                    {
-                      id: 'clip',
-                      technique: 'image-to-video',
-                      inputs: { input_image: { fromStep: 'styles', output: 1 } },
-                    },
-                  ],
-                },
-              },
-            ],
-          });
-          await save('pipeline-diamond', handle);
-          await save(
-            'pipeline-diamond-child-styles-1',
-            h.env.client.workflow.getHandle('fixture-pipeline-diamond/styles/1'),
-          );
-        },
-      ],
-      [
-        'pipeline-continue',
-        async () => {
-          const handle = await h.env.client.workflow.start(runPipeline, {
-            taskQueue: worker.taskQueue,
-            workflowId: 'fixture-pipeline-continue',
-            args: [
-              {
-                spec: {
-                  name: 'continue',
-                  onStepFailure: 'continue',
-                  options: FAST,
-                  steps: [
-                    {
-                      id: 'bad',
-                      technique: 'text-to-image',
-                      inputs: { prompt: 'fox [sim:fail=safety_blocked]' },
-                    },
-                    {
-                      id: 'after',
-                      technique: 'image-to-video',
-                      inputs: { input_image: { fromStep: 'bad' } },
-                    },
-                    { id: 'good', technique: 'text-to-speech', inputs: { text: 'hello' } },
-                  ],
-                },
-              },
-            ],
-          });
-          await save('pipeline-continue', handle);
-        },
-      ],
-    );
-    const args = process.argv.slice(2);
-    const force = args.includes('--force');
-    const named = args.filter((a) => a !== '--force');
-    for (const [name, run] of scenarios) {
-      if (named.length > 0 && !named.includes(name)) continue;
-      const exists = await access(join(OUT, `${name}.json`)).then(
-        () => true,
-        () => false,
-      );
-      const chainExists = await access(join(OUT, `${name}-first.json`)).then(
-        () => true,
-        () => false,
-      );
-      if ((exists || chainExists) && !force && named.length === 0) {
-        process.stderr.write(`kept ${name} (already recorded)\n`);
         continue;
       }
-      await run();
+      if (present.every(Boolean) && !force && named.length === 0) {
+        log(`kept ${scenario.name} (already recorded)`);
+        continue;
+      }
+      h.sim.reset();
+      await scenario.record(ctx);
     }
   } finally {
     await worker.stop();

@@ -47,7 +47,8 @@ import type {
 import { FailureType } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
-import { MEMO_PATCH, runTechnique } from './run-technique';
+import { Patches } from './patches';
+import { runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
 import type { RunTechniqueResult } from './types';
@@ -197,7 +198,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   const planned = planPipeline(spec, schemas);
   if (!planned.ok) return fail(invalid(planned.problems));
   const plan: PipelinePlan = planned.plan;
-  if (patched(MEMO_PATCH))
+  if (patched(Patches.MemoAndSearchAttributes))
     upsertMemo({
       pipeline: spec.name,
       budgetUsd: spec.budgetUsd ?? null,
@@ -529,7 +530,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }
 
   const steps = resultSteps();
-  if (patched(MEMO_PATCH)) upsertMemo({ chargedUsd: ledger().chargedUsd });
+  if (patched(Patches.MemoAndSearchAttributes)) upsertMemo({ chargedUsd: ledger().chargedUsd });
   const skipped = state.steps
     .filter((s) => s.phase === 'skipped')
     .map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));

@@ -30,6 +30,7 @@ import { describeFailureChain } from './failure-chain';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
 import { nextPollDelayMs } from './cadence';
+import { Patches } from './patches';
 import { Phase } from './types';
 import type { ReportTo } from '../pipelines/types';
 import type {
@@ -96,12 +97,6 @@ function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueSt
       });
   };
 }
-
-/**
- * Patch: the memo (technique name, price, charged cost) and the FloraRunId search attribute. Histories
- * recorded before it replay without these commands.
- */
-export const MEMO_PATCH = 'flora-memo-and-search-attributes-v1';
 
 /** Search attributes are upserted only when the starter set some (so they are registered on this namespace). */
 function searchable(): boolean {
@@ -288,7 +283,7 @@ async function execute(
       status.runId = loop.runId;
       status.runIds.push(loop.runId);
       loop.report();
-      if (patched(MEMO_PATCH) && searchable()) {
+      if (patched(Patches.MemoAndSearchAttributes) && searchable()) {
         upsertSearchAttributes([{ key: FloraRunIdKey, value: [...status.runIds] }]);
       }
     }
@@ -300,7 +295,8 @@ async function execute(
       status.progress = 100;
       const charged = final.chargedCost ?? loop.runCost;
       status.chargedCost += charged;
-      if (patched(MEMO_PATCH)) upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
+      if (patched(Patches.MemoAndSearchAttributes))
+        upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
       const outputs = final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url }));
       // Input-driven: histories of runs without downloadTo replay exactly as before.
       let downloads;
@@ -392,7 +388,7 @@ async function prepare(
   };
   status.technique = technique;
   status.runCost = schema.runCost;
-  if (patched(MEMO_PATCH)) {
+  if (patched(Patches.MemoAndSearchAttributes)) {
     upsertMemo({ technique: technique.name, techniqueId: technique.techniqueId, runCostUsd: schema.runCost });
   }
   let create: ResumeCreate | undefined;
