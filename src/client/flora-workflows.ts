@@ -20,8 +20,9 @@ import {
 } from '../workflows';
 import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
-import { visibilityString } from '../temporal/search-attributes';
+import { requireSearchAttributes, visibilityString } from '../temporal/search-attributes';
 import { startPipeline } from './pipelines';
+import type { StartOutcome } from './idempotent-start';
 import { startTechniqueRun } from './runs';
 
 export interface FloraWorkflowsOptions {
@@ -29,8 +30,23 @@ export interface FloraWorkflowsOptions {
   taskQueue?: string;
 }
 
+/** Options of `startRun` and `startPipeline`. */
+export interface StartOptions {
+  /**
+   * An explicit id makes the start idempotent: the same request attaches to the running workflow or
+   * returns the completed one's result; a different request is refused (WorkflowIdConflictError).
+   */
+  workflowId?: string;
+  /** Start again a workflow with this id that failed, was cancelled, terminated or timed out (billed again). @default false */
+  rerun?: boolean;
+}
+
 export class TechniqueRun {
-  constructor(readonly handle: WorkflowHandle<typeof runTechnique>) {}
+  constructor(
+    readonly handle: WorkflowHandle<typeof runTechnique>,
+    /** What the start did (started, attached, completed, rerun); undefined for `getRun`. */
+    readonly start?: StartOutcome,
+  ) {}
   get workflowId(): string {
     return this.handle.workflowId;
   }
@@ -48,7 +64,11 @@ export class TechniqueRun {
 }
 
 export class PipelineRun {
-  constructor(readonly handle: WorkflowHandle<typeof runPipeline>) {}
+  constructor(
+    readonly handle: WorkflowHandle<typeof runPipeline>,
+    /** What the start did (started, attached, completed, rerun); undefined for `getPipeline`. */
+    readonly start?: StartOutcome,
+  ) {}
   get workflowId(): string {
     return this.handle.workflowId;
   }
@@ -123,24 +143,25 @@ export class FloraWorkflows {
     this.taskQueue = options.taskQueue ?? 'flora';
   }
 
-  /** Starts `runTechnique`; a running workflow with the same id is attached to instead. */
-  async startRun(input: RunTechniqueInput, options: { workflowId?: string } = {}): Promise<TechniqueRun> {
-    return new TechniqueRun(
-      await startTechniqueRun(this.client, input, { taskQueue: this.taskQueue, ...options }),
-    );
+  /** Starts `runTechnique`; an explicit workflow id is an idempotent request (see StartOptions). */
+  async startRun(input: RunTechniqueInput, options: StartOptions = {}): Promise<TechniqueRun> {
+    const handle = await startTechniqueRun(this.client, input, { taskQueue: this.taskQueue, ...options });
+    return new TechniqueRun(handle, handle.start);
   }
 
   /** Follows an existing FLORA run (created elsewhere, or found after a lost create) without creating anything. */
   async attachRun(
     floraRunId: string,
     technique: Omit<RunTechniqueInput, 'inputs' | 'options'>,
-    options: { workflowId?: string } = {},
+    options: StartOptions = {},
   ): Promise<TechniqueRun> {
     return this.startRun({ ...technique, inputs: {}, options: { attachRunId: floraRunId } }, options);
   }
 
-  async startPipeline(spec: PipelineSpecInput, options: { workflowId?: string } = {}): Promise<PipelineRun> {
-    return new PipelineRun(await startPipeline(this.client, spec, { taskQueue: this.taskQueue, ...options }));
+  /** Starts `runPipeline`; an explicit workflow id is an idempotent request (see StartOptions). */
+  async startPipeline(spec: PipelineSpecInput, options: StartOptions = {}): Promise<PipelineRun> {
+    const handle = await startPipeline(this.client, spec, { taskQueue: this.taskQueue, ...options });
+    return new PipelineRun(handle, handle.start);
   }
 
   getRun(workflowId: string): TechniqueRun {
@@ -151,7 +172,10 @@ export class FloraWorkflows {
     return new PipelineRun(this.client.workflow.getHandle<typeof runPipeline>(workflowId));
   }
 
-  /** Our workflows, newest first, from Temporal's visibility (search attributes narrow it down). */
+  /**
+   * Our workflows, newest first, from Temporal's visibility (search attributes narrow it down). Filters
+   * on a namespace without our search attributes throw SearchAttributesMissingError.
+   */
   async listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
     const { limit = 20, technique, floraRunId, pipeline, status } = options;
     const clauses = [`WorkflowType IN (${WORKFLOW_TYPES.map(visibilityString).join(', ')})`];
@@ -159,6 +183,18 @@ export class FloraWorkflows {
     if (floraRunId) clauses.push(`${FloraRunIdKey.name} = ${visibilityString(floraRunId)}`);
     if (pipeline) clauses.push(`${FloraPipelineKey.name} = ${visibilityString(pipeline)}`);
     if (status) clauses.push(`ExecutionStatus = ${visibilityString(status)}`);
+    const filters: [string | undefined, string, string][] = [
+      [technique, FloraTechniqueKey.name, 'technique'],
+      [floraRunId, FloraRunIdKey.name, 'FLORA run id'],
+      [pipeline, FloraPipelineKey.name, 'pipeline'],
+    ];
+    const used = filters.filter(([value]) => value);
+    await requireSearchAttributes(
+      this.client.connection.operatorService,
+      this.client.options.namespace,
+      used.map(([, name]) => name),
+      `Listing runs by ${used.map(([, , what]) => what).join(' and ')}`,
+    );
     const rows: WorkflowExecutionInfo[] = [];
     for await (const info of this.client.workflow.list({
       query: clauses.join(' AND '),

@@ -1,7 +1,20 @@
 /** The client library: start and follow flora-temporal workflows from any Temporal client. */
 export { connectFromEnv, type ConnectedClient } from './connection';
 export { summarizeFailure, type FailureSummary } from './failures';
-export { InvalidRunRequestError, runStatus, startTechniqueRun, type StartRunOptions } from './runs';
+export {
+  InvalidRunRequestError,
+  runStatus,
+  startTechniqueRun,
+  type StartedHandle,
+  type StartRunOptions,
+} from './runs';
+export {
+  RerunRequiredError,
+  WorkflowIdConflictError,
+  type StartAction,
+  type StartOutcome,
+} from './idempotent-start';
+export { FINGERPRINT_MEMO_KEY, type RequestFingerprint } from './request-fingerprint';
 export { runTechnique, statusQuery } from '../workflows';
 export type * from '../workflows/types';
 export {
@@ -18,7 +31,9 @@ export {
   PipelineRun,
   TechniqueRun,
   type FloraWorkflowsOptions,
+  type StartOptions,
   type ListRunsOptions,
   type RunSummary,
 } from './flora-workflows';
 export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
+export { SearchAttributesMissingError, START_DEV_FLAGS } from '../temporal/search-attributes';

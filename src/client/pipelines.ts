@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
 import { FloraPipelineKey } from '../workflows/search-attributes';
+import { startIdempotently } from './idempotent-start';
+import { FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';
+import type { StartedHandle } from './runs';
 
 export class InvalidPipelineError extends Error {
   override readonly name = 'InvalidPipelineError';
@@ -41,16 +44,28 @@ export async function loadPipelineFile(path: string): Promise<PipelineSpecInput>
 export interface StartPipelineOptions {
   /** @default 'flora' */
   taskQueue?: string;
-  /** A running workflow with this id is attached to instead of failing. @default `pipeline-<name>-<uuid>` */
+  /**
+   * Workflow id. An explicit id makes the start idempotent: the same spec attaches to the running
+   * pipeline or returns the completed one's result; a different spec is refused
+   * (WorkflowIdConflictError). @default `pipeline-<name>-<uuid>`
+   */
   workflowId?: string;
+  /**
+   * Start again a pipeline with this id that failed, was cancelled, terminated or timed out (its new
+   * FLORA runs are billed). Without it such a start is refused with RerunRequiredError. @default false
+   */
+  rerun?: boolean;
 }
 
-/** Starts `runPipeline` after checking the spec's shape (schemas, types and budget are checked by the workflow). */
+/**
+ * Starts `runPipeline` after checking the spec's shape (schemas, types and budget are checked by the
+ * workflow), idempotently under an explicit workflow id (see `startIdempotently`).
+ */
 export async function startPipeline(
   client: Client,
   spec: PipelineSpecInput,
   options: StartPipelineOptions = {},
-): Promise<WorkflowHandle<typeof runPipeline>> {
+): Promise<StartedHandle<typeof runPipeline>> {
   const parsed = parsePipelineSpec(spec);
   if (!parsed.ok) throw new InvalidPipelineError(describeSpecProblems(parsed.problems));
   const slug =
@@ -58,17 +73,40 @@ export async function startPipeline(
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'pipeline';
-  const { taskQueue = 'flora', workflowId = `pipeline-${slug}-${crypto.randomUUID()}` } = options;
+  const {
+    taskQueue = 'flora',
+    workflowId = `pipeline-${slug}-${crypto.randomUUID()}`,
+    rerun = false,
+  } = options;
   const searchable = await searchAttributesRegistered(
     client.connection.operatorService,
     client.options.namespace,
   );
-  return client.workflow.start(runPipeline, {
-    taskQueue,
+  const fingerprint = pipelineFingerprint(spec);
+  const { handle, outcome } = await startIdempotently({
+    client,
     workflowId,
-    args: [{ spec }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    memo: { pipeline: parsed.spec.name },
-    ...(searchable ? { typedSearchAttributes: [{ key: FloraPipelineKey, value: parsed.spec.name }] } : {}),
+    workflowType: 'runPipeline',
+    fingerprint,
+    fingerprintOfInput: (arg) => {
+      const recorded = (arg as { spec?: unknown } | null)?.spec;
+      return recorded !== null && typeof recorded === 'object'
+        ? pipelineFingerprint(recorded as PipelineSpecInput)
+        : undefined;
+    },
+    rerun,
+    start: (policies) =>
+      client.workflow.start(runPipeline, {
+        taskQueue,
+        workflowId,
+        args: [{ spec }],
+        ...policies,
+        memo: { pipeline: parsed.spec.name, [FINGERPRINT_MEMO_KEY]: fingerprint },
+        ...(searchable
+          ? { typedSearchAttributes: [{ key: FloraPipelineKey, value: parsed.spec.name }] }
+          : {}),
+      }),
+    existing: () => client.workflow.getHandle<typeof runPipeline>(workflowId),
   });
+  return Object.assign(handle, { start: outcome });
 }

@@ -1,32 +1,47 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { FloraTechniqueKey } from '../workflows/search-attributes';
 import { checkRequest, describeProblems } from '../workflows/validation';
+import { startIdempotently, type StartOutcome } from './idempotent-start';
+import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';
 
 export interface StartRunOptions {
   /** Temporal task queue of the flora-temporal workers. @default 'flora' */
   taskQueue?: string;
-  /** Workflow id; a running workflow with this id is attached to instead of failing. @default a random id */
+  /**
+   * Workflow id. An explicit id makes the start idempotent: the same request attaches to the running
+   * workflow or returns the completed one's result; a different request is refused
+   * (WorkflowIdConflictError). @default a random id
+   */
   workflowId?: string;
+  /**
+   * Start again a workflow with this id that failed, was cancelled, terminated or timed out (its new
+   * FLORA runs are billed). Without it such a start is refused with RerunRequiredError. @default false
+   */
+  rerun?: boolean;
 }
+
+/** A workflow handle plus what the start did (started, attached, completed, rerun). */
+export type StartedHandle<W extends Workflow> = WorkflowHandle<W> & { readonly start: StartOutcome };
 
 export class InvalidRunRequestError extends Error {
   override readonly name = 'InvalidRunRequestError';
 }
 
 /**
- * Starts `runTechnique` (or attaches to the running workflow with the same id). The request's shape and
- * options are checked here first, so obvious mistakes fail before anything reaches Temporal; the
- * workflow checks the inputs against the technique schema before creating anything.
+ * Starts `runTechnique`, idempotently under an explicit workflow id (see `startIdempotently`). The
+ * request's shape and options are checked here first, so obvious mistakes fail before anything reaches
+ * Temporal; the workflow checks the inputs against the technique schema before creating anything.
  */
 export async function startTechniqueRun(
   client: Client,
   input: RunTechniqueInput,
   options: StartRunOptions = {},
-): Promise<WorkflowHandle<typeof runTechnique>> {
-  const { taskQueue = 'flora', workflowId = `flora-run-${crypto.randomUUID()}` } = options;
+): Promise<StartedHandle<typeof runTechnique>> {
+  const { taskQueue = 'flora', workflowId = `flora-run-${crypto.randomUUID()}`, rerun = false } = options;
   const checked = checkRequest(input);
   if (!checked.ok) throw new InvalidRunRequestError(describeProblems(checked.problems));
   const searchable = await searchAttributesRegistered(
@@ -34,18 +49,32 @@ export async function startTechniqueRun(
     client.options.namespace,
   );
   const technique = input.technique ?? input.techniqueId ?? '';
-  return client.workflow.start(runTechnique, {
-    taskQueue,
+  const fingerprint = runFingerprint(input);
+  const { handle, outcome } = await startIdempotently({
+    client,
     workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    memo: { technique },
-    ...(searchable ? { typedSearchAttributes: [{ key: FloraTechniqueKey, value: technique }] } : {}),
+    workflowType: 'runTechnique',
+    fingerprint,
+    fingerprintOfInput: (arg) =>
+      arg !== null && typeof arg === 'object' ? runFingerprint(arg as RunTechniqueInput) : undefined,
+    rerun,
+    start: (policies) =>
+      client.workflow.start(runTechnique, {
+        taskQueue,
+        workflowId,
+        args: [input],
+        ...policies,
+        memo: { technique, [FINGERPRINT_MEMO_KEY]: fingerprint },
+        ...(searchable ? { typedSearchAttributes: [{ key: FloraTechniqueKey, value: technique }] } : {}),
+      }),
+    existing: () => client.workflow.getHandle<typeof runTechnique>(workflowId),
   });
+  return Object.assign(handle, { start: outcome });
 }
 
 export async function runStatus(handle: WorkflowHandle): Promise<RunTechniqueStatus> {
   return handle.query(statusQuery);
 }
 
+export type { StartOutcome };
 export type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus };

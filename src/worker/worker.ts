@@ -8,7 +8,7 @@ import { observabilityFromEnv } from '../observability/env';
 import { floraRequestObserver } from '../observability/flora-requests';
 import { installWorkerRuntime } from '../observability/runtime';
 import { tracingFromEnv } from '../observability/tracing';
-import { missingSearchAttributes, REGISTER_COMMAND } from '../temporal/search-attributes';
+import { missingSearchAttributes, registerCommand } from '../temporal/search-attributes';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -91,7 +91,7 @@ export async function runWorkerFromEnv(
         logger.warn(
           `Search attributes ${missing.join(', ')} are not registered on namespace ${temporal.namespace}: runs work, ` +
             `but cannot be searched by technique, FLORA run id or pipeline. Register them with: ` +
-            REGISTER_COMMAND.replace('<namespace>', temporal.namespace),
+            registerCommand(temporal.namespace),
         );
       }
     } catch (err) {
