@@ -1,14 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the TypeScript sources directly through tsx, so `npx flora-temporal` works right after `npm ci`.
-require('tsx/cjs');
-const { main } = require('../src/client/cli.ts');
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+// The compiled CLI (`npm run build`, run by `npm ci`, `npm pack` and git installs through `prepare`).
+try {
+  require.resolve('../dist/bin.js');
+} catch {
+  process.stderr.write('flora-temporal is not built: run `npm run build` in the package directory\n');
+  process.exit(1);
+}
+require('../dist/bin.js');

@@ -41,12 +41,16 @@ test('docker-compose.yml: Temporal on PostgreSQL, the UI, the worker, and the si
   assert.equal(simulator?.command?.[0], 'simulator');
 });
 
-test('Dockerfile runs the CLI through tsx with production dependencies only', async () => {
+test('Dockerfile installs the packed package and runs its compiled CLI, without tsx or dev dependencies', async () => {
   const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
-  assert.match(dockerfile, /npm ci --omit=dev/);
-  assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/flora-temporal\.js"\]/);
+  assert.match(dockerfile, /npm pack/, 'the image installs the tarball a user would install');
+  assert.match(dockerfile, /npm install --omit=dev/);
+  assert.match(dockerfile, /ENTRYPOINT \["node", "node_modules\/flora-temporal\/bin\/flora-temporal\.js"\]/);
+  assert.doesNotMatch(dockerfile, /\btsx\b/);
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
   };
-  assert.ok(pkg.dependencies.tsx, 'tsx must be a runtime dependency for the image');
+  assert.equal(pkg.dependencies.tsx, undefined, 'tsx is for tests and scripts only');
+  assert.ok(pkg.devDependencies.tsx);
 });

@@ -4,7 +4,8 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type * as Testing from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { cacheDir, resolveTemporalCli } from './temporal-cli';
 
@@ -27,7 +28,29 @@ async function stderrWrapper(cliPath: string): Promise<string> {
   return path;
 }
 
+/**
+ * `@temporalio/testing` is an optional peer dependency (production workers never need it), so it is loaded
+ * only here, with a message saying what to install when it is missing.
+ */
+async function loadTestingPackage(): Promise<typeof Testing> {
+  try {
+    return await import('@temporalio/testing');
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' &&
+      (err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND'
+    )
+      throw err;
+    throw new Error(
+      'The embedded Temporal dev server needs the optional peer dependency @temporalio/testing: ' +
+        '`npm install @temporalio/testing` (the same version as your other @temporalio packages), ' +
+        'or set TEMPORAL_ADDRESS to a running Temporal server',
+    );
+  }
+}
+
 export async function startLocalTemporal(options: LocalServerOptions = {}): Promise<TestWorkflowEnvironment> {
+  const { TestWorkflowEnvironment } = await loadTestingPackage();
   const cli = await resolveTemporalCli({ install: options.install ?? false, log: options.log });
   const executable = cli
     ? { type: 'existing-path' as const, path: await stderrWrapper(cli.path) }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { NativeConnection, type Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
@@ -10,7 +11,41 @@ import { installWorkerRuntime } from '../observability/runtime';
 import { tracingFromEnv } from '../observability/tracing';
 import { missingSearchAttributes, registerCommand } from '../temporal/search-attributes';
 
+/**
+ * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
+ * package (the bundler refuses TypeScript under node_modules), the TypeScript source when run through tsx.
+ */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** Written by `npm run build` next to the compiled code; absent when the TypeScript sources run. */
+export const PREBUILT_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+const PREBUILT_BUNDLE_INFO = join(__dirname, '..', 'workflow-bundle.json');
+
+/** What the build records about the prebuilt bundle. */
+export interface PrebuiltBundleInfo {
+  /** The `@temporalio/workflow` version bundled in; the bundle is used only with the same version installed. */
+  workflowSdkVersion: string;
+}
+
+/**
+ * The workflow bundle `npm run build` made (dist/workflow-bundle.js), so a worker restart does not
+ * re-bundle. Undefined when there is none, or when it was built with another `@temporalio/workflow` than
+ * the one installed next to this worker (the bundle carries that library, and it must match the worker's).
+ */
+export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+  if (!existsSync(PREBUILT_BUNDLE_PATH) || !existsSync(PREBUILT_BUNDLE_INFO)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(PREBUILT_BUNDLE_INFO, 'utf8')) as PrebuiltBundleInfo;
+    const installed = (
+      JSON.parse(readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    return info.workflowSdkVersion === installed ? { codePath: PREBUILT_BUNDLE_PATH } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** FLORA_DOWNLOAD_ROOT, absolute; unset disables `options.downloadTo` on this worker. */
 function downloadRootFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -97,8 +132,12 @@ export async function runWorkerFromEnv(
     } catch (err) {
       logger.warn(`Could not list search attributes (${(err as Error).message}); runs work without them`);
     }
+    // Workflow interceptor modules (tracing) must be bundled in, so only a worker without them can use
+    // the prebuilt bundle; the others bundle at start as before.
+    const prebuilt = tracing ? undefined : prebuiltWorkflowBundle();
     const worker = await createFloraWorker({
       connection,
+      ...(prebuilt ? { workflowBundle: prebuilt } : {}),
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       flora,

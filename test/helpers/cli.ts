@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-export const BIN = join(__dirname, '..', '..', 'bin', 'flora-temporal.js');
+/**
+ * The CLI's entry, run from source through tsx so tests exercise the code as it is (bin/flora-temporal.js
+ * runs the compiled dist/, which test/package.test.ts checks from an installed tarball).
+ */
+export const BIN = join(__dirname, '..', '..', 'src', 'bin.ts');
 
 export interface CliResult {
   code: number | null;
@@ -30,7 +34,7 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 }
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawn(process.execPath, ['--require', 'tsx/cjs', BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

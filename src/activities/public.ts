@@ -1,0 +1,10 @@
+/**
+ * `flora-temporal/activities`: the FLORA activities and the HTTP client they share, for a worker you
+ * build yourself (`flora-temporal/worker`'s `createFloraWorker` does this for you).
+ */
+export { createActivities, toTechniqueInfo, type ActivityDependencies, type FloraActivities } from './index';
+export type * from './types';
+export { FloraClient, type FloraClientOptions, type FloraRequestEvent } from '../flora/client';
+export { FloraError } from '../flora/errors';
+export { floraConfigFromEnv, type FloraConfig } from '../flora/config';
+export { FailureType } from '../flora/failure-types';

@@ -1,0 +1,14 @@
+/**
+ * `flora-temporal/worker`: run flora's workflows and FLORA activities, on a worker of their own or next
+ * to your workflows and activities in yours (see docs/embedding.md).
+ */
+export {
+  createFloraWorker,
+  prebuiltWorkflowBundle,
+  runWorkerFromEnv,
+  WORKFLOWS_PATH as floraWorkflowsPath,
+  type FloraWorkerOptions,
+} from './worker';
+export { createActivities, type FloraActivities } from '../activities';
+export { FloraClient, type FloraClientOptions } from '../flora/client';
+export { floraConfigFromEnv } from '../flora/config';

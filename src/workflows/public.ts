@@ -1,0 +1,37 @@
+/**
+ * `flora-temporal/workflows`: the workflow-safe entry point, for your own workflow code. It imports
+ * nothing Node-only, so it may be imported from a workflow bundle.
+ *
+ * To serve flora's workflows from your own worker, re-export the two workflow functions (and only those:
+ * every function a workflows module exports becomes a workflow type) from your workflows file:
+ *
+ *     export { runTechnique, runPipeline } from 'flora-temporal/workflows';
+ */
+export { runTechnique, statusQuery } from './run-technique';
+export { runPipeline, PipelineFailureType } from './run-pipeline';
+export { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
+export {
+  executePipeline,
+  executeTechniqueRun,
+  floraChildWorkflowId,
+  FloraWorkflowType,
+  startPipeline,
+  startTechniqueRun,
+  type FloraChildOptions,
+  type PipelineWorkflow,
+  type TechniqueRunWorkflow,
+} from './children';
+export { Phase, RUN_TECHNIQUE_DEFAULTS } from './types';
+export type {
+  InputValue,
+  OutputRef,
+  RunTechniqueInput,
+  RunTechniqueOptions,
+  RunTechniqueResult,
+  RunTechniqueStatus,
+  TechniqueRef,
+} from './types';
+export type * from '../pipelines/types';
+export type { PipelineSpecInput } from '../pipelines/spec';
+export { FailureType } from '../flora/failure-types';
+export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
