@@ -3,9 +3,9 @@
  * client and CLI (for early feedback). Every problem is collected, each naming its field and what was
  * expected, so the caller can fix all of them at once.
  */
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { SlotInfo, TechniqueInfo } from '../activities/types';
 import { RUN_TECHNIQUE_DEFAULTS } from './types';
+import { durationToMs } from './duration';
 import type { InputValue, ResumeCreate, RunTechniqueInput, RunTechniqueOptions } from './types';
 
 export interface Problem {
@@ -158,12 +158,7 @@ export function checkRequest(
       message: `expected a non-negative number of USD, got ${JSON.stringify(maxCostUsd)}`,
     });
   }
-  let deadlineMs = NaN;
-  try {
-    deadlineMs = msToNumber(deadline as Parameters<typeof msToNumber>[0]);
-  } catch {
-    // reported below
-  }
+  const deadlineMs = durationToMs(deadline);
   if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) {
     problems.push({
       field: 'options.deadline',
