@@ -229,7 +229,7 @@ const createRunTopLevel: Handler = (state, req) => {
         run_id: run.runId,
         type: 'technique',
         charged_cost: technique.run_cost,
-        estimated_seconds: run.durationMs / 1000,
+        estimated_seconds: (run.estimatedMs ?? run.durationMs) / 1000,
         poll_url: run.pollUrl,
         project_id: run.projectId,
         technique: { technique_id: technique.technique_id, name: technique.name },

@@ -3,6 +3,7 @@
  * timers: a simulator with thousands of runs in flight costs nothing while idle, and every reader
  * (poll, list, stats) agrees on the state at a given instant.
  */
+import { curveAt } from './progress';
 import type { RunErrorCode } from './schemas';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed';
@@ -14,6 +15,8 @@ export interface RunTiming {
   pendingMs: number;
   durationMs: number;
   outcome: RunOutcome;
+  /** Progress knots (see progress.ts); absent: progress grows linearly with time. */
+  progressCurve?: readonly number[];
 }
 
 export interface RunState {
@@ -34,8 +37,9 @@ export const DEFAULT_FAILURE_MESSAGES: Record<RunErrorCode, string> = {
 function runningProgress(timing: RunTiming, elapsedMs: number): number {
   const runningMs = timing.durationMs - timing.pendingMs;
   if (runningMs <= 0) return 0;
-  const fraction = (elapsedMs - timing.pendingMs) / runningMs;
-  return Math.min(99, Math.max(0, Math.floor(fraction * 100)));
+  const fraction = Math.min(1, Math.max(0, (elapsedMs - timing.pendingMs) / runningMs));
+  const shaped = timing.progressCurve ? curveAt(timing.progressCurve, fraction) : fraction;
+  return Math.min(99, Math.max(0, Math.floor(shaped * 100)));
 }
 
 export function runStateAt(timing: RunTiming, nowMs: number): RunState {

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_CATALOG } from './catalog';
+import type { ProgressModel } from './progress';
 import {
   IdempotencyModeSchema,
   SimTechniqueSchema,
@@ -15,6 +16,11 @@ import { isHttpsUrl } from './validation';
 
 const Infinite = z.custom<number>((v) => v === Number.POSITIVE_INFINITY, 'must be a number or Infinity');
 
+export type RunDurationFor = (run: {
+  slug: string;
+  inputs: Readonly<Record<string, string>>;
+}) => number | undefined;
+
 export const SimulatorOptionsSchema = z.strictObject({
   /** TCP port; default 0 (a random free port). */
   port: z.number().int().min(0).max(65535).optional(),
@@ -24,6 +30,17 @@ export const SimulatorOptionsSchema = z.strictObject({
   apiKeys: z.array(z.string().min(1)).min(1).readonly().optional(),
   /** Time from create to the terminal state, in ms; default 1500. */
   runDurationMs: z.number().nonnegative().optional(),
+  /**
+   * Per-run length, in ms, from the create's technique slug and inputs (a benchmark's mix of short and
+   * long runs); undefined falls back to `runDurationMs` and per-technique overrides. Default: none.
+   */
+  runDurationFor: z.custom<RunDurationFor>((v) => typeof v === 'function', 'must be a function').optional(),
+  /**
+   * How `progress` grows while running: 'linear' (default) with time, or 'noisy': a random curve per
+   * run (front- or back-loaded, stalls, bursts) and an `estimated_seconds` off by -40 %..+60 %, as real
+   * models behave, so a cadence predictor is tested honestly. Reproducible from `seed`.
+   */
+  progress: z.enum(['linear', 'noisy']).optional(),
   /** Time spent `pending` before `running`, in ms; default 20% of runDurationMs (capped at it). */
   pendingMs: z.number().nonnegative().optional(),
   /** What a reused idempotency key with the same body gets; default 'replay'. */
@@ -68,6 +85,8 @@ export interface ResolvedOptions {
   host: string;
   apiKeys: string[];
   runDurationMs: number;
+  runDurationFor: RunDurationFor | undefined;
+  progress: ProgressModel;
   pendingMs: number | undefined;
   idempotency: IdempotencyMode;
   idempotencyTtlMs: number;
@@ -113,6 +132,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     host = '127.0.0.1',
     apiKeys = [DEFAULT_API_KEY],
     runDurationMs = 1500,
+    runDurationFor,
+    progress = 'linear',
     pendingMs,
     idempotency = 'replay',
     idempotencyTtlMs = 24 * 60 * 60 * 1000,
@@ -131,6 +152,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     host,
     apiKeys: [...apiKeys],
     runDurationMs,
+    runDurationFor,
+    progress,
     pendingMs,
     idempotency,
     idempotencyTtlMs,

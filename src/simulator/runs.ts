@@ -20,6 +20,10 @@ export interface RunRecord {
   pendingMs: number;
   durationMs: number;
   outcome: RunOutcome;
+  /** Set with the 'noisy' progress model (see progress.ts). */
+  progressCurve?: readonly number[];
+  /** What `estimated_seconds` reports, in ms; absent: the true duration. */
+  estimatedMs?: number;
   pollUrl: string;
   workspaceId: string;
   projectId: string;

@@ -7,6 +7,7 @@ import { FaultPlan } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { DEFAULT_FAILURE_MESSAGES, type RunOutcome } from './lifecycle';
 import { SIMULATOR_PROJECT_ID, type ResolvedOptions } from './options';
+import { noisyCurve, noisyEstimateMs } from './progress';
 import { Prng } from './random';
 import { FILES_PREFIX } from './routes';
 import { RunStore, roundUsd, type CreateRoute, type RunRecord } from './runs';
@@ -39,6 +40,8 @@ export class SimulatorState {
   private filesExpiredThroughSeq = 0;
   /** Separate from faultPrng so the fault sequence for a seed does not depend on how many ids were made. */
   private readonly idPrng: Prng;
+  /** Its own stream too, so turning the noisy progress model on changes neither ids nor faults. */
+  private progressPrng: Prng;
   private readonly failureQueues = new Map<string, RunOutcome[]>();
   /** Per-technique run durations (by technique_id), over `runDurationMs`. */
   private readonly durationOverrides = new Map<string, number>();
@@ -64,6 +67,7 @@ export class SimulatorState {
     this.runDurationMs = options.runDurationMs;
     this.faultPrng = new Prng(options.seed);
     this.idPrng = new Prng(options.idSeed);
+    this.progressPrng = new Prng(options.seed ^ 0x9e3779b9);
   }
 
   now(): number {
@@ -136,7 +140,13 @@ export class SimulatorState {
     while (this.runs.has(runId)) runId = `run_${this.idPrng.token(20)}`;
     // The top-level route knows the technique only by its tech_ id, so its poll_url uses that id.
     const pathId = params.route === 'nested' ? params.technique.slug : params.technique.technique_id;
-    const durationMs = this.durationOverrides.get(params.technique.technique_id) ?? this.runDurationMs;
+    const durationMs =
+      this.options.runDurationFor?.({ slug: params.technique.slug, inputs: params.inputs }) ??
+      this.durationOverrides.get(params.technique.technique_id) ??
+      this.runDurationMs;
+    if (!Number.isFinite(durationMs) || durationMs < 0)
+      throw new RangeError(`runDurationFor must return a finite number >= 0; got ${durationMs}`);
+    const noisy = this.options.progress === 'noisy';
     const pendingMs = Math.min(this.options.pendingMs ?? durationMs * 0.2, durationMs);
     const record = this.runs.add(runId, {
       technique: params.technique,
@@ -148,6 +158,12 @@ export class SimulatorState {
       pendingMs,
       durationMs,
       outcome,
+      ...(noisy
+        ? {
+            progressCurve: noisyCurve(this.progressPrng),
+            estimatedMs: noisyEstimateMs(this.progressPrng, durationMs),
+          }
+        : {}),
       pollUrl: `${params.origin}/api/v1/techniques/${encodeURIComponent(pathId)}/runs/${runId}`,
       workspaceId: this.options.workspaceId,
       projectId: SIMULATOR_PROJECT_ID,
@@ -183,6 +199,7 @@ export class SimulatorState {
     this.idempotencyMode = this.options.idempotency;
     this.runDurationMs = this.options.runDurationMs;
     this.faultPrng = new Prng(this.options.seed);
+    this.progressPrng = new Prng(this.options.seed ^ 0x9e3779b9);
     this.filesExpiredThroughSeq = 0;
   }
 }
