@@ -99,7 +99,11 @@ describe('FLORA simulator', () => {
   let sim: FloraSimulator;
 
   before(async () => {
-    sim = await startSimulator({ runDurationMs: 200, apiKeys: ['sk_test_simulator', OTHER_KEY] });
+    sim = await startSimulator({
+      runDurationMs: 200,
+      apiKeys: ['sk_test_simulator', OTHER_KEY],
+      control: true,
+    });
   });
   after(async () => {
     await sim.close();
@@ -916,7 +920,7 @@ describe('FLORA simulator output files (serveFiles)', () => {
   let sim: FloraSimulator;
 
   before(async () => {
-    sim = await startSimulator({ serveFiles: true, runDurationMs: 60 });
+    sim = await startSimulator({ serveFiles: true, runDurationMs: 60, control: true });
   });
   after(async () => {
     await sim.close();

@@ -153,6 +153,12 @@ Configuration (environment):
         .default('replay'),
     )
     .option('--serve-files', 'serve output files itself (outputs then point at this simulator over http)')
+    .option('--control', 'serve the /_sim control plane (faults, stats, request log) to loopback callers')
+    .option(
+      '--rate-limit <n>',
+      'API requests per second per workspace (429 beyond)',
+      parseInteger('--rate-limit', 1, 100_000),
+    )
     .action(
       async (opts: {
         port: number;
@@ -160,8 +166,14 @@ Configuration (environment):
         runDurationMs: number;
         idempotency: 'replay' | 'conflict';
         serveFiles?: boolean;
+        control?: boolean;
+        rateLimit?: number;
       }) => {
-        await runSimulatorFromCli(opts);
+        const { rateLimit, ...rest } = opts;
+        await runSimulatorFromCli({
+          ...rest,
+          ...(rateLimit !== undefined ? { rateLimitPerSecond: rateLimit } : {}),
+        });
       },
     );
 

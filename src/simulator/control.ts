@@ -1,6 +1,7 @@
 /**
  * The control plane under `/_sim/`: lets a process that did not start the simulator (a benchmark,
- * a demo script) inject faults and read stats. No auth: it is a test fixture, bound to localhost.
+ * the chaos harness) inject faults and read stats. No auth: it is a test fixture, so it is served only
+ * with the simulator's `control` option (`--control`), and only to loopback callers.
  */
 import { z } from 'zod';
 import { ApiError } from './errors';
@@ -15,7 +16,9 @@ import {
   type IdempotencyMode,
   type RunErrorCode,
 } from './schemas';
-import type { SimRunView } from './runs';
+import type { RequestLogEntry } from './observe';
+import type { SimRunSummary, SimRunView } from './runs';
+import type { SimRoute } from './schemas';
 import type { SimStats } from './stats';
 import { parseOrThrow } from './validation';
 
@@ -33,6 +36,9 @@ export interface ControlTarget {
   expireFiles(): void;
   reset(): void;
   hasTechnique(slugOrTechniqueId: string): boolean;
+  setRateLimit(perSecond: number | undefined): void;
+  requests(afterSeq: number): { entries: RequestLogEntry[]; last: number };
+  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] };
 }
 
 const FaultBody = z.strictObject({ route: FaultTargetSchema, fault: FaultSpecSchema });
@@ -43,6 +49,8 @@ const RunFailureBody = z.strictObject({
 });
 const IdempotencyBody = z.strictObject({ mode: IdempotencyModeSchema });
 const RunDurationBody = z.strictObject({ ms: z.number().nonnegative() });
+const RateLimitBody = z.strictObject({ perSecond: z.number().positive().nullable() });
+const AfterQuery = z.coerce.number().int().nonnegative();
 
 const OK: SimResponse = { status: 200, body: { ok: true } };
 
@@ -51,6 +59,7 @@ export function handleControl(
   method: string,
   pathname: string,
   rawBody: string,
+  query: URLSearchParams = new URLSearchParams(),
 ): SimResponse {
   const path = pathname.slice(CONTROL_PREFIX.length);
   const body = (): unknown => parseJsonBody(rawBody);
@@ -86,6 +95,13 @@ export function handleControl(
     case 'POST /reset':
       target.reset();
       return OK;
+    case 'POST /rate-limit':
+      target.setRateLimit(parseOrThrow(RateLimitBody, body()).perSecond ?? undefined);
+      return OK;
+    case 'GET /requests':
+      return { status: 200, body: target.requests(parseOrThrow(AfterQuery, query.get('after') ?? '0')) };
+    case 'GET /activity':
+      return { status: 200, body: target.activity() };
   }
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   if (method === 'GET' && runMatch?.[1]) {
@@ -96,6 +112,6 @@ export function handleControl(
   throw ApiError.notFound(
     `No control endpoint ${method} ${pathname}. Available: GET /_sim/stats, POST|DELETE /_sim/faults, ` +
       'POST /_sim/run-failures, POST /_sim/idempotency, POST /_sim/run-duration, POST /_sim/expire-files, ' +
-      'POST /_sim/reset, GET /_sim/runs/{run_id}.',
+      'POST /_sim/reset, POST /_sim/rate-limit, GET /_sim/requests?after=N, GET /_sim/activity, GET /_sim/runs/{run_id}.',
   );
 }

@@ -24,6 +24,7 @@ export {
   type SlotType,
 } from './schemas';
 export type { SimStats } from './stats';
-export type { RunHistoryItem, RunObject, RunOutput, SimRunView } from './runs';
+export type { RunHistoryItem, RunObject, RunOutput, SimRunSummary, SimRunView } from './runs';
+export type { RequestLogEntry } from './observe';
 export type { RunOutcome, RunStatus } from './lifecycle';
 export type { FloraSimulator } from './types';

@@ -18,6 +18,10 @@ export interface SimulatorCliOptions {
   seed?: number;
   /** Serve output files at /files and point output URLs there; default false. */
   serveFiles?: boolean;
+  /** Serve the /_sim control plane to loopback callers; default false. */
+  control?: boolean;
+  /** API requests per second per workspace; default no limit. */
+  rateLimitPerSecond?: number;
   /** Log one line per request to stderr; default false (benchmarks would pay for it). */
   verbose?: boolean;
 }
@@ -30,9 +34,17 @@ export async function runSimulatorFromCli(opts: SimulatorCliOptions): Promise<Fl
     ...(opts.idempotency !== undefined ? { idempotency: opts.idempotency } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.serveFiles !== undefined ? { serveFiles: opts.serveFiles } : {}),
+    ...(opts.control !== undefined ? { control: opts.control } : {}),
+    ...(opts.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: opts.rateLimitPerSecond } : {}),
     ...(opts.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   });
-  process.stderr.write(`FLORA simulator listening on ${sim.baseUrl} (API key: ${sim.apiKey})\n`);
+  process.stderr.write(
+    `FLORA simulator listening on ${sim.baseUrl} (API key: ${sim.apiKey})` +
+      (opts.control
+        ? `; control plane on ${sim.baseUrl.replace(/\/api\/v1$/, '/_sim')} (loopback only)`
+        : '') +
+      '\n',
+  );
 
   const stop = (): void => {
     process.off('SIGINT', stop);

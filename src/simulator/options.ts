@@ -73,6 +73,13 @@ export const SimulatorOptionsSchema = z.strictObject({
    * unknown path, as before.
    */
   serveFiles: z.boolean().optional(),
+  /**
+   * Serve the `/_sim` control plane (faults, stats, the request log), to callers on loopback only.
+   * Default false: `/_sim` is an unknown path, as it must be anywhere but a test machine.
+   */
+  control: z.boolean().optional(),
+  /** API requests per second per workspace; more get 429 with `retry-after`. Default: no limit. */
+  rateLimitPerSecond: z.number().positive().optional(),
   /** Receives one line per request; default: no logging. */
   log: z.custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
   /** Clock in epoch ms, for tests that want to control run lifecycles; default Date.now. */
@@ -98,6 +105,8 @@ export interface ResolvedOptions {
   /** Undefined when serveFiles is on without an outputBaseUrl: the simulator's own origin, known once listening. */
   outputBaseUrl: string | undefined;
   serveFiles: boolean;
+  control: boolean;
+  rateLimitPerSecond: number | undefined;
   log: ((line: string) => void) | undefined;
   now: () => number;
 }
@@ -142,6 +151,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     workspaceId = DEFAULT_WORKSPACE_ID,
     credits = Number.POSITIVE_INFINITY,
     serveFiles = false,
+    control = false,
+    rateLimitPerSecond,
     outputBaseUrl = serveFiles ? undefined : 'https://files.flora-sim.test',
     log,
     now = Date.now,
@@ -165,6 +176,8 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     credits,
     outputBaseUrl: outputBaseUrl?.replace(/\/+$/, ''),
     serveFiles,
+    control,
+    rateLimitPerSecond,
     log,
     now,
   };

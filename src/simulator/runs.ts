@@ -70,6 +70,19 @@ export interface SimRunView extends RunObject {
   planned_outcome: RunOutcome;
 }
 
+/** One run in `GET /_sim/activity`: who created it with which key, how it ended, how often it was polled. */
+export interface SimRunSummary {
+  run_id: string;
+  technique_id: string;
+  idempotency_key: string | null;
+  inputs: Record<string, string>;
+  status: RunStatus;
+  error_code: RunErrorCode | null;
+  created_at_ms: number;
+  /** Successful polls of this run so far (GET /techniques/{id}/runs/{run_id} answered 200). */
+  polls: number;
+}
+
 export const FILE_EXTENSIONS: Record<Exclude<SlotType, 'text'>, string> = {
   imageUrl: 'png',
   videoUrl: 'mp4',

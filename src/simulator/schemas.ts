@@ -70,9 +70,17 @@ export const FAULT_KINDS = [
   'reset',
   'malformedJson',
   'dropResponse',
+  'slowResponse',
+  'missingField',
+  'foreignPollUrl',
 ] as const;
 
 /**
+ * `slowResponse` handles the request (a create is made and billed), then holds the answer `latencyMs`
+ * before sending it: past the client's timeout, the answer to a paid create is lost. `missingField`
+ * sends a 2xx body without the field the contract requires first (`run_id`, `status`, ...).
+ * `foreignPollUrl` points a 2xx body's `poll_url` at `foreignOrigin`, another host.
+ *
  * On `getFile`, `malformedJson` has no JSON to garble: it sends the file's headers (full
  * content-length) and half its bytes, then cuts the connection, the way a CDN transfer breaks off.
  */
@@ -86,8 +94,10 @@ export const FaultSpecSchema = z.strictObject({
   status: z.union([z.literal(500), z.literal(503)]).optional(),
   /** For `rateLimit`: the `retry-after` header in seconds (default 1); null sends no header. */
   retryAfterSeconds: z.number().nonnegative().nullable().optional(),
-  /** For `latency`: delay before handling, in ms (default 1000). */
+  /** For `latency`: delay before handling; for `slowResponse`: delay after it; in ms (default 1000). */
   latencyMs: z.number().nonnegative().optional(),
+  /** For `foreignPollUrl`: the origin the `poll_url` moves to (default 'http://127.0.0.1:9'). */
+  foreignOrigin: z.url().optional(),
 });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 

@@ -8,6 +8,7 @@ import { authenticate, handleApi } from './api';
 import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control';
 import { ApiError } from './errors';
 import { serveFile } from './files';
+import { InFlight, isLoopbackPeer, RateLimiter, RequestLog, type RequestLogEntry } from './observe';
 import {
   MAX_BODY_BYTES,
   errorResponse,
@@ -19,8 +20,9 @@ import {
 } from './http-io';
 import { resolveOptions, type SimulatorOptions } from './options';
 import { API_PREFIX, FILES_PREFIX, matchApiRoute, matchFileRoute, type RouteMatch } from './routes';
-import { simRunViewAt, type SimRunView } from './runs';
-import type { ApiRoute, FaultSpec, FaultTarget, IdempotencyMode, RunErrorCode } from './schemas';
+import { simRunViewAt, type SimRunSummary, type SimRunView } from './runs';
+import type { ApiRoute, FaultSpec, FaultTarget, IdempotencyMode, RunErrorCode, SimRoute } from './schemas';
+import { DEFAULT_FAULT_LATENCY_MS } from './faults';
 import { SimulatorState } from './state';
 import type { SimStats } from './stats';
 import type { FloraSimulator } from './types';
@@ -34,6 +36,39 @@ const MALFORMED_BODIES: Record<ApiRoute, string> = {
   getRun: '{"run_id":"run_',
   listRuns: '{"technique_runs":[{"run_id":"run_',
 };
+
+/** The field each route's 2xx body cannot do without, removed by the `missingField` fault. */
+const REQUIRED_FIELD: Record<ApiRoute, string> = {
+  listTechniques: 'techniques',
+  getTechnique: 'technique_id',
+  createRunNested: 'run_id',
+  createRunTopLevel: 'run_id',
+  getRun: 'status',
+  listRuns: 'technique_runs',
+};
+
+/** Applies a fault that rewrites a successful JSON answer; other answers go out unchanged. */
+function rewriteBody(fault: FaultSpec, route: SimRoute, response: SimResponse): SimResponse {
+  const body = response.body;
+  if (route === 'getFile' || response.status >= 300 || body === null || typeof body !== 'object') {
+    return response;
+  }
+  const copy = { ...(body as Record<string, unknown>) };
+  if (fault.kind === 'missingField') delete copy[REQUIRED_FIELD[route]];
+  if (fault.kind === 'foreignPollUrl' && typeof copy.poll_url === 'string') {
+    const url = new URL(copy.poll_url);
+    copy.poll_url = `${(fault.foreignOrigin ?? 'http://127.0.0.1:9').replace(/\/+$/, '')}${url.pathname}`;
+  }
+  return { ...response, body: copy };
+}
+
+/** What a request is about, for the request log: a create's key, a poll's run id, a file's path. */
+function subjectOf(req: IncomingMessage, match: RouteMatch): string | undefined {
+  if (match.kind !== 'route') return undefined;
+  const key = req.headers['idempotency-key'];
+  if (typeof key === 'string') return key;
+  return match.params.runId ?? match.params.technique;
+}
 
 function faultResponse(fault: FaultSpec): SimResponse | undefined {
   switch (fault.kind) {
@@ -61,6 +96,10 @@ class Simulator implements FloraSimulator, ControlTarget {
   private readonly hostPort: string;
   private closing: Promise<void> | undefined;
   private readonly wakers = new Set<() => void>();
+  private readonly requestLog = new RequestLog();
+  private readonly inFlight = new InFlight();
+  private readonly pollCounts = new Map<string, number>();
+  private rateLimiter: RateLimiter | undefined;
 
   constructor(
     private readonly server: Server,
@@ -70,6 +109,34 @@ class Simulator implements FloraSimulator, ControlTarget {
     this.hostPort = `${dialableHost(state.options.host)}:${port}`;
     this.baseUrl = `http://${this.hostPort}${API_PREFIX}`;
     this.apiKey = state.options.apiKeys[0] ?? '';
+    this.setRateLimit(state.options.rateLimitPerSecond);
+  }
+
+  setRateLimit(perSecond: number | undefined): void {
+    this.rateLimiter = perSecond === undefined ? undefined : new RateLimiter(perSecond);
+  }
+
+  requests(afterSeq: number): { entries: RequestLogEntry[]; last: number } {
+    return this.requestLog.after(afterSeq);
+  }
+
+  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] } {
+    const now = this.state.now();
+    const runs: SimRunSummary[] = [];
+    for (const run of this.state.runs.newestFirst()) {
+      const view = simRunViewAt(run, now, this.state.outputBaseUrl);
+      runs.push({
+        run_id: run.runId,
+        technique_id: run.technique.technique_id,
+        idempotency_key: run.idempotencyKey ?? null,
+        inputs: run.inputs,
+        status: view.status,
+        error_code: view.error_code ?? null,
+        created_at_ms: run.createdAtMs,
+        polls: this.pollCounts.get(run.runId) ?? 0,
+      });
+    }
+    return { inFlight: this.inFlight.snapshot(), runs: runs.reverse() };
   }
 
   stats(): SimStats {
@@ -111,6 +178,9 @@ class Simulator implements FloraSimulator, ControlTarget {
 
   reset(): void {
     this.state.reset();
+    this.requestLog.clear();
+    this.pollCounts.clear();
+    this.setRateLimit(this.state.options.rateLimitPerSecond);
   }
 
   close(): Promise<void> {
@@ -141,11 +211,13 @@ class Simulator implements FloraSimulator, ControlTarget {
         `${method} ${url.pathname}${url.search} -> ${outcome} ${requestId} ${(performance.now() - startedAt).toFixed(1)}ms${note}`,
       );
 
-    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+    const isControl = url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`);
+    // Without the `control` option, or from another machine, /_sim is just an unknown path.
+    if (isControl && this.state.options.control && isLoopbackPeer(req.socket.remoteAddress)) {
       const body = await readBody(req);
       const response = this.respond(() => {
         if ('tooLarge' in body) throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
-        return handleControl(this, method, url.pathname, body.text);
+        return handleControl(this, method, url.pathname, body.text, url.searchParams);
       });
       writeJson(res, requestId, response);
       logLine(String(response.status));
@@ -156,57 +228,94 @@ class Simulator implements FloraSimulator, ControlTarget {
       this.state.options.serveFiles && url.pathname.startsWith(`${FILES_PREFIX}/`)
         ? matchFileRoute(method, url.pathname)
         : matchApiRoute(method, url.pathname);
-    const statsRoute = match.kind === 'route' ? match.route : 'unmatched';
-    let fault: FaultSpec | undefined;
-    if (match.kind === 'route') {
-      this.state.stats.request(match.route);
-      const decision = this.state.faults.decide(match.route, this.state.faultPrng);
+    if (match.kind !== 'route') {
+      const body = await readBody(req);
+      if (this.closing) return;
+      const response = this.respond(() => this.dispatch(req, url, match, body, method));
+      writeResponse(res, requestId, response);
+      this.state.stats.response('unmatched', response.status);
+      logLine(String(response.status));
+      return;
+    }
+    const route = match.route;
+    const leave = this.inFlight.enter(route);
+    const arrivedAtMs = this.state.now();
+    const subject = subjectOf(req, match);
+    const count = (outcome: RequestLogEntry['outcome'], response?: SimResponse): void => {
+      this.state.stats.response(route, outcome);
+      const retryAfter = response?.status === 429 ? Number(response.headers?.['retry-after']) : NaN;
+      this.requestLog.add({
+        atMs: arrivedAtMs,
+        route,
+        outcome,
+        ...(Number.isFinite(retryAfter) ? { retryAfterS: retryAfter } : {}),
+        ...(subject !== undefined ? { subject } : {}),
+      });
+      if (route === 'getRun' && outcome === 200 && match.params.runId !== undefined) {
+        this.pollCounts.set(match.params.runId, (this.pollCounts.get(match.params.runId) ?? 0) + 1);
+      }
+    };
+    try {
+      this.state.stats.request(route);
+      const decision = this.state.faults.decide(route, this.state.faultPrng);
       if (decision.latencyMs > 0) {
         await this.sleep(decision.latencyMs);
         if (this.closing) return;
       }
-      fault = decision.terminal;
+      const fault = decision.terminal;
       if (fault?.kind === 'reset') {
-        this.state.stats.response(match.route, 'reset');
+        count('reset');
         logLine('reset', ' [fault: reset]');
         req.socket.destroy();
         return;
       }
-    }
 
-    const body = await readBody(req);
-    if (this.closing) return;
-    const response =
-      (fault && faultResponse(fault)) ?? this.respond(() => this.dispatch(req, url, match, body, method));
-    const note = fault ? ` [fault: ${fault.kind}]` : '';
+      const body = await readBody(req);
+      if (this.closing) return;
+      // Files are served by a CDN, outside the API's per-workspace rate limit.
+      const limitedFor = route === 'getFile' ? undefined : this.rateLimiter?.take(this.state.now());
+      let response =
+        (fault && faultResponse(fault)) ??
+        (limitedFor !== undefined ? errorResponse(ApiError.rateLimited(limitedFor)) : undefined) ??
+        this.respond(() => this.dispatch(req, url, match, body, method));
+      const note = fault ? ` [fault: ${fault.kind}]` : limitedFor !== undefined ? ' [rate limit]' : '';
+      if (fault) response = rewriteBody(fault, route, response);
 
-    if (fault?.kind === 'dropResponse' && match.kind === 'route') {
-      // The request was fully handled (a run may now exist and be billed); only the answer is lost.
-      this.state.stats.response(match.route, 'dropped');
-      logLine(`dropped (would be ${response.status})`, note);
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'malformedJson' && match.kind === 'route') {
-      if (match.route !== 'getFile') {
-        writeRaw(res, requestId, 200, MALFORMED_BODIES[match.route]);
-        this.state.stats.response(match.route, 200);
-        logLine('200', note);
-      } else if (response.bytes) {
-        this.writeTruncated(res, requestId, response, response.bytes);
-        this.state.stats.response(match.route, 'truncated');
-        logLine(`truncated (${response.status})`, note);
-      } else {
-        // No file to cut short (a 404, say): the answer goes out whole.
-        writeResponse(res, requestId, response);
-        this.state.stats.response(match.route, response.status);
-        logLine(String(response.status), note);
+      if (fault?.kind === 'dropResponse') {
+        // The request was fully handled (a run may now exist and be billed); only the answer is lost.
+        count('dropped');
+        logLine(`dropped (would be ${response.status})`, note);
+        req.socket.destroy();
+        return;
       }
-      return;
+      if (fault?.kind === 'slowResponse') {
+        // Handled (and billed) already; the answer arrives late, after a client's timeout has fired.
+        await this.sleep(fault.latencyMs ?? DEFAULT_FAULT_LATENCY_MS);
+        if (this.closing) return;
+      }
+      if (fault?.kind === 'malformedJson') {
+        if (route !== 'getFile') {
+          writeRaw(res, requestId, 200, MALFORMED_BODIES[route]);
+          count(200);
+          logLine('200', note);
+        } else if (response.bytes) {
+          this.writeTruncated(res, requestId, response, response.bytes);
+          count('truncated');
+          logLine(`truncated (${response.status})`, note);
+        } else {
+          // No file to cut short (a 404, say): the answer goes out whole.
+          writeResponse(res, requestId, response);
+          count(response.status, response);
+          logLine(String(response.status), note);
+        }
+        return;
+      }
+      writeResponse(res, requestId, response);
+      count(response.status, response);
+      logLine(String(response.status), note);
+    } finally {
+      leave();
     }
-    writeResponse(res, requestId, response);
-    this.state.stats.response(statsRoute, response.status);
-    logLine(String(response.status), note);
   }
 
   /** Full headers, half the bytes, then a cut connection: a client sees a short read, never a clean end. */

@@ -2,7 +2,8 @@
  * The simulator's public handle.
  */
 import type { RunErrorCode, FaultSpec, IdempotencyMode, SimRoute } from './schemas';
-import type { SimRunView } from './runs';
+import type { RequestLogEntry } from './observe';
+import type { SimRunSummary, SimRunView } from './runs';
 import type { SimStats } from './stats';
 
 export interface FloraSimulator {
@@ -35,6 +36,12 @@ export interface FloraSimulator {
    * idempotency mode, run duration and fault PRNG to their configured starting values.
    */
   reset(): void;
+  /** Per-workspace API requests per second from now on (undefined: no limit); reset() restores the option. */
+  setRateLimit(perSecond: number | undefined): void;
+  /** The request log after entry `afterSeq` (at most 10,000 entries; page with `last`). */
+  requests(afterSeq: number): { entries: RequestLogEntry[]; last: number };
+  /** Requests in flight by route, and every run with its key, outcome and number of polls, oldest first. */
+  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] };
   /** Closes the server and every socket, keep-alive ones included. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,0 +1,150 @@
+/**
+ * The simulator's outside view for the chaos harness: the control plane is off unless asked for, the
+ * request log and activity report what happened, the per-workspace rate limit answers 429 with
+ * `retry-after`, and the faults that rewrite or delay a handled answer.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { startSimulator, type FloraSimulator, type RequestLogEntry } from '../src/simulator';
+import type { SimRunSummary } from '../src/simulator';
+
+const BODY = {
+  inputs: [{ id: 'input_image', type: 'imageUrl', value: 'https://example.com/cat.png' }],
+  mode: 'async',
+};
+
+async function post(sim: FloraSimulator, path: string, body: unknown, key?: string): Promise<Response> {
+  return fetch(sim.baseUrl + path, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${sim.apiKey}`,
+      'content-type': 'application/json',
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+function controlUrl(sim: FloraSimulator, path: string): string {
+  return sim.baseUrl.replace(/\/api\/v1$/, `/_sim${path}`);
+}
+
+describe('simulator control plane switch', () => {
+  test('without `control`, /_sim is an unknown path and nothing changes', async () => {
+    const sim = await startSimulator({ runDurationMs: 50 });
+    try {
+      const res = await fetch(controlUrl(sim, '/faults'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ route: '*', fault: { kind: 'status5xx', count: 5 } }),
+      });
+      assert.equal(res.status, 404);
+      assert.equal((await post(sim, '/techniques/cctv-cam/runs', BODY)).status, 200);
+      assert.equal((await fetch(controlUrl(sim, '/stats'))).status, 404);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('simulator observation', () => {
+  let sim: FloraSimulator;
+  before(async () => {
+    sim = await startSimulator({ runDurationMs: 50, control: true });
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+
+  test('request log and activity: keys, outcomes, retry-after and polls, over HTTP', async () => {
+    sim.addFault('createRunNested', { kind: 'rateLimit', retryAfterSeconds: 7 });
+    assert.equal((await post(sim, '/techniques/cctv-cam/runs', BODY, 'k-1')).status, 429);
+    const created = (await (await post(sim, '/techniques/cctv-cam/runs', BODY, 'k-1')).json()) as {
+      run_id: string;
+      poll_url: string;
+    };
+    await fetch(created.poll_url, { headers: { authorization: `Bearer ${sim.apiKey}` } });
+
+    const log = (await (await fetch(controlUrl(sim, '/requests?after=0'))).json()) as {
+      entries: RequestLogEntry[];
+      last: number;
+    };
+    assert.deepEqual(
+      log.entries.map((e) => [e.route, e.outcome, e.retryAfterS, e.subject]),
+      [
+        ['createRunNested', 429, 7, 'k-1'],
+        ['createRunNested', 200, undefined, 'k-1'],
+        ['getRun', 200, undefined, created.run_id],
+      ],
+    );
+    const later = (await (await fetch(controlUrl(sim, `/requests?after=${log.last}`))).json()) as {
+      entries: RequestLogEntry[];
+    };
+    assert.equal(later.entries.length, 0);
+
+    const activity = (await (await fetch(controlUrl(sim, '/activity'))).json()) as {
+      runs: SimRunSummary[];
+    };
+    assert.equal(activity.runs.length, 1);
+    assert.equal(activity.runs[0]?.idempotency_key, 'k-1');
+    assert.equal(activity.runs[0]?.polls, 1);
+    assert.equal(activity.runs[0]?.inputs.input_image, 'https://example.com/cat.png');
+  });
+
+  test('rate limit: a burst beyond the per-second budget gets 429 with retry-after', async () => {
+    const res = await fetch(controlUrl(sim, '/rate-limit'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ perSecond: 3 }),
+    });
+    assert.equal(res.status, 200);
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 6; i++) {
+      const r = await fetch(`${sim.baseUrl}/techniques/cctv-cam`, {
+        headers: { authorization: `Bearer ${sim.apiKey}` },
+      });
+      statuses.push(r.status);
+      if (r.status === 429) retryAfter = r.headers.get('retry-after');
+      await r.arrayBuffer();
+    }
+    assert.deepEqual(statuses.slice(0, 3), [200, 200, 200]);
+    assert.ok(statuses.slice(3).includes(429), `statuses: ${statuses.join(',')}`);
+    assert.equal(retryAfter, '1');
+    sim.reset();
+    assert.equal(
+      (
+        await fetch(`${sim.baseUrl}/techniques/cctv-cam`, {
+          headers: { authorization: `Bearer ${sim.apiKey}` },
+        })
+      ).status,
+      200,
+    );
+  });
+
+  test('slowResponse bills the run, then answers late; the in-flight count shows it meanwhile', async () => {
+    sim.addFault('createRunNested', { kind: 'slowResponse', latencyMs: 300 });
+    const pending = post(sim, '/techniques/cctv-cam/runs', BODY, 'slow-1');
+    await new Promise((r) => setTimeout(r, 100));
+    const mid = sim.activity();
+    assert.equal(mid.inFlight.createRunNested, 1);
+    assert.equal(mid.runs.length, 1, 'the run exists before the answer is sent');
+    assert.equal((await pending).status, 200);
+    assert.equal(sim.activity().inFlight.createRunNested, undefined);
+  });
+
+  test('missingField drops the required field; foreignPollUrl moves poll_url to another origin', async () => {
+    sim.addFault('createRunNested', { kind: 'missingField' });
+    const bare = (await (await post(sim, '/techniques/cctv-cam/runs', BODY, 'm-1')).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(bare.run_id, undefined);
+    assert.equal(typeof bare.status, 'string');
+    sim.addFault('createRunNested', { kind: 'foreignPollUrl', foreignOrigin: 'http://127.0.0.1:1' });
+    const moved = (await (await post(sim, '/techniques/cctv-cam/runs', BODY, 'm-2')).json()) as {
+      poll_url: string;
+    };
+    assert.match(moved.poll_url, /^http:\/\/127\.0\.0\.1:1\/api\/v1\/techniques\/cctv-cam\/runs\/run_/);
+    assert.equal(sim.stats().runsCreated, 2);
+  });
+});
