@@ -1,0 +1,159 @@
+/**
+ * Worker processes on one task queue: started from one prebuilt workflow bundle, SIGKILLed or
+ * SIGTERMed by the rows, restarted, and timed from spawn to their first FLORA poll.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { spawnProc, type Proc } from './procs';
+
+/** A workflow bundle in dist/ (once the build ships one) is used as is; otherwise built once here. */
+export async function workflowBundlePath(log: (line: string) => void): Promise<string> {
+  const root = resolve(__dirname, '../..');
+  for (const candidate of [
+    'dist/workflow-bundle.js',
+    'dist/workflows-bundle.js',
+    'dist/workflows.bundle.js',
+  ]) {
+    const path = join(root, candidate);
+    if (existsSync(path)) {
+      log(`workflow bundle: ${candidate} (prebuilt)`);
+      return path;
+    }
+  }
+  const started = Date.now();
+  const noop = (): void => {};
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'flora-chaos-bundle-'));
+  const path = join(dir, 'workflow-bundle.js');
+  await writeFile(path, code);
+  log(`workflow bundle: built once in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return path;
+}
+
+export interface WorkerProc {
+  readonly id: number;
+  readonly proc: Proc;
+  /** Started to replace a killed or stopped worker (the ones whose start-to-first-poll time counts). */
+  readonly replacement: boolean;
+  /** Spawn to `CHAOS first-poll`, in ms, once the worker has polled. */
+  firstPollMs: number | undefined;
+  /** Spawn to `CHAOS ready` (connected, bundle loaded, polling), in ms. */
+  readyMs: number | undefined;
+  readonly ready: Promise<void>;
+}
+
+export interface FleetConfig {
+  temporalAddress: () => string;
+  taskQueue: string;
+  floraBaseUrl: string;
+  apiKey: string;
+  bundlePath: string;
+  downloadRoot: string;
+  /** Extra environment for every worker (FLORA_MAX_REQUESTS_PER_SECOND, CHAOS_PLANT_BUG, OTEL_...). */
+  env?: Record<string, string>;
+}
+
+export class Fleet {
+  private nextId = 1;
+  readonly workers: WorkerProc[] = [];
+  /** Every worker ever started, for the secrets row and the figures. */
+  readonly all: WorkerProc[] = [];
+  /** Workers that ended without being told to (a crash we did not cause). */
+  unexpectedExits = 0;
+  private readonly expected = new Set<WorkerProc>();
+
+  constructor(readonly config: FleetConfig) {}
+
+  start(replacement = false): WorkerProc {
+    const id = this.nextId++;
+    const proc = spawnProc(
+      `worker-${id}`,
+      process.execPath,
+      ['--import', 'tsx', `${__dirname}/worker-entry.ts`],
+      {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: this.config.temporalAddress(),
+          TEMPORAL_NAMESPACE: 'default',
+          FLORA_TASK_QUEUE: this.config.taskQueue,
+          FLORA_BASE_URL: this.config.floraBaseUrl,
+          FLORA_API_KEY: this.config.apiKey,
+          FLORA_HTTP_TIMEOUT_MS: '3000',
+          FLORA_DOWNLOAD_ROOT: this.config.downloadRoot,
+          FLORA_LOG_LEVEL: 'WARN',
+          CHAOS_WORKFLOW_BUNDLE: this.config.bundlePath,
+          ...this.config.env,
+        },
+        onLine: (line) => {
+          const m = /^CHAOS first-poll (\d+)/.exec(line);
+          if (m && worker.firstPollMs === undefined) worker.firstPollMs = Number(m[1]) - proc.startedAtMs;
+        },
+      },
+    );
+    const worker: WorkerProc = {
+      id,
+      proc,
+      replacement,
+      firstPollMs: undefined,
+      readyMs: undefined,
+      ready: proc.waitFor(/CHAOS ready (\d+)/, 120_000).then((m) => {
+        worker.readyMs = Number(m[1]) - proc.startedAtMs;
+      }),
+    };
+    // A worker that dies before it is ready is reported by `ready`; swallow it here.
+    worker.ready.catch(() => undefined);
+    this.workers.push(worker);
+    this.all.push(worker);
+    void proc.exited.then(() => {
+      const i = this.workers.indexOf(worker);
+      if (i >= 0) this.workers.splice(i, 1);
+      if (!this.expected.has(worker)) this.unexpectedExits += 1;
+    });
+    return worker;
+  }
+
+  /** SIGKILL: the worker gets no chance to finish anything. */
+  async kill(worker: WorkerProc): Promise<void> {
+    this.expected.add(worker);
+    worker.proc.kill('SIGKILL');
+    await worker.proc.exited;
+  }
+
+  /** SIGTERM, as a rollout does: in-flight activities may finish, then the process exits. */
+  async terminate(worker: WorkerProc, graceMs = 30_000): Promise<void> {
+    this.expected.add(worker);
+    worker.proc.kill('SIGTERM');
+    const timer = setTimeout(() => worker.proc.kill('SIGKILL'), graceMs);
+    await worker.proc.exited;
+    clearTimeout(timer);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => this.terminate(w, 15_000)));
+  }
+
+  firstPollTimes(): number[] {
+    return this.all
+      .filter((w) => w.replacement)
+      .map((w) => w.firstPollMs)
+      .filter((ms): ms is number => ms !== undefined);
+  }
+
+  readyTimes(): number[] {
+    return this.all
+      .filter((w) => w.replacement)
+      .map((w) => w.readyMs)
+      .filter((ms): ms is number => ms !== undefined);
+  }
+
+  output(): string {
+    return this.all.map((w) => w.proc.output()).join('\n');
+  }
+}

@@ -1,0 +1,50 @@
+/** The figures every load row reports: runs lost, creates per key, creates per logical run, completed. */
+import { figure, type Figure } from '../context';
+import { moneyFigures } from '../figures';
+import type { SimProcess } from '../sim';
+import type { Outcome } from '../workload';
+
+export async function outcomeFigures(sim: SimProcess, outcomes: readonly Outcome[]): Promise<Figure[]> {
+  const { runs } = await sim.activity();
+  const money = moneyFigures(runs);
+  const lost = outcomes.filter((o) => o.status !== 'completed');
+  const stuck = outcomes.filter((o) => o.status === 'stuck');
+  const describeLost = lost
+    .slice(0, 3)
+    .map((o) => `${o.workflowId}: ${o.status}${o.failureType ? ` ${o.failureType}` : ''}`)
+    .join('; ');
+  return [
+    figure(
+      'runs lost (failed or wedged)',
+      lost.length === 0 ? '0' : `${lost.length} (${stuck.length} wedged) e.g. ${describeLost}`,
+      '0',
+      lost.length === 0,
+    ),
+    figure(
+      'FLORA creates per idempotency key (max)',
+      money.keysBilledTwice.length === 0
+        ? `${money.maxCreatesPerKey} (${money.keys} keys)`
+        : `${money.maxCreatesPerKey}: ${money.keysBilledTwice.length} keys billed twice, e.g. ${money.keysBilledTwice.slice(0, 2).join(', ')}`,
+      'exactly 1',
+      money.maxCreatesPerKey === 1 && money.createsWithoutKey === 0,
+    ),
+    figure(
+      'FLORA creates per logical run',
+      money.logicalRunsOverCreated.length === 0
+        ? `1 + designed re-creates (${money.creates} creates for ${money.logicalRuns} logical runs, ${money.designedRecreates} re-creates after transient failures)`
+        : `${money.logicalRunsOverCreated.length} logical runs created more than designed, e.g. ${money.logicalRunsOverCreated.slice(0, 2).join('; ')}`,
+      '1 + re-creates after transient failures',
+      money.logicalRunsOverCreated.length === 0,
+    ),
+    figure(
+      'completed',
+      `${outcomes.length - lost.length} / ${outcomes.length} workflows`,
+      'all',
+      lost.length === 0,
+    ),
+  ];
+}
+
+export function statusOf(figures: readonly { ok: boolean | undefined }[]): 'pass' | 'fail' {
+  return figures.some((f) => f.ok === false) ? 'fail' : 'pass';
+}

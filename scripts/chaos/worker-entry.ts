@@ -1,0 +1,93 @@
+/**
+ * One chaos worker process: the project's own worker (createFloraWorker, the real FLORA client and
+ * activities, the task-queue rate limit) with a workflow bundle built once by the harness, so a restart
+ * costs a process start and a connection, not a bundling.
+ *
+ * It prints `CHAOS ready` once polling and `CHAOS first-poll <epoch ms>` when it runs its first FLORA
+ * poll, so the harness can time a new worker's start to its first poll.
+ *
+ * CHAOS_PLANT_BUG=key-per-attempt plants a deliberate money bug HERE ONLY (never in src/): every create
+ * attempt gets a new idempotency key, as a careless client would do. The harness must then report it.
+ */
+import { Context } from '@temporalio/activity';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { connectionOptions, temporalSettingsFromEnv } from '../../src/config';
+import { FloraClient } from '../../src/flora/client';
+import { floraConfigFromEnv } from '../../src/flora/config';
+import { observabilityFromEnv } from '../../src/observability/env';
+import { floraRequestObserver } from '../../src/observability/flora-requests';
+import { installWorkerRuntime } from '../../src/observability/runtime';
+import { tracingFromEnv } from '../../src/observability/tracing';
+import { createFloraWorker } from '../../src/worker/worker';
+
+async function main(): Promise<void> {
+  const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;
+  if (!codePath) throw new Error('CHAOS_WORKFLOW_BUNDLE is required');
+  const observability = observabilityFromEnv();
+  const temporal = temporalSettingsFromEnv();
+  const floraConfig = floraConfigFromEnv();
+  const runtime = installWorkerRuntime(observability);
+  const flora = new FloraClient({
+    baseUrl: floraConfig.baseUrl,
+    apiKey: floraConfig.apiKey,
+    timeoutMs: floraConfig.timeoutMs,
+    onRequest: floraRequestObserver(runtime.logger, runtime.metricMeter),
+  });
+  const tracing = tracingFromEnv(observability);
+  const downloadRoot = process.env.FLORA_DOWNLOAD_ROOT || undefined;
+  const activities = createActivities({ flora, downloadRoot });
+
+  let polled = false;
+  const pollRunOnce: typeof activities.pollRunOnce = (req) => {
+    if (!polled) {
+      polled = true;
+      process.stdout.write(`CHAOS first-poll ${Date.now()}\n`);
+    }
+    return activities.pollRunOnce(req);
+  };
+  const createRun: typeof activities.createRun = (req) => {
+    if (process.env.CHAOS_PLANT_BUG === 'key-per-attempt') {
+      const attempt = Context.current().info.attempt;
+      return activities.createRun({ ...req, idempotencyKey: `${req.idempotencyKey}-try${attempt}` });
+    }
+    return activities.createRun(req);
+  };
+
+  const connection = await NativeConnection.connect(connectionOptions(temporal));
+  const worker = await createFloraWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    flora,
+    workflowBundle: { codePath },
+    maxRequestsPerSecond: temporal.maxRequestsPerSecond,
+    downloadRoot,
+    workerOptions: {
+      ...(tracing?.workerOptions ?? {}),
+      activities: { ...activities, pollRunOnce, createRun },
+      identity: `chaos-${process.pid}`,
+      shutdownGraceTime: '20s',
+    },
+  });
+  const stop = (): void => {
+    process.stdout.write('CHAOS stopping\n');
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdout.write(`CHAOS ready ${Date.now()}\n`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await flora.close();
+    await tracing?.shutdown();
+  }
+  process.stdout.write('CHAOS stopped\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker-entry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

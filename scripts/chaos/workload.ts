@@ -1,0 +1,144 @@
+/**
+ * The load a row puts on the fleet: technique runs and pipelines started through the client library
+ * (FloraWorkflows), each with inputs no other logical run shares, and the wait for every one to end.
+ */
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { FloraWorkflows, type PipelineRun, type TechniqueRun } from '../../src/client';
+import type { PipelineSpecInput } from '../../src/pipelines/spec';
+import { describeFailureChain } from '../../src/workflows/failure-chain';
+import type { RunTechniqueOptions } from '../../src/workflows/types';
+import { sleep } from './procs';
+
+export interface Started {
+  kind: 'run' | 'pipeline';
+  workflowId: string;
+  handle: TechniqueRun | PipelineRun;
+}
+
+export interface Outcome {
+  workflowId: string;
+  kind: 'run' | 'pipeline';
+  status: 'completed' | 'failed' | 'stuck';
+  /** The failure type at the end of the cause chain, for failed ones. */
+  failureType?: string;
+  message?: string;
+  /** Start to end, ms (as seen by the harness). */
+  ms: number;
+}
+
+export class Workload {
+  readonly started: Started[] = [];
+  private readonly startedAt = new Map<string, number>();
+
+  constructor(
+    readonly flora: FloraWorkflows,
+    private readonly tag: string,
+  ) {}
+
+  static async connect(
+    address: string,
+    taskQueue: string,
+    tag: string,
+  ): Promise<{ load: Workload; close: () => Promise<void> }> {
+    const connection = await Connection.connect({ address, connectTimeout: '10s' });
+    const client = new Client({ connection, namespace: 'default' });
+    return {
+      load: new Workload(new FloraWorkflows(client, { taskQueue }), tag),
+      close: () => connection.close(),
+    };
+  }
+
+  /** One text-to-image run with a prompt no other run has. */
+  async startRun(i: number, options: RunTechniqueOptions = {}): Promise<Started> {
+    const run = await this.retrying(() =>
+      this.flora.startRun(
+        { technique: 'text-to-image', inputs: { prompt: `chaos ${this.tag} run ${i}` }, options },
+        { workflowId: `chaos-${this.tag}-run-${i}` },
+      ),
+    );
+    return this.track('run', run);
+  }
+
+  /**
+   * A three-run pipeline: a poster and two voice-overs (a forEach), with inputs unique to this pipeline.
+   * No step feeds another's output URL: the simulator serves files over plain http, which a FLORA
+   * input (https only) rightly refuses.
+   */
+  async startPipeline(j: number, options: PipelineSpecInput['options'] = {}): Promise<Started> {
+    const spec: PipelineSpecInput = {
+      name: `chaos-${this.tag}-pipeline-${j}`,
+      concurrency: 2,
+      options,
+      steps: [
+        { id: 'poster', technique: 'text-to-image', inputs: { prompt: `chaos ${this.tag} pipeline ${j}` } },
+        {
+          id: 'voices',
+          technique: 'text-to-speech',
+          forEach: [`chaos ${this.tag} pipeline ${j} line 1`, `chaos ${this.tag} pipeline ${j} line 2`],
+          inputs: { text: { item: true } },
+        },
+      ],
+    };
+    const run = await this.retrying(() =>
+      this.flora.startPipeline(spec, { workflowId: `chaos-${this.tag}-pipeline-${j}` }),
+    );
+    return this.track('pipeline', run);
+  }
+
+  private track(kind: Started['kind'], handle: TechniqueRun | PipelineRun): Started {
+    const s: Started = { kind, workflowId: handle.workflowId, handle };
+    this.started.push(s);
+    this.startedAt.set(s.workflowId, Date.now());
+    return s;
+  }
+
+  /** Starting may meet a Temporal server that is down for a moment (the server-crash row). */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= 30 || err instanceof TypeError) throw err;
+        if (err instanceof Error && /Invalid|invalid/.test(err.name)) throw err;
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** Waits for every started workflow; those still open after timeoutMs are 'stuck'. */
+  async settle(timeoutMs: number): Promise<Outcome[]> {
+    const deadline = Date.now() + timeoutMs;
+    return Promise.all(
+      this.started.map(async (s): Promise<Outcome> => {
+        const t0 = this.startedAt.get(s.workflowId) ?? Date.now();
+        for (;;) {
+          const left = deadline - Date.now();
+          if (left <= 0)
+            return { workflowId: s.workflowId, kind: s.kind, status: 'stuck', ms: Date.now() - t0 };
+          try {
+            const result = await Promise.race([
+              (s.handle.result() as Promise<unknown>).then(() => 'done' as const),
+              sleep(Math.min(left, 60_000)).then(() => 'waiting' as const),
+            ]);
+            if (result === 'done')
+              return { workflowId: s.workflowId, kind: s.kind, status: 'completed', ms: Date.now() - t0 };
+          } catch (err) {
+            if (err instanceof WorkflowFailedError) {
+              const chain = describeFailureChain(err);
+              return {
+                workflowId: s.workflowId,
+                kind: s.kind,
+                status: 'failed',
+                failureType: chain.type,
+                message: err.cause?.message ?? err.message,
+                ms: Date.now() - t0,
+              };
+            }
+            // The server is down for a moment (server-crash row): ask again.
+            await sleep(1000);
+          }
+        }
+      }),
+    );
+  }
+}
