@@ -2,7 +2,7 @@
  * Worker processes on one task queue: started from one prebuilt workflow bundle, SIGKILLed or
  * SIGTERMed by the rows, restarted, and timed from spawn to their first FLORA poll.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,19 +10,26 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { spawnProc, type Proc } from './procs';
 
-/** A workflow bundle in dist/ (once the build ships one) is used as is; otherwise built once here. */
+/** The newest modification time of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The prebuilt dist/workflow-bundle.js (npm run build) when it is newer than every source file, so
+ * the harness never measures stale workflow code; otherwise a bundle built once here.
+ */
 export async function workflowBundlePath(log: (line: string) => void): Promise<string> {
   const root = resolve(__dirname, '../..');
-  for (const candidate of [
-    'dist/workflow-bundle.js',
-    'dist/workflows-bundle.js',
-    'dist/workflows.bundle.js',
-  ]) {
-    const path = join(root, candidate);
-    if (existsSync(path)) {
-      log(`workflow bundle: ${candidate} (prebuilt)`);
-      return path;
-    }
+  const prebuilt = join(root, 'dist/workflow-bundle.js');
+  if (existsSync(prebuilt) && statSync(prebuilt).mtimeMs > newestMtime(join(root, 'src'))) {
+    log('workflow bundle: dist/workflow-bundle.js (prebuilt by npm run build)');
+    return prebuilt;
   }
   const started = Date.now();
   const noop = (): void => {};
