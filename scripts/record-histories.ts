@@ -26,6 +26,7 @@ import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/wo
 import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
+import { morePipelineScenarios } from './pipeline-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -226,6 +227,8 @@ const SCENARIOS: Scenario[] = [
   // The same paths on the code with the memo and search-attribute patch.
   ...techniqueScenarios('memo-', false),
   ...pipelineScenarios('memo-', false),
+  // More pipeline paths, recorded on the code with the memo patch before issue 9's pipeline patches.
+  ...morePipelineScenarios('memo-', true),
   {
     name: 'straddle-memo-completed-nested',
     async record(ctx) {
