@@ -1,0 +1,59 @@
+/**
+ * The pipeline's money and progress arithmetic over its steps' runs: the ledger (reserved and charged
+ * USD per step), what is left of the budget, and the overall percentage. Pure.
+ */
+import { roundUsd } from './plan';
+import type { Ledger, StepPhase, RunPhase, StepProgress } from './types';
+
+/** Money is compared with a small tolerance: 0.1 + 0.2 must fit a 0.3 budget. */
+export const EPSILON_USD = 1e-9;
+
+export function ledgerOf(
+  steps: readonly StepProgress[],
+  budgetUsd: number | undefined,
+  plannedCostUsd: number | undefined,
+): Ledger {
+  const perStep: Ledger['steps'] = {};
+  let reservedUsd = 0;
+  let chargedUsd = 0;
+  for (const step of steps) {
+    const reserved = step.runs.reduce((sum, r) => sum + r.reservedUsd, 0);
+    const charged = step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
+    perStep[step.id] = {
+      reservedUsd: roundUsd(reserved),
+      chargedUsd: roundUsd(charged),
+      runs: step.runs.length,
+    };
+    reservedUsd += reserved;
+    chargedUsd += charged;
+  }
+  return {
+    budgetUsd,
+    reservedUsd: roundUsd(reservedUsd),
+    chargedUsd: roundUsd(chargedUsd),
+    plannedCostUsd,
+    steps: perStep,
+  };
+}
+
+/** USD the budget still allows (charged and reserved both count); Infinity without a budget. */
+export function budgetLeftUsd(steps: readonly StepProgress[], budgetUsd: number | undefined): number {
+  if (budgetUsd === undefined) return Infinity;
+  const { chargedUsd, reservedUsd } = ledgerOf(steps, budgetUsd, undefined);
+  return budgetUsd - chargedUsd - reservedUsd;
+}
+
+function finished(phase: StepPhase | RunPhase): boolean {
+  return phase === 'completed' || phase === 'failed' || phase === 'skipped' || phase === 'cancelled';
+}
+
+/** 0–100: finished steps count fully, running steps by their runs' FLORA progress. */
+export function percentOf(steps: readonly StepProgress[]): number {
+  if (steps.length === 0) return 0;
+  const total = steps.reduce((sum, step) => {
+    if (finished(step.phase)) return sum + 100;
+    if (step.runs.length === 0) return sum;
+    return sum + step.runs.reduce((s, r) => s + (finished(r.phase) ? 100 : r.progress), 0) / step.runs.length;
+  }, 0);
+  return Math.round(total / steps.length);
+}

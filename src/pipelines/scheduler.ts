@@ -1,0 +1,534 @@
+/**
+ * The pipeline's scheduling and billing rules, as a state machine the `runPipeline` workflow drives:
+ * typed state in, decisions out (which runs to launch, when to stop and why, what a child's end does to
+ * the ledger, how the pipeline ends). Pure: no Temporal, no clock (the caller passes `now`), so every
+ * rule is unit-tested in milliseconds and the workflow keeps only the Temporal calls.
+ */
+import { FailureType } from '../flora/failure-types';
+import type { OutputRef, RunTechniqueInput } from '../workflows/types';
+import { budgetLeftUsd, EPSILON_USD, ledgerOf, percentOf } from './ledger';
+import { resolveInputs, roundUsd, type PipelinePlan, type PlannedStep } from './plan';
+import type { PipelineSpec } from './spec';
+import type {
+  ChildProgress,
+  Ledger,
+  PipelinePhase,
+  PipelineProgress,
+  PipelineResult,
+  StepProgress,
+  StepResult,
+  StepRunProgress,
+} from './types';
+
+export const PipelineFailureType = {
+  InvalidPipeline: 'invalid_pipeline',
+  BudgetExceeded: 'budget_exceeded',
+  StepFailed: 'step_failed',
+} as const;
+
+/** Failures after which no FLORA run of that child can be billed: failed runs, and requests refused before a create. */
+const NOT_BILLED_FAILURES: ReadonlySet<string> = new Set<string>([
+  FailureType.ModelTimeout,
+  FailureType.InternalError,
+  FailureType.SafetyBlocked,
+  FailureType.InputUnreachable,
+  FailureType.RunFailed,
+  FailureType.InvalidRequest,
+  FailureType.InputValidationError,
+  FailureType.InvalidJson,
+  FailureType.Unauthorized,
+  FailureType.InvalidApiKey,
+  FailureType.InsufficientCredits,
+  FailureType.Forbidden,
+  FailureType.NotFound,
+  FailureType.IdempotencyConflict,
+  PipelineFailureType.StepFailed,
+]);
+
+/** What the progress query shows; the scheduler keeps it current. */
+export interface PipelineState {
+  name: string;
+  phase: PipelinePhase;
+  note: string | undefined;
+  budgetUsd: number | undefined;
+  plannedCostUsd: number | undefined;
+  steps: StepProgress[];
+}
+
+export interface RunError {
+  type: string;
+  message: string;
+}
+
+/** How a child ended, as the workflow learned it. */
+export type ChildOutcome =
+  | { kind: 'completed'; runId: string; polls: number; outputs: OutputRef[]; chargedCost: number }
+  | { kind: 'failed'; error: RunError }
+  | { kind: 'cancelled'; error: RunError };
+
+/** One child to start now. */
+export interface Launch {
+  step: StepProgress;
+  run: StepRunProgress;
+  planned: PlannedStep;
+  /** The child's input, with its inputs resolved from earlier steps' outputs. */
+  input: RunTechniqueInput;
+}
+
+export type StopReason = 'fail-fast' | 'budget' | 'done';
+
+/** One pass of the scheduler: children to start (in this order), and whether the loop ends after them. */
+export interface Pass {
+  launches: Launch[];
+  /** A run failed before it could start (an input could not be resolved): look again at once. */
+  changed: boolean;
+  stop: StopReason | undefined;
+}
+
+/** A failure to end the pipeline with: the workflow turns it into a non-retryable ApplicationFailure. */
+export interface PipelineFailure {
+  type: string;
+  message: string;
+  details: unknown[];
+}
+
+export type UpfrontBudget = { kind: 'ok' } | { kind: 'fail'; failure: PipelineFailure } | { kind: 'wait' };
+
+interface StepEntry {
+  planned: PlannedStep;
+  progress: StepProgress;
+}
+
+export function initialState(name: unknown): PipelineState {
+  return {
+    phase: 'validating',
+    note: undefined,
+    budgetUsd: undefined,
+    plannedCostUsd: undefined,
+    name: typeof name === 'string' ? name : '(unnamed)',
+    steps: [],
+  };
+}
+
+export function markFailed(state: PipelineState, message: string): void {
+  state.phase = 'failed';
+  state.note = message;
+}
+
+export function progressOf(state: PipelineState, workflowId: string): PipelineProgress {
+  return {
+    workflowId,
+    name: state.name,
+    phase: state.phase,
+    percent: percentOf(state.steps),
+    steps: state.steps.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r })) })),
+    ledger: ledgerOf(state.steps, state.budgetUsd, state.plannedCostUsd),
+    note: state.note,
+  };
+}
+
+/** A child's progress signal. The run id matters in any phase: a cancelled child's FLORA run keeps going. */
+export function applyChildProgress(state: PipelineState, p: ChildProgress): void {
+  const run = state.steps.find((s) => s.id === p.step)?.runs[p.index];
+  if (!run) return;
+  run.runId = p.runId ?? run.runId;
+  if (run.phase !== 'running') return;
+  run.detail = p.phase;
+  run.progress = Math.max(run.progress, p.progress);
+  run.polls = Math.max(run.polls, p.polls);
+}
+
+/** The raiseBudget signal: any non-negative number of USD; false (and no change) for anything else. */
+export function applyBudgetSignal(state: PipelineState, usd: unknown): boolean {
+  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return false;
+  state.budgetUsd = usd;
+  return true;
+}
+
+function newStep(step: PlannedStep): StepProgress {
+  return {
+    id: step.id,
+    technique: {
+      slug: step.technique.slug,
+      techniqueId: step.technique.techniqueId,
+      name: step.technique.name,
+    },
+    runCost: step.technique.runCost,
+    phase: 'pending',
+    dependsOn: step.dependsOn,
+    runs: [],
+    skippedReason: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+  };
+}
+
+function unfinished(step: StepProgress): boolean {
+  return step.phase === 'pending' || step.phase === 'running' || step.phase === 'waiting-budget';
+}
+
+export class PipelineScheduler {
+  private readonly entries = new Map<string, StepEntry>();
+  private firstFailure: { step: string; index: number; error: RunError } | undefined;
+  private budgetFailure: string | undefined;
+
+  constructor(
+    readonly state: PipelineState,
+    private readonly spec: PipelineSpec,
+    private readonly plan: PipelinePlan,
+    /** The pipeline's workflow id: children are `<id>/<step>/<index>` and report to it. */
+    private readonly workflowId: string,
+  ) {
+    const planned = new Map(plan.steps.map((s) => [s.id, s]));
+    state.plannedCostUsd = plan.plannedCostUsd;
+    state.steps = [];
+    for (const id of plan.order) {
+      const step = planned.get(id);
+      if (step === undefined) continue; // the planner puts every step in the order, and only those
+      const progress = newStep(step);
+      this.entries.set(id, { planned: step, progress });
+      state.steps.push(progress);
+    }
+  }
+
+  ledger(): Ledger {
+    return ledgerOf(this.state.steps, this.state.budgetUsd, this.state.plannedCostUsd);
+  }
+
+  private budgetLeft(): number {
+    return budgetLeftUsd(this.state.steps, this.state.budgetUsd);
+  }
+
+  private outputsOf = (stepId: string): OutputRef[][] =>
+    (this.entries.get(stepId)?.progress.runs ?? []).map((r) => r.outputs);
+
+  private dependencies(step: StepProgress): StepProgress[] {
+    return step.dependsOn.flatMap((id) => {
+      const dep = this.entries.get(id);
+      return dep ? [dep.progress] : [];
+    });
+  }
+
+  /** The whole price, when known before anything runs, against the budget. */
+  upfrontBudget(): UpfrontBudget {
+    const { plan, state } = this;
+    if (
+      plan.plannedCostUsd === undefined ||
+      state.budgetUsd === undefined ||
+      plan.plannedCostUsd <= state.budgetUsd + EPSILON_USD
+    )
+      return { kind: 'ok' };
+    const over = `The plan costs $${plan.plannedCostUsd} for ${plan.plannedRuns} runs, above budgetUsd ($${state.budgetUsd})`;
+    if (this.spec.onBudgetExceeded === 'fail') {
+      return {
+        kind: 'fail',
+        failure: {
+          type: PipelineFailureType.BudgetExceeded,
+          message: `${over}; nothing was created`,
+          details: [{ ledger: this.ledger() }],
+        },
+      };
+    }
+    state.phase = 'waiting-budget';
+    state.note = `${over}: waiting for the raiseBudget signal`;
+    return { kind: 'wait' };
+  }
+
+  /** While waiting up front: true once the budget covers the plan's price. */
+  budgetCoversPlan(): boolean {
+    return (
+      this.state.budgetUsd !== undefined &&
+      (this.plan.plannedCostUsd ?? 0) <= this.state.budgetUsd + EPSILON_USD
+    );
+  }
+
+  /** After the budget check up front: the DAG starts. */
+  startRunning(): void {
+    this.state.note = undefined;
+    this.state.phase = 'running';
+  }
+
+  /**
+   * One look at the DAG: skip what can no longer run, expand steps whose dependencies completed, and
+   * launch pending runs in plan order while there is room (`inFlight` children already running, at most
+   * `concurrency`) and money.
+   */
+  next(inFlight: number, now: string): Pass {
+    const pass: Pass = { launches: [], changed: false, stop: undefined };
+    if (this.firstFailure && this.spec.onStepFailure === 'fail-fast') {
+      pass.stop = 'fail-fast';
+      return pass;
+    }
+    this.skipBlocked();
+    for (const step of this.state.steps) {
+      if (step.phase === 'pending' && this.dependencies(step).every((d) => d.phase === 'completed'))
+        this.expand(step, now);
+    }
+    let running = inFlight;
+    let blockedByBudget: { step: StepProgress; cost: number } | undefined;
+    for (const step of this.state.steps) {
+      if (step.phase !== 'running' && step.phase !== 'waiting-budget') continue;
+      for (const run of step.runs) {
+        if (run.phase !== 'pending' || running >= this.spec.concurrency) continue;
+        if (step.runCost > this.budgetLeft() + EPSILON_USD) {
+          blockedByBudget ??= { step, cost: step.runCost };
+          step.phase = 'waiting-budget';
+          continue;
+        }
+        if (step.phase === 'waiting-budget') step.phase = 'running';
+        const launch = this.launch(step, run, now);
+        if (launch) {
+          pass.launches.push(launch);
+          running += 1;
+        } else {
+          pass.changed = true;
+        }
+      }
+    }
+    if (blockedByBudget) {
+      const l = this.ledger();
+      const why =
+        `step "${blockedByBudget.step.id}" needs $${blockedByBudget.cost} per run, but budgetUsd $${this.state.budgetUsd} ` +
+        `has $${roundUsd(Math.max(0, this.budgetLeft()))} left (charged $${l.chargedUsd}, reserved $${l.reservedUsd})`;
+      if (this.spec.onBudgetExceeded === 'fail') {
+        this.budgetFailure = why;
+        pass.stop = 'budget';
+        return pass;
+      }
+      this.state.phase = 'waiting-budget';
+      this.state.note = `${why}: waiting for the raiseBudget signal`;
+    } else {
+      this.state.phase = 'running';
+      this.state.note = undefined;
+    }
+    if (!this.state.steps.some(unfinished) && running === 0) pass.stop = 'done';
+    return pass;
+  }
+
+  /** Steps whose dependencies failed (or were skipped or cancelled) are skipped, transitively. */
+  private skipBlocked(): void {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const step of this.state.steps) {
+        if (step.phase !== 'pending') continue;
+        const blocker = this.dependencies(step).find(
+          (d) => d.phase === 'failed' || d.phase === 'skipped' || d.phase === 'cancelled',
+        );
+        if (blocker) {
+          step.phase = 'skipped';
+          step.skippedReason = `depends on step "${blocker.id}", which ${blocker.phase === 'skipped' ? 'was skipped' : blocker.phase}`;
+          changed = true;
+        }
+      }
+    }
+  }
+
+  /** A step's runs: one, one per listed element, or one per output of the step it fans out over. */
+  private expand(step: StepProgress, now: string): void {
+    const entry = this.entries.get(step.id);
+    if (entry === undefined) return;
+    const fanOut = entry.planned.fanOut;
+    let items: (string | undefined)[];
+    if (fanOut.kind === 'list') items = fanOut.items;
+    else if (fanOut.kind === 'step')
+      items = this.outputsOf(fanOut.fromStep)
+        .flat()
+        .map((o) => o.url);
+    else items = [undefined];
+    step.runs = items.map((item, index) => ({
+      index,
+      item,
+      workflowId: `${this.workflowId}/${step.id}/${index}`,
+      phase: 'pending',
+      detail: undefined,
+      runId: undefined,
+      progress: 0,
+      polls: 0,
+      reservedUsd: 0,
+      chargedUsd: 0,
+      outputs: [],
+      error: undefined,
+      startedAt: undefined,
+      finishedAt: undefined,
+    }));
+    step.phase = 'running';
+    step.startedAt = now;
+    if (step.runs.length === 0) this.settleStep(step, now); // forEach over a step with no outputs: nothing to do
+  }
+
+  /** Reserves the run's price and builds the child's input; a run whose inputs cannot be resolved fails here. */
+  private launch(step: StepProgress, run: StepRunProgress, now: string): Launch | undefined {
+    const entry = this.entries.get(step.id);
+    if (entry === undefined) return undefined;
+    const p = entry.planned;
+    const resolved = resolveInputs(p, run.item, this.outputsOf);
+    run.startedAt = now;
+    if (!resolved.ok) {
+      run.phase = 'failed';
+      run.error = { type: PipelineFailureType.StepFailed, message: resolved.problem };
+      run.finishedAt = run.startedAt;
+      this.firstFailure ??= { step: step.id, index: run.index, error: run.error };
+      this.settleStep(step, now);
+      return undefined;
+    }
+    run.phase = 'running';
+    run.reservedUsd = step.runCost;
+    const input: RunTechniqueInput = {
+      ...p.target,
+      inputs: resolved.inputs,
+      options: {
+        ...p.options,
+        // One directory per run, so outputs with the same id from different steps never collide.
+        ...(p.options.downloadTo !== undefined
+          ? { downloadTo: `${p.options.downloadTo}/${step.id}-${run.index}` }
+          : {}),
+      },
+      schema: p.technique,
+      reportTo: { workflowId: this.workflowId, step: step.id, index: run.index },
+    };
+    return { step, run, planned: p, input };
+  }
+
+  /** A child ended. Its step settles (and the scheduler looks again) in `runSettled`. */
+  runEnded(run: StepRunProgress, stepId: string, outcome: ChildOutcome): void {
+    if (outcome.kind === 'completed') {
+      run.phase = 'completed';
+      run.runId = outcome.runId;
+      run.progress = 100;
+      run.polls = outcome.polls;
+      run.outputs = outcome.outputs;
+      run.chargedUsd = outcome.chargedCost;
+      run.reservedUsd = 0;
+      return;
+    }
+    const cancelled = outcome.kind === 'cancelled';
+    run.phase = cancelled ? 'cancelled' : 'failed';
+    run.error = outcome.error;
+    // Only a failure that proves nothing was billed frees the reservation: a FLORA run that ended
+    // `failed` (not charged) or a request refused before any create. A deadline, a lost create or a
+    // cancellation leaves a run going at FLORA, so its price stays reserved.
+    if (!cancelled && NOT_BILLED_FAILURES.has(run.error.type)) run.reservedUsd = 0;
+    // The run completed and was charged; only saving its outputs failed.
+    if (!cancelled && run.error.type.startsWith('download_')) {
+      run.chargedUsd = run.reservedUsd;
+      run.reservedUsd = 0;
+    }
+    if (!cancelled) this.firstFailure ??= { step: stepId, index: run.index, error: run.error };
+  }
+
+  /** After `runEnded`: the run's end time, and its step's phase once all its runs ended. */
+  runSettled(step: StepProgress, run: StepRunProgress, now: string): void {
+    run.finishedAt = now;
+    this.settleStep(step, now);
+  }
+
+  private settleStep(step: StepProgress, now: string): void {
+    if (step.runs.some((r) => r.phase === 'pending' || r.phase === 'running')) return;
+    if (step.phase !== 'running' && step.phase !== 'waiting-budget') return;
+    step.phase = step.runs.some((r) => r.phase === 'failed')
+      ? 'failed'
+      : step.runs.some((r) => r.phase === 'cancelled')
+        ? 'cancelled'
+        : 'completed';
+    step.finishedAt = now;
+  }
+
+  /** After the loop: true when running children are to be cancelled (fail-fast after a failure). */
+  cancelOnStop(): boolean {
+    if (!this.firstFailure || this.spec.onStepFailure !== 'fail-fast') return false;
+    this.state.note = `step "${this.firstFailure.step}" failed: cancelling running steps`;
+    return true;
+  }
+
+  /** Once every started child ended: steps never reached are skipped, saying why. */
+  skipUnreached(): void {
+    for (const step of this.state.steps) {
+      if (step.phase === 'pending' || step.phase === 'waiting-budget') {
+        step.phase = 'skipped';
+        step.skippedReason ??= this.budgetFailure
+          ? 'the budget ran out'
+          : this.firstFailure
+            ? `the pipeline stopped after step "${this.firstFailure.step}" failed`
+            : 'not reached';
+      }
+    }
+  }
+
+  /** The pipeline itself was cancelled. */
+  cancelling(): void {
+    this.state.phase = 'cancelled';
+    this.state.note =
+      'Cancelled: running steps were cancelled; their FLORA runs keep going at FLORA (it has no cancel).';
+  }
+
+  /** Once the cancelled children ended: steps never started are cancelled too. */
+  cancelUnstarted(): void {
+    for (const step of this.state.steps)
+      if (step.phase === 'pending' || step.phase === 'waiting-budget') step.phase = 'cancelled';
+  }
+
+  /** How the pipeline fails, if it does: the budget ran out (`fail`), or a step failed (`fail-fast`). */
+  failure(): PipelineFailure | undefined {
+    if (this.budgetFailure) {
+      return {
+        type: PipelineFailureType.BudgetExceeded,
+        message: `Budget reached: ${this.budgetFailure}. Runs already started finished; nothing more was created.`,
+        details: [{ ledger: this.ledger(), steps: this.resultSteps() }],
+      };
+    }
+    const first = this.firstFailure;
+    if (first && this.spec.onStepFailure === 'fail-fast') {
+      return {
+        type: first.error.type,
+        message: `Step "${first.step}" (run ${first.index}) failed: ${first.error.message}`,
+        details: [{ step: first.step, index: first.index, ledger: this.ledger(), steps: this.resultSteps() }],
+      };
+    }
+    return undefined;
+  }
+
+  resultSteps(): Record<string, StepResult> {
+    return Object.fromEntries(
+      this.state.steps.map((s) => {
+        const started = s.startedAt ? Date.parse(s.startedAt) : undefined;
+        const finished = s.finishedAt ? Date.parse(s.finishedAt) : undefined;
+        const status: StepResult['status'] =
+          s.phase === 'completed' || s.phase === 'failed' || s.phase === 'cancelled' ? s.phase : 'skipped';
+        return [
+          s.id,
+          {
+            status,
+            technique: s.technique,
+            outputs: s.runs.flatMap((r) => r.outputs),
+            runs: s.runs,
+            skippedReason: s.skippedReason,
+            durationMs: started !== undefined && finished !== undefined ? finished - started : undefined,
+          },
+        ];
+      }),
+    );
+  }
+
+  /** The pipeline's result; the phase becomes `completed`, or `partial` when a step did not complete. */
+  result(steps: Record<string, StepResult>, startedAtMs: number, finishedAtMs: number): PipelineResult {
+    const skipped = this.state.steps
+      .filter((s) => s.phase === 'skipped')
+      .map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));
+    const partial = this.state.steps.some((s) => s.phase !== 'completed');
+    this.state.phase = partial ? 'partial' : 'completed';
+    return {
+      workflowId: this.workflowId,
+      name: this.spec.name,
+      status: partial ? 'partial' : 'completed',
+      steps,
+      ledger: this.ledger(),
+      timings: {
+        startedAt: new Date(startedAtMs).toISOString(),
+        finishedAt: new Date(finishedAtMs).toISOString(),
+        durationMs: finishedAtMs - startedAtMs,
+      },
+      skipped,
+    };
+  }
+}

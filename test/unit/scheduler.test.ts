@@ -1,0 +1,561 @@
+/**
+ * The pipeline's scheduling and billing rules, driven without Temporal: the tests play the workflow's
+ * part (start what a pass launches, end children, settle them) and check the decisions.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SlotInfo, TechniqueInfo } from '../../src/activities/types';
+import { budgetLeftUsd, percentOf } from '../../src/pipelines/ledger';
+import { planPipeline } from '../../src/pipelines/plan';
+import {
+  applyBudgetSignal,
+  applyChildProgress,
+  initialState,
+  PipelineScheduler,
+  progressOf,
+  type ChildOutcome,
+  type Launch,
+  type Pass,
+} from '../../src/pipelines/scheduler';
+import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
+
+const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
+const technique = (
+  slug: string,
+  runCost: number,
+  inputs: SlotInfo[],
+  outputs: SlotInfo[],
+): TechniqueInfo => ({
+  techniqueId: `tech_${slug}`,
+  slug,
+  name: slug,
+  description: undefined,
+  runCost,
+  inputs,
+  outputs,
+});
+const SCHEMAS: Record<string, TechniqueInfo> = {
+  t2i: technique('t2i', 0.04, [slot('prompt', 'text')], [slot('image', 'imageUrl')]),
+  style: technique(
+    'style',
+    0.03,
+    [slot('image', 'imageUrl'), slot('style', 'text')],
+    [slot('image', 'imageUrl')],
+  ),
+  i2v: technique('i2v', 0.25, [slot('input_image', 'imageUrl')], [slot('video', 'videoUrl')]),
+  cap: technique('cap', 0.01, [slot('video', 'videoUrl')], [slot('text', 'text')]),
+  board: technique('board', 0.12, [slot('prompt', 'text')], [slot('f1', 'imageUrl'), slot('f2', 'imageUrl')]),
+};
+const NOW = '2026-01-01T00:00:00.000Z';
+const LATER = '2026-01-01T00:00:05.000Z';
+
+/** A scheduler over `spec`, and the workflow's side of the loop: children in flight, ended on demand. */
+function pipeline(spec: PipelineSpecInput) {
+  const parsed = parsePipelineSpec(spec);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  const planned = planPipeline(parsed.spec, SCHEMAS);
+  assert.ok(planned.ok, JSON.stringify(planned));
+  const state = initialState(parsed.spec.name);
+  state.budgetUsd = parsed.spec.budgetUsd;
+  const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf');
+  const inFlight = new Map<string, Launch>();
+  const harness = {
+    state,
+    scheduler,
+    inFlight,
+    /** One scheduler pass; launched children count as in flight. */
+    next(): Pass {
+      const pass = scheduler.next(inFlight.size, NOW);
+      for (const launch of pass.launches) inFlight.set(launch.run.workflowId, launch);
+      return pass;
+    },
+    launched(pass: Pass): string[] {
+      return pass.launches.map((l) => l.run.workflowId);
+    },
+    /** The child `wf/<step>/<index>` ends with `outcome`, and settles. */
+    end(workflowId: string, outcome: ChildOutcome): void {
+      const launch = inFlight.get(workflowId);
+      assert.ok(launch, `${workflowId} is in flight`);
+      scheduler.runEnded(launch.run, launch.step.id, outcome);
+      scheduler.runSettled(launch.step, launch.run, LATER);
+      inFlight.delete(workflowId);
+    },
+    complete(
+      workflowId: string,
+      urls: string[] = [`https://x.test/${workflowId}.png`],
+      chargedCost?: number,
+    ): void {
+      const launch = inFlight.get(workflowId);
+      assert.ok(launch);
+      harness.end(workflowId, {
+        kind: 'completed',
+        runId: `run-${workflowId}`,
+        polls: 3,
+        outputs: urls.map((url, i) => ({
+          outputId: launch.planned.technique.outputs[i]?.id ?? `o${i}`,
+          type: 'imageUrl',
+          url,
+        })),
+        chargedCost: chargedCost ?? launch.step.runCost,
+      });
+    },
+    fail(workflowId: string, type: string): void {
+      harness.end(workflowId, { kind: 'failed', error: { type, message: `${type} happened` } });
+    },
+    step(id: string) {
+      const step = state.steps.find((s) => s.id === id);
+      assert.ok(step, id);
+      return step;
+    },
+  };
+  assert.equal(scheduler.upfrontBudget().kind, 'ok');
+  scheduler.startRunning();
+  return harness;
+}
+
+const chain: PipelineSpecInput = {
+  name: 'chain',
+  steps: [
+    { id: 'poster', technique: 't2i', inputs: { prompt: 'fox' } },
+    { id: 'clip', technique: 'i2v', inputs: { input_image: { fromStep: 'poster' } } },
+  ],
+};
+
+describe('scheduler: launching', () => {
+  test('steps start in plan order once their dependencies completed; the last pass says done', () => {
+    const p = pipeline(chain);
+    assert.deepEqual(
+      p.state.steps.map((s) => [s.id, s.phase]),
+      [
+        ['poster', 'pending'],
+        ['clip', 'pending'],
+      ],
+    );
+    let pass = p.next();
+    assert.deepEqual(p.launched(pass), ['wf/poster/0']);
+    assert.equal(pass.stop, undefined);
+    assert.equal(p.step('clip').phase, 'pending');
+    assert.deepEqual(p.launched(p.next()), [], 'nothing new while the poster runs');
+    p.complete('wf/poster/0', ['https://x.test/poster.png']);
+    assert.equal(p.step('poster').phase, 'completed');
+    assert.equal(p.step('poster').finishedAt, LATER);
+    pass = p.next();
+    assert.deepEqual(p.launched(pass), ['wf/clip/0']);
+    assert.deepEqual(pass.launches[0]?.input.inputs, {
+      input_image: { type: 'imageUrl', value: 'https://x.test/poster.png' },
+    });
+    p.complete('wf/clip/0');
+    pass = p.next();
+    assert.equal(pass.stop, 'done');
+    const result = p.scheduler.result(p.scheduler.resultSteps(), 0, 5000);
+    assert.equal(result.status, 'completed');
+    assert.equal(p.state.phase, 'completed');
+    assert.equal(result.ledger.chargedUsd, 0.29);
+    assert.equal(result.ledger.reservedUsd, 0);
+    assert.equal(result.timings.durationMs, 5000);
+    assert.deepEqual(
+      result.steps.poster?.outputs.map((o) => o.url),
+      ['https://x.test/poster.png'],
+    );
+  });
+
+  test('the child input: target, resolved inputs, one download directory per run, schema, where to report', () => {
+    const p = pipeline({
+      name: 'dl',
+      options: { pollMinMs: 50, downloadTo: 'jobs' },
+      steps: [
+        {
+          id: 'styles',
+          technique: 'style',
+          forEach: ['ink', 'oil'],
+          inputs: { image: 'https://x.test/a.png', style: { item: true } },
+        },
+      ],
+    });
+    const launches = p.next().launches;
+    assert.deepEqual(
+      launches.map((l) => l.input),
+      ['ink', 'oil'].map((style, index) => ({
+        technique: 'style',
+        inputs: { image: 'https://x.test/a.png', style },
+        options: { pollMinMs: 50, downloadTo: `jobs/styles-${index}` },
+        schema: SCHEMAS.style,
+        reportTo: { workflowId: 'wf', step: 'styles', index },
+      })),
+    );
+  });
+
+  test('at most `concurrency` children in flight; the rest wait for a slot', () => {
+    const p = pipeline({
+      name: 'c',
+      concurrency: 2,
+      steps: [
+        {
+          id: 's',
+          technique: 'style',
+          forEach: ['a', 'b', 'c'],
+          inputs: { image: 'https://x.test/a.png', style: { item: true } },
+        },
+      ],
+    });
+    assert.deepEqual(p.launched(p.next()), ['wf/s/0', 'wf/s/1']);
+    assert.deepEqual(p.launched(p.next()), []);
+    p.complete('wf/s/1');
+    assert.deepEqual(p.launched(p.next()), ['wf/s/2']);
+  });
+
+  test('forEach over a step: one run per output of all its runs; over none, the step completes empty', () => {
+    const p = pipeline({
+      name: 'fan',
+      steps: [
+        { id: 'board', technique: 'board', inputs: { prompt: 'fox' } },
+        {
+          id: 'clips',
+          technique: 'i2v',
+          forEach: { fromStep: 'board' },
+          inputs: { input_image: { item: true } },
+        },
+      ],
+    });
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2']);
+    const pass = p.next();
+    assert.deepEqual(p.launched(pass), ['wf/clips/0', 'wf/clips/1']);
+    assert.deepEqual(
+      pass.launches.map((l) => l.run.item),
+      ['u1', 'u2'],
+    );
+    assert.equal(p.state.plannedCostUsd, undefined, 'the price is not known up front');
+
+    const empty = pipeline({
+      name: 'fan-none',
+      steps: [
+        { id: 'board', technique: 'board', inputs: { prompt: 'fox' } },
+        {
+          id: 'clips',
+          technique: 'i2v',
+          forEach: { fromStep: 'board' },
+          inputs: { input_image: { item: true } },
+        },
+      ],
+    });
+    empty.next();
+    empty.complete('wf/board/0', []);
+    const last = empty.next();
+    assert.equal(empty.step('clips').phase, 'completed');
+    assert.equal(empty.step('clips').runs.length, 0);
+    assert.equal(last.stop, 'done');
+  });
+
+  test('an input that cannot be resolved fails the run before any child starts, and asks for another pass', () => {
+    const p = pipeline({
+      name: 'missing',
+      onStepFailure: 'continue',
+      steps: [
+        { id: 'poster', technique: 't2i', inputs: { prompt: 'fox' } },
+        { id: 'clip', technique: 'i2v', inputs: { input_image: { fromStep: 'poster' } } },
+      ],
+    });
+    p.next();
+    p.complete('wf/poster/0', []); // completed without outputs
+    const pass = p.next();
+    assert.deepEqual(pass.launches, []);
+    assert.equal(pass.changed, true);
+    const run = p.step('clip').runs[0];
+    assert.equal(run?.phase, 'failed');
+    assert.equal(run?.error?.type, 'step_failed');
+    assert.match(run?.error?.message ?? '', /produced no output "image"/);
+    assert.equal(run?.reservedUsd, 0, 'nothing was reserved');
+    assert.equal(p.step('clip').phase, 'failed');
+  });
+});
+
+describe('scheduler: billing', () => {
+  const single: PipelineSpecInput = {
+    name: 'one',
+    onStepFailure: 'continue',
+    steps: [{ id: 'clip', technique: 'i2v', inputs: { input_image: 'https://x.test/a.png' } }],
+  };
+
+  test('a launched run reserves its price; completing charges what FLORA charged and frees the reservation', () => {
+    const p = pipeline(single);
+    p.next();
+    assert.equal(p.scheduler.ledger().reservedUsd, 0.25);
+    p.complete('wf/clip/0', undefined, 0.2);
+    const ledger = p.scheduler.ledger();
+    assert.deepEqual([ledger.reservedUsd, ledger.chargedUsd], [0, 0.2]);
+    assert.deepEqual(ledger.steps.clip, { reservedUsd: 0, chargedUsd: 0.2, runs: 1 });
+  });
+
+  for (const type of [
+    'safety_blocked',
+    'model_timeout',
+    'invalid_request',
+    'not_found',
+    'insufficient_credits',
+  ]) {
+    test(`a ${type} failure proves nothing was billed: the reservation is freed`, () => {
+      const p = pipeline(single);
+      p.next();
+      p.fail('wf/clip/0', type);
+      assert.deepEqual([p.scheduler.ledger().reservedUsd, p.scheduler.ledger().chargedUsd], [0, 0]);
+    });
+  }
+
+  for (const type of ['deadline_exceeded', 'idempotency_unresolved', 'internal_bug']) {
+    test(`a ${type} failure may leave a billed run: the reservation stays`, () => {
+      const p = pipeline(single);
+      p.next();
+      p.fail('wf/clip/0', type);
+      assert.equal(p.scheduler.ledger().reservedUsd, 0.25);
+    });
+  }
+
+  test('a cancelled child keeps its reservation (its FLORA run keeps going)', () => {
+    const p = pipeline(single);
+    p.next();
+    p.end('wf/clip/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'cancelled' } });
+    assert.equal(p.step('clip').phase, 'cancelled');
+    assert.equal(p.scheduler.ledger().reservedUsd, 0.25);
+  });
+
+  test('a download failure after a completed run counts as charged', () => {
+    const p = pipeline(single);
+    p.next();
+    p.fail('wf/clip/0', 'download_http_error');
+    assert.deepEqual([p.scheduler.ledger().reservedUsd, p.scheduler.ledger().chargedUsd], [0, 0.25]);
+  });
+});
+
+describe('scheduler: budget', () => {
+  test('up front: a plan over budget fails with `fail`, nothing launched', () => {
+    const parsed = parsePipelineSpec({ ...chain, budgetUsd: 0.1 });
+    assert.ok(parsed.ok);
+    const planned = planPipeline(parsed.spec, SCHEMAS);
+    assert.ok(planned.ok);
+    const state = initialState('chain');
+    state.budgetUsd = 0.1;
+    const decision = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf').upfrontBudget();
+    assert.equal(decision.kind, 'fail');
+    assert.ok(decision.kind === 'fail');
+    assert.equal(decision.failure.type, 'budget_exceeded');
+    assert.match(
+      decision.failure.message,
+      /costs \$0\.29 for 2 runs, above budgetUsd \(\$0\.1\); nothing was created/,
+    );
+  });
+
+  test('up front with `wait`: waits until a raise covers the plan', () => {
+    const parsed = parsePipelineSpec({ ...chain, budgetUsd: 0.1, onBudgetExceeded: 'wait' });
+    assert.ok(parsed.ok);
+    const planned = planPipeline(parsed.spec, SCHEMAS);
+    assert.ok(planned.ok);
+    const state = initialState('chain');
+    state.budgetUsd = 0.1;
+    const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf');
+    assert.equal(scheduler.upfrontBudget().kind, 'wait');
+    assert.equal(state.phase, 'waiting-budget');
+    assert.match(state.note ?? '', /raiseBudget/);
+    assert.equal(scheduler.budgetCoversPlan(), false);
+    assert.equal(applyBudgetSignal(state, 0.29), true);
+    assert.equal(scheduler.budgetCoversPlan(), true, '0.04 + 0.25 fits 0.29 exactly');
+    scheduler.startRunning();
+    assert.deepEqual([state.phase, state.note], ['running', undefined]);
+  });
+
+  const fan = (extra: Partial<PipelineSpecInput>): PipelineSpecInput => ({
+    name: 'fan',
+    concurrency: 1,
+    ...extra,
+    steps: [
+      { id: 'board', technique: 'board', inputs: { prompt: 'fox' } },
+      {
+        id: 'clips',
+        technique: 'i2v',
+        forEach: { fromStep: 'board' },
+        inputs: { input_image: { item: true } },
+      },
+    ],
+  });
+
+  test('mid-run with `fail`: a run the budget cannot cover stops the pipeline; started runs finish', () => {
+    const p = pipeline(fan({ budgetUsd: 0.4 }));
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2']);
+    assert.deepEqual(p.launched(p.next()), ['wf/clips/0']);
+    p.complete('wf/clips/0');
+    const pass = p.next();
+    assert.deepEqual(pass.launches, []);
+    assert.equal(pass.stop, 'budget');
+    assert.equal(p.scheduler.cancelOnStop(), false);
+    p.scheduler.skipUnreached();
+    assert.equal(p.step('clips').phase, 'skipped');
+    assert.equal(p.step('clips').skippedReason, 'the budget ran out');
+    const failure = p.scheduler.failure();
+    assert.equal(failure?.type, 'budget_exceeded');
+    assert.match(
+      failure?.message ?? '',
+      /step "clips" needs \$0\.25 per run, but budgetUsd \$0\.4 has \$0\.03 left \(charged \$0\.37, reserved \$0\)/,
+    );
+  });
+
+  test('reservations count against the budget: a second run waits while the first is in flight', () => {
+    const p = pipeline(fan({ budgetUsd: 0.7, concurrency: 4, onBudgetExceeded: 'wait' }));
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2', 'u3']);
+    assert.deepEqual(
+      p.launched(p.next()),
+      ['wf/clips/0', 'wf/clips/1'],
+      '0.12 + 2 × 0.25 ≤ 0.7 < 0.12 + 3 × 0.25',
+    );
+    assert.equal(budgetLeftUsd(p.state.steps, p.state.budgetUsd).toFixed(2), '0.08');
+    assert.equal(p.state.phase, 'waiting-budget');
+    assert.equal(p.step('clips').phase, 'waiting-budget');
+  });
+
+  test('mid-run with `wait`: waits with a note; a raise lets the run start', () => {
+    const p = pipeline(fan({ budgetUsd: 0.4, onBudgetExceeded: 'wait' }));
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2']);
+    p.next();
+    p.complete('wf/clips/0');
+    const pass = p.next();
+    assert.equal(pass.stop, undefined);
+    assert.equal(p.state.phase, 'waiting-budget');
+    assert.match(
+      p.state.note ?? '',
+      /step "clips" needs \$0\.25 per run.*waiting for the raiseBudget signal/,
+    );
+    assert.equal(applyBudgetSignal(p.state, 1), true);
+    assert.deepEqual(p.launched(p.next()), ['wf/clips/1']);
+    assert.deepEqual([p.state.phase, p.state.note, p.step('clips').phase], ['running', undefined, 'running']);
+  });
+
+  test('the raiseBudget signal accepts only a non-negative finite number', () => {
+    const state = initialState('x');
+    for (const bad of [-1, Number.NaN, Infinity, '5', undefined])
+      assert.equal(applyBudgetSignal(state, bad), false);
+    assert.equal(state.budgetUsd, undefined);
+    assert.equal(applyBudgetSignal(state, 0), true);
+    assert.equal(state.budgetUsd, 0);
+  });
+});
+
+describe('scheduler: failures and cancellation', () => {
+  const three: PipelineSpecInput = {
+    name: 'three',
+    steps: [
+      { id: 'doomed', technique: 't2i', inputs: { prompt: 'fox' } },
+      { id: 'slow', technique: 'i2v', inputs: { input_image: 'https://x.test/a.png' } },
+      { id: 'after', technique: 'i2v', inputs: { input_image: { fromStep: 'doomed' } } },
+      { id: 'last', technique: 'cap', inputs: { video: { fromStep: 'after' } } },
+    ],
+  };
+
+  test('fail-fast: the next pass stops, running children are cancelled, the rest skipped; the failure names the step', () => {
+    const p = pipeline(three);
+    assert.deepEqual(p.launched(p.next()), ['wf/doomed/0', 'wf/slow/0']);
+    p.fail('wf/doomed/0', 'safety_blocked');
+    const pass = p.next();
+    assert.deepEqual([pass.stop, pass.launches.length], ['fail-fast', 0]);
+    assert.equal(p.scheduler.cancelOnStop(), true);
+    assert.match(p.state.note ?? '', /step "doomed" failed: cancelling running steps/);
+    p.end('wf/slow/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'the run was cancelled' } });
+    p.scheduler.skipUnreached();
+    assert.deepEqual(
+      p.state.steps.map((s) => [s.id, s.phase, s.skippedReason]),
+      [
+        ['doomed', 'failed', undefined],
+        ['slow', 'cancelled', undefined],
+        ['after', 'skipped', 'the pipeline stopped after step "doomed" failed'],
+        ['last', 'skipped', 'the pipeline stopped after step "doomed" failed'],
+      ],
+    );
+    const failure = p.scheduler.failure();
+    assert.equal(failure?.type, 'safety_blocked');
+    assert.equal(failure?.message, 'Step "doomed" (run 0) failed: safety_blocked happened');
+    assert.deepEqual(Object.keys(failure?.details[0] ?? {}), ['step', 'index', 'ledger', 'steps']);
+  });
+
+  test('continue: dependants are skipped transitively with the reason, the others run, the result is partial', () => {
+    const p = pipeline({ ...three, onStepFailure: 'continue' });
+    p.next();
+    p.fail('wf/doomed/0', 'safety_blocked');
+    p.complete('wf/slow/0');
+    const pass = p.next();
+    assert.equal(pass.stop, 'done');
+    assert.equal(p.step('after').skippedReason, 'depends on step "doomed", which failed');
+    assert.equal(p.step('last').skippedReason, 'depends on step "after", which was skipped');
+    assert.equal(p.scheduler.failure(), undefined);
+    const result = p.scheduler.result(p.scheduler.resultSteps(), 0, 1);
+    assert.equal(result.status, 'partial');
+    assert.equal(p.state.phase, 'partial');
+    assert.deepEqual(
+      result.skipped.map((s) => s.step),
+      ['after', 'last'],
+    );
+  });
+
+  test('a cancelled pipeline: running children end cancelled, steps never started are cancelled', () => {
+    const p = pipeline(three);
+    p.next();
+    p.scheduler.cancelling();
+    assert.equal(p.state.phase, 'cancelled');
+    assert.match(p.state.note ?? '', /keep going at FLORA/);
+    for (const id of ['wf/doomed/0', 'wf/slow/0'])
+      p.end(id, { kind: 'cancelled', error: { type: 'cancelled', message: 'cancelled' } });
+    p.scheduler.cancelUnstarted();
+    assert.deepEqual(
+      p.state.steps.map((s) => s.phase),
+      ['cancelled', 'cancelled', 'cancelled', 'cancelled'],
+    );
+  });
+});
+
+describe('scheduler: progress', () => {
+  test('child progress: monotonic while running; the run id is kept even after the run ended', () => {
+    const p = pipeline(chain);
+    p.next();
+    applyChildProgress(p.state, {
+      step: 'poster',
+      index: 0,
+      phase: 'polling',
+      runId: 'r1',
+      progress: 40,
+      polls: 2,
+    });
+    applyChildProgress(p.state, {
+      step: 'poster',
+      index: 0,
+      phase: 'polling',
+      runId: undefined,
+      progress: 30,
+      polls: 1,
+    });
+    const run = p.step('poster').runs[0];
+    assert.deepEqual([run?.runId, run?.progress, run?.polls, run?.detail], ['r1', 40, 2, 'polling']);
+    assert.equal(percentOf(p.state.steps), 20, 'one of two steps at 40 %');
+    applyChildProgress(p.state, {
+      step: 'nope',
+      index: 0,
+      phase: 'polling',
+      runId: 'x',
+      progress: 1,
+      polls: 1,
+    });
+    p.end('wf/poster/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'c' } });
+    applyChildProgress(p.state, {
+      step: 'poster',
+      index: 0,
+      phase: 'polling',
+      runId: 'r2',
+      progress: 90,
+      polls: 9,
+    });
+    assert.deepEqual([run?.runId, run?.progress], ['r2', 40]);
+    const progress = progressOf(p.state, 'wf');
+    assert.equal(progress.workflowId, 'wf');
+    assert.equal(progress.ledger.reservedUsd, 0.04);
+    assert.notEqual(progress.steps[0], p.state.steps[0], 'the query returns a copy');
+  });
+});
