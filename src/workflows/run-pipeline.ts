@@ -26,15 +26,17 @@ import { planPipeline, techniqueKeys } from '../pipelines/plan';
 import {
   PipelineFailureType,
   PipelineScheduler,
+  type ChildOutcome,
+  type Launch,
+  type PipelineFailure,
+} from '../pipelines/scheduler';
+import {
   applyBudgetSignal,
   applyChildProgress,
   initialState,
   markFailed,
   progressOf,
-  type ChildOutcome,
-  type Launch,
-  type PipelineFailure,
-} from '../pipelines/scheduler';
+} from '../pipelines/state';
 import { describeSpecProblems, parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
 import type { PipelineResult, RunPipelineInput } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';

@@ -7,16 +7,8 @@ import { describe, test } from 'node:test';
 import type { SlotInfo, TechniqueInfo } from '../../src/activities/types';
 import { budgetLeftUsd, percentOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
-import {
-  applyBudgetSignal,
-  applyChildProgress,
-  initialState,
-  PipelineScheduler,
-  progressOf,
-  type ChildOutcome,
-  type Launch,
-  type Pass,
-} from '../../src/pipelines/scheduler';
+import { PipelineScheduler, type ChildOutcome, type Launch, type Pass } from '../../src/pipelines/scheduler';
+import { applyBudgetSignal, applyChildProgress, initialState, progressOf } from '../../src/pipelines/state';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
 
 const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
