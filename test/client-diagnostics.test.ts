@@ -7,8 +7,9 @@ import { describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { FloraWorkflows, SearchAttributesMissingError } from '../src/client';
+import { findOrphanRuns } from '../src/client/orphans';
 import { missingWorkerHint, taskQueuePollers } from '../src/client/workers';
-import { type Harness, type RunningWorker, taskQueue, useHarness } from './helpers/env';
+import { FAST, type Harness, type RunningWorker, taskQueue, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
 let h: Harness;
@@ -69,5 +70,49 @@ describe('client diagnostics', () => {
       assert.match(err.message, /temporal server start-dev --search-attribute FloraTechnique=Keyword/);
       return true;
     });
+  });
+});
+
+describe('orphans', () => {
+  test('findOrphanRuns lists the FLORA runs in the window that no workflow records', async () => {
+    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+    const since = new Date(Date.now() - 1_000);
+    const recorded = await flora.startRun({
+      technique: 'text-to-speech',
+      inputs: { text: 'kept' },
+      options: FAST,
+    });
+    const recordedRunId = (await recorded.result()).runId;
+    const lost = await h.flora.createRunNested({
+      slug: 'text-to-speech',
+      inputs: [{ id: 'text', type: 'text', value: 'lost' }],
+    });
+    const report = await waitFor('visibility to list the recorded run', async () => {
+      const r = await findOrphanRuns(h.env.client, h.flora, { since });
+      return r.orphans.some((o) => o.runId === recordedRunId) ? undefined : r;
+    });
+    assert.equal(report.ownership, 'search-attribute');
+    assert.equal(report.caveat, undefined);
+    assert.equal(report.scanned, 2);
+    assert.deepEqual(
+      report.orphans.map((o) => [o.runId, o.techniqueId, o.recent]),
+      [[lost.data.run_id, 'tech_tts01', true]],
+    );
+    const before = await findOrphanRuns(h.env.client, h.flora, {
+      since: new Date(since.getTime() - 60_000),
+      until: since,
+    });
+    assert.equal(before.scanned, 0, 'nothing before the window');
+
+    // Attaching it (what the CLI prints) makes it owned.
+    await flora.attachRun(
+      lost.data.run_id,
+      { technique: 'text-to-speech' },
+      { workflowId: `attach-${lost.data.run_id}` },
+    );
+    await waitFor(
+      'the attached run to be owned',
+      async () => (await findOrphanRuns(h.env.client, h.flora, { since })).orphans.length === 0 || undefined,
+    );
   });
 });
