@@ -18,7 +18,6 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import {
   differingParts,
   FINGERPRINT_MEMO_KEY,
@@ -193,7 +192,10 @@ async function fingerprintFromHistory<H>(
     execution: { workflowId, runId },
     maximumPageSize: 1,
   });
-  const payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-  const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-  return input === undefined ? undefined : args.fingerprintOfInput(input);
+  let payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  // Codecs encode in order, so they decode in reverse (as the SDK does).
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  const first = payloads[0];
+  return first ? args.fingerprintOfInput(payloadConverter.fromPayload(first)) : undefined;
 }
