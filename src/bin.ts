@@ -2,7 +2,7 @@
  * The `flora-temporal` executable: bin/flora-temporal.js loads the compiled form of this file
  * (dist/bin.js); tests run it from source through tsx.
  */
-import { main } from './client/cli';
+import { main } from './cli/main';
 
 main(process.argv).then(
   (code) => {

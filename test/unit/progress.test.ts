@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bar, followProgress, renderRunStatus } from '../../src/client/progress';
+import { bar, followProgress, renderRunStatus } from '../../src/cli/progress';
 import type { RunTechniqueStatus } from '../../src/workflows/types';
 
 const status = (progress: number, polls: number): RunTechniqueStatus => ({

@@ -2,7 +2,7 @@
 import type { Technique } from '../flora/schemas';
 import type { PipelineResult } from '../pipelines/types';
 import type { RunTechniqueResult } from '../workflows/types';
-import { table } from './cli-support';
+import { table } from './support';
 
 export function describeTechnique(t: Technique): string {
   const slots = (label: string, list: Technique['inputs']) =>

@@ -1,18 +1,47 @@
-/** `flora-temporal pipeline <file>` and `flora-temporal pipeline validate <file>`. */
-import type { TechniqueInfo } from '../activities/types';
-import { toTechniqueInfo } from '../activities';
-import { FloraClient } from '../flora/client';
-import { ConfigError, floraConfigFromEnv } from '../flora/config';
-import { planPipeline, techniqueKeys, type PipelinePlan } from '../pipelines/plan';
-import { parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
-import type { PipelineResult } from '../pipelines/types';
-import { describePipelineResult } from './describe';
-import { renderPipelineProgress } from './progress';
-import { savePipelineOutputs, withDownloads } from './save-outputs';
-import { progressQuery } from '../workflows';
-import { awaitWorkflow, CliError, ExitCode, json, table, type CliIo } from './cli-support';
-import { connectFromEnv } from './connection';
-import { InvalidPipelineError, loadPipelineFile, readSpecFile, startPipeline } from './pipelines';
+/** `flora-temporal pipeline run <file>` (also `pipeline <file>`) and `flora-temporal pipeline validate <file>`. */
+import type { Command } from 'commander';
+import type { TechniqueInfo } from '../../activities/types';
+import type * as Activities from '../../activities';
+import type { FloraClient } from '../../flora/client';
+import type * as FloraClientModule from '../../flora/client';
+import type * as FloraConfig from '../../flora/config';
+import type * as Plan from '../../pipelines/plan';
+import type { PipelinePlan } from '../../pipelines/plan';
+import type * as Spec from '../../pipelines/spec';
+import type { SpecProblem } from '../../pipelines/spec';
+import type { PipelineResult } from '../../pipelines/types';
+import type * as Workflows from '../../workflows';
+import type * as Connection from '../../client/connection';
+import type * as Pipelines from '../../client/pipelines';
+import type * as AwaitWorkflow from '../await-workflow';
+import type * as SaveOutputs from '../save-outputs';
+import { describePipelineResult } from '../describe';
+import { renderPipelineProgress } from '../progress';
+import { CliError, ExitCode, json, table, type CliContext, type CliIo } from '../support';
+
+export function registerPipeline(program: Command, { io, outcome }: CliContext): void {
+  const pipeline = program
+    .command('pipeline')
+    .description('run or check a pipeline file (JSON or YAML); "pipeline <file>" is "pipeline run <file>"');
+  pipeline
+    // The default subcommand: `pipeline <file>` keeps working as it did before `run` existed.
+    .command('run <file>', { isDefault: true })
+    .description('start a pipeline')
+    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option('--wait', 'wait for the result')
+    .option('--download <dir>', 'with --wait: save every step’s outputs in dir, with a manifest')
+    .option('--json', 'machine-readable output on stdout')
+    .action(async (file: string, opts: PipelineRunOpts) => {
+      outcome.exitCode = await pipelineRunCommand(file, opts, io);
+    });
+  pipeline
+    .command('validate <file>')
+    .description('check a pipeline file without spending: its shape; with FLORA_API_KEY, schemas and budget')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      outcome.exitCode = await pipelineValidateCommand(file, opts, io);
+    });
+}
 
 export interface PipelineRunOpts {
   workflowId?: string;
@@ -24,6 +53,11 @@ export interface PipelineRunOpts {
 export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
+  // Loaded on use, so `--help` and the other commands do not pay for them.
+  const { connectFromEnv } = require('../../client/connection') as typeof Connection;
+  const { startPipeline } = require('../../client/pipelines') as typeof Pipelines;
+  const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
+  const { progressQuery } = require('../../workflows') as typeof Workflows;
   const spec = await loadSpec(file);
   const { client, settings, close } = await connectFromEnv(io.env);
   try {
@@ -37,14 +71,17 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       return ExitCode.Ok;
     }
     io.stderr(`pipeline ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
+    let finish = {};
+    if (opts.download !== undefined) {
+      const { savePipelineOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
+      finish = { finish: withDownloads(opts.download, savePipelineOutputs, io) };
+    }
     return await awaitWorkflow<PipelineResult>({
       workflowId,
       result: () => handle.result(),
       progress: async () => renderPipelineProgress(await handle.query(progressQuery)),
       describe: describePipelineResult,
-      ...(opts.download !== undefined
-        ? { finish: withDownloads(opts.download, savePipelineOutputs, io) }
-        : {}),
+      ...finish,
       exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
       json: opts.json ?? false,
       io,
@@ -55,6 +92,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
 }
 
 async function loadSpec(file: string) {
+  const { InvalidPipelineError, loadPipelineFile } = require('../../client/pipelines') as typeof Pipelines;
   try {
     return await loadPipelineFile(file);
   } catch (err) {
@@ -99,6 +137,13 @@ export async function pipelineValidateCommand(
   opts: { json?: boolean },
   io: CliIo,
 ): Promise<number> {
+  // Loaded on use, so `--help` and the other commands do not pay for them.
+  const { InvalidPipelineError, readSpecFile } = require('../../client/pipelines') as typeof Pipelines;
+  const { parsePipelineSpec } = require('../../pipelines/spec') as typeof Spec;
+  const { planPipeline, techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
+  const { ConfigError, floraConfigFromEnv } = require('../../flora/config') as typeof FloraConfig;
+  const { FloraClient } = require('../../flora/client') as typeof FloraClientModule;
+  const { toTechniqueInfo } = require('../../activities') as typeof Activities;
   let value: unknown;
   try {
     value = await readSpecFile(file);

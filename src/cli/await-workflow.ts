@@ -1,61 +1,9 @@
-/**
- * What every CLI command shares: the I/O seam, exit codes, one-line errors, JSON and table output, and
- * waiting for a workflow with progress on stderr.
- */
+/** Waiting for a workflow's result with live progress on stderr, for `run --wait`, `pipeline --wait` and `watch`. */
 import { WorkflowFailedError } from '@temporalio/client';
-import { summarizeFailure } from './failures';
-import { ConfigError } from '../flora/config';
-import { FloraError } from '../flora/errors';
+import { summarizeFailure } from '../client/failures';
+import { explainError } from './errors';
 import { followProgress } from './progress';
-
-/**
- * Exit codes: 0 success, 1 failure (a failed run, a bad request, an unreachable service), 2 cancelled,
- * 3 a pipeline that finished partially (`onStepFailure: "continue"`).
- */
-export const ExitCode = { Ok: 0, Failed: 1, Cancelled: 2, Partial: 3 } as const;
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Progress is redrawn in place only on a terminal. */
-  stderrIsTTY: boolean;
-  env: NodeJS.ProcessEnv;
-}
-
-export const defaultIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stderrIsTTY: process.stderr.isTTY === true,
-  env: process.env,
-};
-
-/** A failure the CLI reports as one line; `exitCode` says how the process ends. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.Failed,
-  ) {
-    super(message);
-  }
-}
-
-export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-export function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
-  return (
-    rows
-      .map((row) =>
-        row
-          .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
+import { ExitCode, json, type CliIo } from './support';
 
 /**
  * Waits for a workflow's result with progress lines on stderr; prints the result (or the failure as
@@ -130,16 +78,4 @@ async function waitAndPrint<R>(
     io.stderr(`error: the workflow completed, but saving its outputs failed: ${message}\n`);
     return ExitCode.Failed;
   }
-}
-
-/** Explains an error in one line: what failed and what to do. */
-export function explainError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
-  if (err instanceof FloraError) return `FLORA request failed: ${err.describe()}`;
-  if (err instanceof CliError) return err.message;
-  const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|failed to connect|tcp connect error|transport error/i.test(message)) {
-    return `cannot reach Temporal (${message}); is a Temporal server running at TEMPORAL_ADDRESS?`;
-  }
-  return message;
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { toTechniqueInfo } from '../activities';
 import type { TechniqueInfo } from '../activities/types';
 import { loadPipelineFile } from '../client/pipelines';
-import { followProgress, renderPipelineProgress } from '../client/progress';
+import { followProgress, renderPipelineProgress } from './progress';
 import { planPipeline, techniqueKeys } from '../pipelines/plan';
 import { describeSpecProblems, parsePipelineSpec } from '../pipelines/spec';
 import type { PipelineResult } from '../pipelines/types';

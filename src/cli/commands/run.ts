@@ -1,0 +1,117 @@
+/** `flora-temporal run [slug]`: run a technique as a durable workflow. */
+import type { Command } from 'commander';
+import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../../workflows/types';
+import type * as Validation from '../../workflows/validation';
+import type * as Connection from '../../client/connection';
+import type * as Runs from '../../client/runs';
+import type * as AwaitWorkflow from '../await-workflow';
+import type * as SaveOutputs from '../save-outputs';
+import { describeRunResult } from '../describe';
+import { collectInput, parseInteger, parseNumber } from '../parse';
+import { renderRunStatus } from '../progress';
+import { CliError, ExitCode, json, type CliContext, type CliIo } from '../support';
+
+export interface RunOpts {
+  input: Record<string, string>;
+  techniqueId?: string;
+  workspaceId?: string;
+  workflowId?: string;
+  maxCost?: number;
+  deadline?: string;
+  idempotencyKey?: string;
+  attachRunId?: string;
+  maxRunAttempts?: number;
+  wait?: boolean;
+  download?: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command, { io, outcome }: CliContext): void {
+  program
+    .command('run [slug]')
+    .description('run a technique as a durable workflow')
+    .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
+    .option('--technique-id <tech_id>', 'run by id on the top-level route (with --workspace-id)')
+    .option('--workspace-id <ws_id>', 'workspace for --technique-id')
+    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option('--max-cost <usd>', 'refuse techniques priced above this', parseNumber('--max-cost'))
+    .option('--deadline <duration>', 'give up after this long, e.g. 30m or 6h')
+    .option('--idempotency-key <key>', 'idempotency key of the first create')
+    .option('--attach-run-id <run_id>', 'create nothing; follow this existing FLORA run')
+    .option(
+      '--max-run-attempts <n>',
+      'runs to create after transient failures',
+      parseInteger('--max-run-attempts', 1, 10),
+    )
+    .option('--wait', 'wait for the result')
+    .option(
+      '--download <dir>',
+      'with --wait: save the outputs in dir (manifest.json has content types and sha256)',
+    )
+    .option('--json', 'machine-readable output on stdout')
+    .action(async (slug: string | undefined, opts: RunOpts) => {
+      outcome.exitCode = await runCommand(slug, opts, io);
+    });
+}
+
+export async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): Promise<number> {
+  // Loaded on use, so `--help` and the other commands do not pay for them.
+  const { checkRequest, describeProblems } = require('../../workflows/validation') as typeof Validation;
+  const { connectFromEnv } = require('../../client/connection') as typeof Connection;
+  const { InvalidRunRequestError, runStatus, startTechniqueRun } =
+    require('../../client/runs') as typeof Runs;
+  const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
+
+  const options: RunTechniqueOptions = {};
+  if (opts.maxCost !== undefined) options.maxCostUsd = opts.maxCost;
+  if (opts.deadline !== undefined) options.deadline = opts.deadline;
+  if (opts.idempotencyKey !== undefined) options.idempotencyKey = opts.idempotencyKey;
+  if (opts.attachRunId !== undefined) options.attachRunId = opts.attachRunId;
+  if (opts.maxRunAttempts !== undefined) options.maxRunAttempts = opts.maxRunAttempts;
+  const input: RunTechniqueInput = { inputs: opts.input, options };
+  if (slug !== undefined) input.technique = slug;
+  if (opts.techniqueId !== undefined) input.techniqueId = opts.techniqueId;
+  if (opts.workspaceId !== undefined) input.workspaceId = opts.workspaceId;
+
+  const checked = checkRequest(input);
+  if (!checked.ok) throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`);
+  if (opts.download !== undefined && !opts.wait)
+    throw new CliError('--download needs --wait: outputs exist only once the run completes');
+
+  const { client, settings, close } = await connectFromEnv(io.env);
+  try {
+    let handle;
+    try {
+      handle = await startTechniqueRun(client, input, {
+        taskQueue: settings.taskQueue,
+        workflowId: opts.workflowId,
+      });
+    } catch (err) {
+      if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
+      throw err;
+    }
+    const workflowId = handle.workflowId;
+    if (!opts.wait) {
+      io.stdout(opts.json ? json({ workflowId }) : `${workflowId}\n`);
+      return ExitCode.Ok;
+    }
+    io.stderr(`workflow ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
+    let finish = {};
+    if (opts.download !== undefined) {
+      const { saveRunOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
+      finish = { finish: withDownloads(opts.download, saveRunOutputs, io) };
+    }
+    return await awaitWorkflow<RunTechniqueResult>({
+      workflowId,
+      result: () => handle.result(),
+      progress: async () => renderRunStatus(await runStatus(handle)),
+      describe: describeRunResult,
+      ...finish,
+      exitCode: () => ExitCode.Ok,
+      json: opts.json ?? false,
+      io,
+    });
+  } finally {
+    await close();
+  }
+}

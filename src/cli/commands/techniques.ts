@@ -1,0 +1,76 @@
+/** `flora-temporal techniques list|get`: browse FLORA's techniques (needs FLORA_API_KEY). */
+import type { Command } from 'commander';
+import type { FloraClient } from '../../flora/client';
+import type * as FloraClientModule from '../../flora/client';
+import type * as FloraConfig from '../../flora/config';
+import type { TechniqueListItem } from '../../flora/schemas';
+import { describeTechnique } from '../describe';
+import { parseInteger } from '../parse';
+import { json, table, type CliContext, type CliIo } from '../support';
+
+export function registerTechniques(program: Command, { io }: CliContext): void {
+  const techniques = program.command('techniques').description('browse FLORA techniques');
+  techniques
+    .command('list')
+    .description('list techniques')
+    .option('--limit <n>', 'list at most n techniques', parseInteger('--limit', 1, 10_000))
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { limit?: number; json?: boolean }) => {
+      const flora = floraFromEnv(io);
+      try {
+        const list = await listTechniques(flora, opts.limit);
+        if (opts.json) io.stdout(json(list));
+        else if (list.length === 0) io.stderr('no techniques\n');
+        else {
+          io.stdout(
+            table([
+              ['SLUG', 'TECHNIQUE_ID', 'NAME', 'PRICE'],
+              ...list.map((t) => [
+                t.slug ?? '-',
+                t.technique_id,
+                t.name,
+                t.run_cost == null ? '-' : `$${t.run_cost}`,
+              ]),
+            ]),
+          );
+        }
+      } finally {
+        await flora.close();
+      }
+    });
+  techniques
+    .command('get <slug>')
+    .description("show a technique's inputs, outputs and price")
+    .option('--json', 'print the schema as JSON')
+    .action(async (slug: string, opts: { json?: boolean }) => {
+      const flora = floraFromEnv(io);
+      try {
+        const technique = await flora.getTechnique(slug);
+        io.stdout(opts.json ? json(technique) : describeTechnique(technique));
+      } finally {
+        await flora.close();
+      }
+    });
+}
+
+/** A FLORA API client from FLORA_BASE_URL, FLORA_API_KEY and FLORA_HTTP_TIMEOUT_MS; warnings go to stderr. */
+export function floraFromEnv(io: CliIo): FloraClient {
+  // Loaded on use: the HTTP client (undici) is heavy and `--help` must stay fast.
+  const { floraConfigFromEnv } = require('../../flora/config') as typeof FloraConfig;
+  const { FloraClient } = require('../../flora/client') as typeof FloraClientModule;
+  const config = floraConfigFromEnv(io.env);
+  for (const warning of config.warnings) io.stderr(`warning: ${warning}\n`);
+  return new FloraClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+}
+
+async function listTechniques(flora: FloraClient, limit: number | undefined): Promise<TechniqueListItem[]> {
+  const out: TechniqueListItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const want = limit === undefined ? 100 : Math.min(100, limit - out.length);
+    const page = await flora.listTechniques({ limit: want, cursor });
+    out.push(...page.techniques);
+    cursor = page.meta?.next_cursor ?? undefined;
+  } while (cursor !== undefined && (limit === undefined || out.length < limit));
+  return limit === undefined ? out : out.slice(0, limit);
+}

@@ -1,0 +1,89 @@
+/**
+ * The `flora-temporal` command line: the CLI's composition root. Configuration comes from the environment
+ * (see docs); with `--json`, stdout carries exactly one JSON document and everything else goes to stderr.
+ *
+ * Each command lives in ./commands and loads its heavy dependencies (the Temporal client, the worker,
+ * the simulator, OpenTelemetry) only when it runs, so `--help` and the light commands start fast.
+ */
+import { Command, CommanderError } from 'commander';
+import type * as Errors from './errors';
+import { registerCancel } from './commands/cancel';
+import { registerDemo } from './commands/demo';
+import { registerPipeline } from './commands/pipeline';
+import { registerRun } from './commands/run';
+import { registerRuns } from './commands/runs';
+import { registerSimulator } from './commands/simulator';
+import { registerStatus } from './commands/status';
+import { registerTechniques } from './commands/techniques';
+import { registerWatch } from './commands/watch';
+import { registerWorker } from './commands/worker';
+import { CliError, defaultIo, ExitCode, json, type CliContext, type CliIo } from './support';
+
+/** Builds the program. `io` is injectable for tests; commands record their exit code in `outcome`. */
+export function buildProgram(
+  io: CliIo = defaultIo,
+  outcome: { exitCode: number } = { exitCode: 0 },
+): Command {
+  const program = new Command();
+  program
+    .name('flora-temporal')
+    .description('Run FLORA techniques durably on Temporal.')
+    .option('--verbose', 'print stack traces with errors')
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Configuration (environment):
+  TEMPORAL_ADDRESS    Temporal frontend host:port (default localhost:7233)
+  TEMPORAL_NAMESPACE  Temporal namespace (default "default")
+  FLORA_TASK_QUEUE    task queue of the workers (default "flora")
+  FLORA_BASE_URL      FLORA API base URL (default https://app.flora.ai/api/v1)
+  FLORA_API_KEY       FLORA API key (worker and "techniques" commands only)
+  FLORA_HTTP_TIMEOUT_MS  per-request timeout, at most 25000 (default 15000)`,
+    );
+
+  const ctx: CliContext = { io, outcome };
+  registerWorker(program, ctx);
+  registerDemo(program, ctx);
+  registerSimulator(program, ctx);
+  registerTechniques(program, ctx);
+  registerPipeline(program, ctx);
+  registerStatus(program, ctx);
+  registerWatch(program, ctx);
+  registerCancel(program, ctx);
+  registerRuns(program, ctx);
+  registerRun(program, ctx);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv, io: CliIo = defaultIo): Promise<number> {
+  // With --json, stdout holds exactly one JSON document, errors included: track whether one was printed.
+  let printed = false;
+  const tracked: CliIo = {
+    ...io,
+    stdout: (text) => {
+      printed = true;
+      io.stdout(text);
+    },
+  };
+  const outcome = { exitCode: ExitCode.Ok as number };
+  const program = buildProgram(tracked, outcome);
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return outcome.exitCode;
+  } catch (err) {
+    // Commander has already printed its own usage errors and help; --help and --version end with 0.
+    if (err instanceof CommanderError) return err.exitCode;
+    // Loaded only on the error path: explaining errors needs the FLORA and config modules.
+    const { errorType, explainError } = require('./errors') as typeof Errors;
+    const message = explainError(err);
+    io.stderr(`error: ${message}\n`);
+    if (program.opts<{ verbose?: boolean }>().verbose && err instanceof Error && err.stack)
+      io.stderr(`${err.stack}\n`);
+    if (argv.includes('--json') && !printed)
+      io.stdout(json({ status: 'error', error: { type: errorType(err), message } }));
+    return err instanceof CliError ? err.exitCode : ExitCode.Failed;
+  }
+}
