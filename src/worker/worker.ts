@@ -61,7 +61,11 @@ export interface FloraWorkerOptions {
   taskQueue?: string;
   /** The one FLORA client this worker's activities share. */
   flora: FloraClient;
-  /** A prebuilt workflow bundle (tests build it once); by default the workflows are bundled at start. */
+  /**
+   * A prebuilt workflow bundle (tests build it once). @default the bundle `npm run build` made
+   * (dist/workflow-bundle.js) when it fits (same `@temporalio/workflow`, no workflow interceptor modules),
+   * else the workflows are bundled at start
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
    * FLORA requests per second for the whole task queue, shared by every worker on it (Temporal's
@@ -86,11 +90,16 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     downloadRoot,
     workerOptions = {},
   } = options;
+  // Workflow interceptor modules (tracing) must be bundled in, so only a worker without them can use
+  // the prebuilt bundle.
+  const bundle =
+    workflowBundle ??
+    ((workerOptions.interceptors?.workflowModules?.length ?? 0) === 0 ? prebuiltWorkflowBundle() : undefined);
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ flora, downloadRoot }),
     // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
@@ -132,12 +141,8 @@ export async function runWorkerFromEnv(
     } catch (err) {
       logger.warn(`Could not list search attributes (${(err as Error).message}); runs work without them`);
     }
-    // Workflow interceptor modules (tracing) must be bundled in, so only a worker without them can use
-    // the prebuilt bundle; the others bundle at start as before.
-    const prebuilt = tracing ? undefined : prebuiltWorkflowBundle();
     const worker = await createFloraWorker({
       connection,
-      ...(prebuilt ? { workflowBundle: prebuilt } : {}),
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       flora,
