@@ -148,3 +148,27 @@ describe('simulator observation', () => {
     assert.equal(sim.stats().runsCreated, 2);
   });
 });
+
+describe('simulator: an answer nobody reads', () => {
+  test('a create handled after the client hung up is logged as aborted', async () => {
+    const sim = await startSimulator({ runDurationMs: 50, control: true });
+    try {
+      sim.addFault('createRunNested', { kind: 'slowResponse', latencyMs: 300 });
+      const controller = new AbortController();
+      const pending = fetch(`${sim.baseUrl}/techniques/cctv-cam/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(BODY),
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 100);
+      await assert.rejects(pending);
+      await new Promise((r) => setTimeout(r, 400));
+      const outcomes = sim.requests(0).entries.map((e) => e.outcome);
+      assert.deepEqual(outcomes, ['aborted']);
+      assert.equal(sim.stats().runsCreated, 1, 'the run was created all the same');
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TraceCollector } from './collector';
 import { Fleet, type FleetConfig } from './fleet';
 import type { Rng } from './rng';
 import type { SimProcess } from './sim';
@@ -42,6 +43,8 @@ export class ChaosContext {
   /** Every fleet started, so their output can be searched after the run. */
   readonly fleets: Fleet[] = [];
   private queueSeq = 0;
+  /** Where every worker exports its traces (OTLP/HTTP). */
+  traces: TraceCollector | undefined;
 
   constructor(
     readonly options: ChaosOptions,
@@ -63,7 +66,11 @@ export class ChaosContext {
       apiKey: this.apiKey,
       bundlePath: this.bundlePath,
       downloadRoot: await mkdtemp(join(tmpdir(), 'flora-chaos-downloads-')),
-      env: { ...(this.options.plantBug ? { CHAOS_PLANT_BUG: this.options.plantBug } : {}), ...env },
+      env: {
+        ...(this.options.plantBug ? { CHAOS_PLANT_BUG: this.options.plantBug } : {}),
+        ...(this.traces ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.traces.endpoint } : {}),
+        ...env,
+      },
     };
     const fleet = new Fleet(config);
     this.fleets.push(fleet);

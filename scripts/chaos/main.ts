@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TraceCollector } from './collector';
 import { ChaosContext, type RowResult } from './context';
 import { workflowBundlePath } from './fleet';
 import { killAll } from './procs';
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
   const apiKey = `sk_test_chaos_${randomBytes(12).toString('hex')}`;
   let temporal: TemporalServer | undefined;
   let sim: SimProcess | undefined;
+  let traces: TraceCollector | undefined;
   const results: RowResult[] = [];
   try {
     const [t, s, bundlePath] = await Promise.all([
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
     temporal = t;
     sim = s;
     log(`Temporal ${temporal.kind} at ${temporal.address}; simulator at ${sim.baseUrl}`);
+    traces = await TraceCollector.start();
     const ctx = new ChaosContext(
       { seed: args.seed, smoke: args.smoke, plantBug: args.plantBug },
       new Rng(args.seed),
@@ -88,6 +91,7 @@ async function main(): Promise<number> {
       bundlePath,
       log,
     );
+    ctx.traces = traces;
     for (const row of ROWS) {
       if (args.only && !args.only.includes(row.id)) continue;
       log(`row ${row.id}: starting`);
@@ -112,6 +116,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await killAll();
+    await traces?.close();
   }
   printTable(results, (line) => process.stdout.write(`${line}\n`));
   const seconds = (Date.now() - startedAt.getTime()) / 1000;

@@ -130,7 +130,7 @@ export class Workload {
                 kind: s.kind,
                 status: 'failed',
                 failureType: chain.type,
-                message: err.cause?.message ?? err.message,
+                message: chain.message,
                 ms: Date.now() - t0,
               };
             }

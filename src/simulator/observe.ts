@@ -12,8 +12,11 @@ export interface RequestLogEntry {
   /** When the request reached routing (epoch ms, the simulator's clock). */
   atMs: number;
   route: SimRoute;
-  /** HTTP status, or 'reset' / 'dropped' / 'truncated' when no complete answer went out. */
-  outcome: number | 'reset' | 'dropped' | 'truncated';
+  /**
+   * HTTP status, or 'reset' / 'dropped' / 'truncated' when no complete answer went out, or 'aborted'
+   * when the request was handled (a create billed) but the client had hung up before the answer.
+   */
+  outcome: number | 'reset' | 'dropped' | 'truncated' | 'aborted';
   /** The `retry-after` header sent with a 429, in seconds. */
   retryAfterS?: number;
   /** What the request is about: the idempotency key of a create, the run id of a poll, a file path. */

@@ -270,7 +270,14 @@ class Simulator implements FloraSimulator, ControlTarget {
         return;
       }
 
-      const body = await readBody(req);
+      let body: Awaited<ReturnType<typeof readBody>>;
+      try {
+        body = await readBody(req);
+      } catch {
+        // The client hung up before its request was read (during a latency fault, say): nothing handled.
+        count('reset');
+        return;
+      }
       if (this.closing) return;
       // Files are served by a CDN, outside the API's per-workspace rate limit.
       const limitedFor = route === 'getFile' ? undefined : this.rateLimiter?.take(this.state.now());
@@ -308,6 +315,13 @@ class Simulator implements FloraSimulator, ControlTarget {
           count(response.status, response);
           logLine(String(response.status), note);
         }
+        return;
+      }
+      if (req.socket.destroyed || res.destroyed) {
+        // The client gave up (a timeout, a stopping worker) while we worked: the request was handled,
+        // but nobody reads the answer. For a create, that is a billed run the client may not know of.
+        count('aborted');
+        logLine(`aborted (would be ${response.status})`, note);
         return;
       }
       writeResponse(res, requestId, response);

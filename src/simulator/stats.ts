@@ -10,7 +10,8 @@ export interface SimStats {
   /**
    * By `"<route> <status>"`; `"unmatched <status>"` for unknown paths. Requests that got no response
    * are counted as `"<route> reset"` (socket destroyed before handling) or `"<route> dropped"`
-   * (handled, then the response was dropped); `"getFile truncated"` is a file cut off mid-body.
+   * (handled, then the response was dropped); `"getFile truncated"` is a file cut off mid-body;
+   * `"<route> aborted"`: handled, but the client had closed the connection before the answer was written.
    */
   responses: Record<string, number>;
   /** Billable runs actually created. */
@@ -35,7 +36,10 @@ export class StatsRecorder {
     this.requests[route] += 1;
   }
 
-  response(route: SimRoute | 'unmatched', outcome: number | 'reset' | 'dropped' | 'truncated'): void {
+  response(
+    route: SimRoute | 'unmatched',
+    outcome: number | 'reset' | 'dropped' | 'truncated' | 'aborted',
+  ): void {
     const key = `${route} ${outcome}`;
     this.responses[key] = (this.responses[key] ?? 0) + 1;
   }

@@ -1,5 +1,11 @@
-/** Every row, in the order `npm run chaos` runs them. */
+/** Every row, in the order `npm run chaos` runs them; secrets comes last, to search what all others left. */
 import type { ChaosContext, RowResult } from '../context';
+import { badInput } from './bad-input';
+import { deploys } from './deploys';
+import { floraFaults } from './flora-faults';
+import { rateLimit } from './rate-limit';
+import { secrets } from './secrets';
+import { devServerCrash } from './temporal-crash';
 import { workerCrashes } from './worker-crashes';
 
 export interface Row {
@@ -8,4 +14,12 @@ export interface Row {
   run(ctx: ChaosContext): Promise<RowResult>;
 }
 
-export const ROWS: Row[] = [{ id: 'worker-crashes', title: 'Worker crashes', run: workerCrashes }];
+export const ROWS: Row[] = [
+  { id: 'bad-input', title: 'Bad input', run: badInput },
+  { id: 'flora-faults', title: 'FLORA faults', run: floraFaults },
+  { id: 'rate-limit', title: 'Rate limit', run: rateLimit },
+  { id: 'worker-crashes', title: 'Worker crashes', run: workerCrashes },
+  { id: 'deploys', title: 'Deploys (rolling restarts)', run: deploys },
+  { id: 'temporal-crash-dev', title: 'Temporal server crash (dev server, SQLite)', run: devServerCrash },
+  { id: 'secrets', title: 'Secrets', run: secrets },
+];

@@ -1,0 +1,91 @@
+/**
+ * Deploys: three workers on one task queue, restarted one at a time with SIGTERM every few seconds
+ * for the whole run (a Kubernetes rollout), while the simulator's idempotency is non-atomic (two
+ * concurrent creates with one key may both bill, as FLORA documents). A create aborted mid-flight by a
+ * stopping worker shows up in the simulator's request log as an answer nobody read.
+ */
+import { figure, type ChaosContext, type RowResult } from '../context';
+import { sleep } from '../procs';
+import { Workload } from '../workload';
+import { outcomeFigures, statusOf } from './common';
+
+/** The names the simulator may know the non-atomic mode by, newest first. */
+const NON_ATOMIC_MODES = ['non-atomic', 'nonAtomic', 'non_atomic', 'racy'];
+
+export async function deploys(ctx: ChaosContext): Promise<RowResult> {
+  const t0 = Date.now();
+  const smoke = ctx.options.smoke;
+  const rng = ctx.rng.fork('deploys');
+  const p = smoke
+    ? { runs: 3, pipelines: 1, runMs: 6_000, restarts: 2 }
+    : { runs: 60, pipelines: 3, runMs: 40_000, restarts: 30 };
+  await ctx.sim.reset();
+  let mode: string | undefined;
+  for (const m of NON_ATOMIC_MODES) {
+    if (await ctx.sim.trySetIdempotencyMode(m)) {
+      mode = m;
+      break;
+    }
+  }
+  await ctx.sim.setRunDuration(p.runMs);
+  // Creates whose answer takes a while (after billing), so a rollout catches some in flight.
+  await ctx.sim.addFault('createRunNested', { kind: 'slowResponse', rate: 0.4, latencyMs: 1_500 });
+  const fleet = await ctx.fleet();
+  for (let i = 0; i < 3; i++) fleet.start();
+  await Promise.all(fleet.workers.map((w) => w.ready));
+  const { load, close } = await Workload.connect(
+    ctx.temporal.address,
+    fleet.config.taskQueue,
+    `deploy${ctx.options.seed}`,
+  );
+  const options = { pollMinMs: 1_000, pollMaxMs: 4_000, deadline: '1h' };
+  const starting = (async () => {
+    for (let j = 0; j < p.pipelines; j++) await load.startPipeline(j, { pollMinMs: 1_000, pollMaxMs: 4_000 });
+    for (let i = 0; i < p.runs; i++) {
+      await load.startRun(i, options);
+      await sleep(rng.int(0, smoke ? 500 : 800));
+    }
+  })();
+  let restarts = 0;
+  while (restarts < p.restarts) {
+    await sleep(rng.int(2_000, 5_000));
+    const oldest = fleet.workers[0];
+    if (!oldest) break;
+    // A rollout starts the new pod, waits for it to be ready, then stops an old one.
+    const fresh = fleet.start(true);
+    await fresh.ready.catch(() => undefined);
+    await fleet.terminate(oldest);
+    restarts += 1;
+  }
+  await starting;
+  const outcomes = await load.settle(smoke ? 180_000 : 900_000);
+  await close();
+  const log = await ctx.sim.requests();
+  const aborted = log.filter(
+    (e) => (e.route === 'createRunNested' || e.route === 'createRunTopLevel') && e.outcome === 'aborted',
+  ).length;
+  const figures = await outcomeFigures(ctx.sim, outcomes);
+  figures.push(
+    figure('creates aborted mid-flight (answer written to a closed connection)', aborted, '0', aborted === 0),
+    figure('rolling SIGTERM restarts', restarts, `${p.restarts}`, restarts >= p.restarts),
+    figure('worker exits not caused by the harness', fleet.unexpectedExits, '0', fleet.unexpectedExits === 0),
+  );
+  await fleet.stopAll();
+  await ctx.sim.clearFaults();
+  await ctx.sim.reset();
+  const waiting = mode === undefined;
+  return {
+    id: 'deploys',
+    title: 'Deploys (rolling restarts)',
+    fault: `3 workers, one SIGTERMed and replaced every 2–5 s; simulator idempotency ${mode ?? 'replay (non-atomic mode not in the simulator yet)'}; 40% of creates take 1.5 s`,
+    load: `${p.runs} runs + ${p.pipelines} pipelines, ${p.runMs / 1000} s runs`,
+    status: waiting ? 'waiting' : statusOf(figures),
+    figures,
+    ...(waiting
+      ? {
+          note: "waiting for the simulator's non-atomic idempotency mode (money-http); figures measured in replay mode",
+        }
+      : {}),
+    seconds: (Date.now() - t0) / 1000,
+  };
+}

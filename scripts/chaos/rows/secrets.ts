@@ -1,0 +1,80 @@
+/**
+ * Secrets, after every other row: the FLORA API key must appear nowhere — not in any workflow history
+ * on the server (searched as raw protobuf bytes, where payloads are plain JSON), not in worker, server
+ * or simulator output, CLI output, error messages, nor exported traces. A canary (a prompt every row
+ * sent) must be found in the same places, so a search that looks nowhere cannot pass.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { figure, type ChaosContext, type RowResult } from '../context';
+import { statusOf } from './common';
+
+export async function secrets(ctx: ChaosContext): Promise<RowResult> {
+  const t0 = Date.now();
+  const key = ctx.apiKey;
+  const canary = 'chaos ';
+  const connection = await Connection.connect({ address: ctx.temporal.address, connectTimeout: '10s' });
+  const client = new Client({ connection, namespace: 'default' });
+  const executions: { workflowId: string; runId: string }[] = [];
+  for await (const info of client.workflow.list())
+    executions.push({ workflowId: info.workflowId, runId: info.runId });
+  let bytes = 0;
+  let leaked = 0;
+  let canaries = 0;
+  const needle = Buffer.from(key, 'utf8');
+  for (let i = 0; i < executions.length; i += 8) {
+    await Promise.all(
+      executions.slice(i, i + 8).map(async ({ workflowId, runId }) => {
+        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+        const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+        bytes += raw.length;
+        if (raw.includes(needle)) leaked += 1;
+        if (raw.includes(Buffer.from(canary))) canaries += 1;
+      }),
+    );
+  }
+  await connection.close();
+
+  const sources: [string, string][] = [
+    ['worker logs', ctx.fleets.map((f) => f.output()).join('\n')],
+    ['Temporal server output', ctx.temporal.output()],
+    ['simulator output', ctx.sim.proc.output()],
+    ['CLI output and error messages', ctx.transcripts.join('\n')],
+  ];
+  const found = sources.filter(([, text]) => text.includes(key)).map(([name]) => name);
+  const traces = ctx.traces;
+  const traceLeak = traces?.contains(key) ?? false;
+  const figures = [
+    figure(
+      'workflow histories containing the API key',
+      `${leaked} of ${executions.length} (${(bytes / 2 ** 20).toFixed(1)} MiB searched; canary prompt found in ${canaries})`,
+      '0 (canary found in > 0)',
+      leaked === 0 && canaries > 0,
+    ),
+    figure(
+      'logs and output containing the API key',
+      found.length === 0
+        ? `none of: ${sources.map(([n, t]) => `${n} (${Math.round(t.length / 1024)} KiB)`).join(', ')}`
+        : found.join(', '),
+      'none',
+      found.length === 0 && sources[0] !== undefined && sources[0][1].length > 0,
+    ),
+    figure(
+      'exported traces containing the API key',
+      traces
+        ? `${traceLeak ? 'yes' : 'no'} (${traces.exports} OTLP exports, ${Math.round(traces.bytes / 1024)} KiB; canary ${traces.contains('runTechnique') ? 'found' : 'not found'})`
+        : 'no traces collected',
+      'no (canary found)',
+      traces !== undefined && !traceLeak && traces.contains('runTechnique'),
+    ),
+  ];
+  return {
+    id: 'secrets',
+    title: 'Secrets',
+    fault: 'none: a search for the FLORA API key after every other row',
+    load: 'everything the other rows produced (this project has no webhook secret to search for)',
+    status: statusOf(figures),
+    figures,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
