@@ -1,188 +1,183 @@
 /**
- * `npm run bench`: prints numbers, asserts nothing. Each measurement is compared with a baseline taken
- * in the same run, because these machines are noisy.
+ * `npm run bench`: flora-temporal against a plain loop and Temporal's two polling patterns, side by
+ * side in one run, on the real dev server and the FLORA simulator. Prints the tables, writes
+ * bench/RESULTS.md and bench/results.png. Asserts nothing: it measures.
  *
- * 1. FLORA client overhead: polls through FloraClient (zod parse, error mapping, hooks) against bare
- *    undici requests with JSON.parse, same simulator, same pool size.
- * 2. Workflow fan-out: N concurrent runTechnique workflows on a real dev server and the simulator:
- *    wall time, FLORA requests, creates per key, worker heap, against the simulator's own run time.
- * 3. FLORA_MAX_REQUESTS_PER_SECOND: the FLORA request rate of the same load with the task-queue rate
- *    limit against the same load without it.
+ *   npm run bench -- --quick     a small matrix (< 3 min), for development
+ *   npm run bench                the full matrix (100, 300, 600, 1,000 concurrent; < 45 min)
+ *   npm run bench -- micro       the micro-benchmarks (FLORA client overhead, fan-out, rate limit)
+ *   options: --repeat R (each cell R times, medians), --no-write (stdout only)
  */
-import { Pool } from 'undici';
-import { FloraClient } from '../src/flora/client';
-import { runTechnique } from '../src/workflows';
-import { startHarness, startWorker } from '../test/helpers/env';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
 import { startSimulator } from '../src/simulator';
+import type { BenchContext } from './batch';
+import { writeChart } from './chart';
+import { runMicro } from './micro';
+import { loadAverage } from './procstat';
+import { capacityTable, killTable, legend, longTable, matrixTable } from './report';
+import { RequestLog } from './request-log';
+import { runKillTest, runLongRun, runMatrix, type Systems } from './scenarios';
+import { buildBundles, startSystem, SYSTEMS, type SystemProcess } from './systems';
+import { startDevServer } from './temporal-server';
+import type { SystemName } from './worker-process';
+import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, PLANS } from './workload';
 
-const CLIENT_CALLS = Number(process.env.BENCH_CLIENT_CALLS ?? 3000);
-const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 40);
-
-async function timed(
-  label: string,
-  calls: number,
-  fn: () => Promise<unknown>,
-  concurrency = 16,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < calls) {
-        next += 1;
-        await fn();
-      }
-    }),
-  );
-  const ms = performance.now() - started;
-  const perSecond = Math.round((calls / ms) * 1000);
-  console.log(`  ${label.padEnd(28)} ${calls} calls in ${ms.toFixed(0)} ms: ${perSecond} calls/s`);
-  return perSecond;
-}
-
-async function benchClient(): Promise<void> {
-  console.log('FLORA client overhead (poll of one run, 16 in flight):');
-  const sim = await startSimulator({ runDurationMs: 60_000 });
-  const flora = new FloraClient({ baseUrl: sim.baseUrl, apiKey: sim.apiKey, connections: 16 });
-  const created = await flora.createRunNested({
-    slug: 'text-to-image',
-    inputs: [{ id: 'prompt', type: 'text', value: 'x' }],
-  });
-  const runId = created.data.run_id;
-  const url = new URL(sim.baseUrl);
-  const pool = new Pool(url.origin, { connections: 16 });
-  const path = `${url.pathname}/techniques/text-to-image/runs/${runId}`;
-  const raw = async () => {
-    const res = await pool.request({
-      method: 'GET',
-      path,
-      headers: { authorization: `Bearer ${sim.apiKey}` },
-    });
-    JSON.parse(await res.body.text());
-  };
-  const ours = () => flora.getRun({ technique: 'text-to-image', runId });
-  await timed('warm-up', 300, raw);
-  await timed('warm-up', 300, ours);
-  const baseline = await timed('baseline: undici + JSON', CLIENT_CALLS, raw);
-  const client = await timed('FloraClient.getRun', CLIENT_CALLS, ours);
-  console.log(`  FloraClient throughput is ${((client / baseline) * 100).toFixed(0)} % of bare undici`);
-  await pool.close();
-  await flora.close();
-  await sim.close();
-}
-
-async function benchWorkflows(): Promise<void> {
-  console.log(`Workflow fan-out (${WORKFLOWS} concurrent runTechnique, simulated runs of 2 s):`);
-  const h = await startHarness({ runDurationMs: 2_000 });
-  const worker = await startWorker(h);
-  try {
-    global.gc?.();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const started = performance.now();
-    const handles = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, i) =>
-        h.env.client.workflow.start(runTechnique, {
-          taskQueue: worker.taskQueue,
-          workflowId: `bench-${Date.now()}-${i}`,
-          args: [
-            {
-              technique: 'text-to-image',
-              inputs: { prompt: `fox ${i}` },
-              options: { pollMinMs: 200, pollMaxMs: 500 },
-            },
-          ],
-        }),
-      ),
-    );
-    const results = await Promise.all(handles.map((handle) => handle.result()));
-    const wallMs = performance.now() - started;
-    const heapAfter = process.memoryUsage().heapUsed;
-    const stats = h.sim.stats();
-    const perKey = Object.values(stats.createsByIdempotencyKey);
-    console.log(
-      `  wall time ${wallMs.toFixed(0)} ms for ${results.length} runs (baseline: one simulated run takes 2000 ms)`,
-    );
-    console.log(`  overhead over the run itself: ${(wallMs - 2000).toFixed(0)} ms`);
-    console.log(
-      `  FLORA requests ${Object.values(stats.requests).reduce((a, b) => a + b, 0)}, creates ${stats.runsCreated}, max creates per key ${Math.max(...perKey)}`,
-    );
-    console.log(`  polls per run: ${(results.reduce((s, r) => s + r.polls, 0) / results.length).toFixed(1)}`);
-    console.log(
-      `  bench process heap: ${(heapBefore / 2 ** 20).toFixed(0)} MiB before, ${(heapAfter / 2 ** 20).toFixed(0)} MiB after`,
-    );
-  } finally {
-    await worker.stop();
-    await h.close();
-  }
-}
-
-/** Peak FLORA requests in any one-second window while `load` runs. */
-async function peakRate(
-  h: Awaited<ReturnType<typeof startHarness>>,
-  load: () => Promise<unknown>,
-): Promise<{ peak: number; total: number; ms: number }> {
-  const total = () => Object.values(h.sim.stats().requests).reduce((a, b) => a + b, 0);
-  const samples: number[] = [];
-  const started = performance.now();
-  const timer = setInterval(() => samples.push(total()), 250);
-  await load();
-  clearInterval(timer);
-  samples.push(total());
-  let peak = 0;
-  for (let i = 4; i < samples.length; i++) peak = Math.max(peak, (samples[i] ?? 0) - (samples[i - 4] ?? 0));
-  return { peak, total: total(), ms: performance.now() - started };
-}
-
-async function benchRateLimit(): Promise<void> {
-  const limit = Number(process.env.BENCH_RATE_LIMIT ?? 4);
-  console.log(
-    `Task-queue rate limit (${WORKFLOWS} workflows, FLORA_MAX_REQUESTS_PER_SECOND=${limit} vs none):`,
-  );
-  const h = await startHarness({ runDurationMs: 1_500 });
-  try {
-    for (const maxRequestsPerSecond of [undefined, limit]) {
-      h.sim.reset();
-      const queue = `bench-rate-${maxRequestsPerSecond ?? 'none'}-${Date.now()}`;
-      const worker = await startWorker(
-        h,
-        queue,
-        h.flora,
-        maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond },
-      );
-      const r = await peakRate(h, () =>
-        Promise.all(
-          Array.from({ length: WORKFLOWS }, (_, i) =>
-            h.env.client.workflow
-              .start(runTechnique, {
-                taskQueue: queue,
-                workflowId: `${queue}-${i}`,
-                args: [
-                  {
-                    technique: 'text-to-speech',
-                    inputs: { text: `t${i}` },
-                    options: { pollMinMs: 200, pollMaxMs: 400 },
-                  },
-                ],
-              })
-              .then((handle) => handle.result()),
-          ),
-        ),
-      );
-      await worker.stop();
-      console.log(
-        `  ${maxRequestsPerSecond === undefined ? 'no limit  ' : `limit ${maxRequestsPerSecond}/s`}: peak ${r.peak} requests in any 1 s, ` +
-          `${r.total} requests in ${(r.ms / 1000).toFixed(1)} s (${(r.total / (r.ms / 1000)).toFixed(1)}/s average)`,
-      );
-    }
-  } finally {
-    await h.close();
-  }
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
-  await benchClient();
-  await benchWorkflows();
-  await benchRateLimit();
+  const args = process.argv.slice(2);
+  if (args.includes('micro')) return runMicro();
+  const plan = { ...PLANS[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'] };
+  const repeat = argValue(args, '--repeat');
+  if (repeat !== undefined) plan.repeat = Math.max(1, Number(repeat));
+  const write = !args.includes('--no-write');
+  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  const t0 = Date.now();
+
+  const log = new RequestLog();
+  const durations = new Map<string, number>();
+  const [server, sim, bundles] = await Promise.all([
+    startDevServer(),
+    startSimulator({
+      progress: 'noisy',
+      log: log.sink,
+      runDurationFor: ({ inputs }) => durations.get(inputs.prompt ?? ''),
+    }),
+    buildBundles(),
+  ]);
+  say(
+    `dev server pid ${server.pid} at ${server.address}, simulator at ${sim.baseUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  );
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const ctx: BenchContext = { sim, durations, log, client, serverPid: server.pid };
+
+  const procs = new Map<SystemName, SystemProcess>();
+  const launch = (system: SystemName) =>
+    startSystem(
+      system,
+      {
+        temporalAddress: server.address,
+        taskQueue: `bench-${system}`,
+        floraBaseUrl: sim.baseUrl,
+        apiKey: sim.apiKey,
+        ...(system === 'frequent' ? { maxConcurrentActivities: 2_000 } : {}),
+      },
+      bundles,
+    ).then((p) => {
+      procs.set(system, p);
+      return p;
+    });
+  const systems: Systems = {
+    get: (system) => {
+      const p = procs.get(system);
+      if (!p) throw new Error(`no ${system} process`);
+      return p;
+    },
+    restart: launch,
+  };
+  try {
+    await Promise.all(SYSTEMS.map(launch));
+    say(
+      `workers up (${((Date.now() - t0) / 1000).toFixed(0)} s); plan ${plan.name}: N = ${plan.loads.join(', ')}`,
+    );
+    const rows = await runMatrix(ctx, systems, plan, say);
+    say('worker SIGKILL test');
+    const kills = await runKillTest(ctx, systems, plan);
+    say('6-hour run, compressed');
+    const marginal = Object.fromEntries(
+      SYSTEMS.map((system) => {
+        const fits = rows.filter((r) => r.system === system).map((r) => r.marginalEventsPerPoll);
+        return [system, fits.find((v) => Number.isFinite(v)) ?? Number.NaN];
+      }),
+    );
+    const longs = await runLongRun(ctx, systems, plan, marginal);
+    const loadAfter = loadAverage();
+    const elapsedS = (Date.now() - t0) / 1000;
+
+    const command = `npm run bench${plan.name === 'quick' ? ' -- --quick' : ''}${plan.repeat > 1 ? ` --repeat ${plan.repeat}` : ''}`;
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux`;
+    const load = `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`;
+    const tables = [
+      `## Per system and load (${plan.name} plan)`,
+      matrixTable(rows),
+      '## Capacity',
+      capacityTable(rows),
+      '## Worker SIGKILL (a new worker started at once)',
+      killTable(kills),
+      '## One 6-hour run, compressed in time',
+      longTable(longs),
+    ].join('\n\n');
+    process.stdout.write(`${tables}\n\n${command}; ${machine}; ${load}; ${elapsedS.toFixed(0)} s\n`);
+    if (write) {
+      const md = results({
+        plan: plan.name,
+        command,
+        machine,
+        load,
+        date: startedAt,
+        elapsedS,
+        tables,
+        maxRunMs: plan.maxRunMs,
+      });
+      await writeFile(join(__dirname, 'RESULTS.md'), md);
+      await writeChart(
+        rows,
+        join(__dirname, 'results.png'),
+        `${command} · ${startedAt.toISOString().slice(0, 16)} UTC · ${load}`,
+      );
+      say('wrote bench/RESULTS.md and bench/results.png');
+    }
+  } finally {
+    for (const p of procs.values()) await p.stop();
+    await connection.close();
+    await sim.close();
+    await server.stop();
+  }
+}
+
+function results(r: {
+  plan: string;
+  command: string;
+  machine: string;
+  load: string;
+  date: Date;
+  elapsedS: number;
+  tables: string;
+  maxRunMs: number;
+}): string {
+  return `# Benchmark results
+
+Generated by \`${r.command}\` on ${r.date.toISOString().slice(0, 16)} UTC in ${r.elapsedS.toFixed(0)} s.
+Machine: ${r.machine}; ${r.load}.
+
+Systems (each worker in its own process; dev server, simulator and Temporal client in the bench process):
+${legend()}
+
+Workload: N runs started at once, lengths drawn log-uniformly over 5 s – 10 min and compressed linearly
+into 5 – ${r.maxRunMs / 1000} s (the poll cadence is real time); the same lengths for every system at a given N.
+The simulator uses its \`noisy\` progress model. The baselines poll every ${BASELINE_INTERVAL_MS / 1000} s; the
+frequent pattern's heartbeat timeout is ${HEARTBEAT_TIMEOUT_MS / 1000} s. Columns:
+- requests/run: FLORA creates + polls per run, from the simulator's request log; floor = 1 + ceil(duration / 5 s).
+- gap: time between consecutive requests for one run (create → first poll → … → last), pooled over runs.
+- seen-after-done: workflow close time (the loop: when it saw the end) minus the simulator's completion time.
+- events/run: history events over every execution of the run (continue-as-new included); per poll = ÷ polls.
+- WF tasks/poll and actions/run: from up to 8 fetched histories; actions = start + timers + activity attempts +
+  markers + signals (+ estimated heartbeats for the frequent pattern), as Temporal Cloud bills them.
+- CPU: /proc/<pid>/stat of the worker process and of the dev server over the batch; peak RSS: VmHWM, reset per batch.
+
+${r.plan === 'quick' ? '**Quick plan: small loads, for development; not the full matrix.**\n\n' : ''}${r.tables}
+
+![gap p95 and latency p95 against N](results.png)
+`;
 }
 
 main().catch((err: unknown) => {

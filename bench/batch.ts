@@ -1,0 +1,266 @@
+/**
+ * One batch: `n` runs started at once on one system, driven to the end, measured. The raw facts come
+ * from three independent sources: the simulator's request log (polls and creates, per run), Temporal's
+ * visibility and histories (close times, events), and /proc (CPU, peak RSS).
+ */
+import type { Client } from '@temporalio/client';
+import type { FloraSimulator } from '../src/simulator';
+import { cpuSeconds, peakRssBytes, resetPeakRss } from './procstat';
+import type { RequestLog } from './request-log';
+import type { SystemProcess } from './systems';
+import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './workload';
+
+export const SLUG = 'text-to-image';
+
+export interface BenchContext {
+  sim: FloraSimulator;
+  /** prompt → run length in ms, read by the simulator's runDurationFor. */
+  durations: Map<string, number>;
+  log: RequestLog;
+  client: Client;
+  serverPid: number;
+}
+
+export interface RunSpec {
+  prompt: string;
+  durationMs: number;
+}
+
+/** Everything measured about one run. */
+export interface RunFacts {
+  prompt: string;
+  durationMs: number;
+  runId: string | undefined;
+  createdAtMs: number | undefined;
+  completedAtMs: number | undefined;
+  polls: number[];
+  /** When the system knew: workflow close time, or the loop's own report. */
+  seenAtMs: number | undefined;
+  historyEvents: number | undefined;
+  executions: number;
+}
+
+export interface HistorySample {
+  polls: number;
+  events: number;
+  workflowTasks: number;
+  /** Temporal Cloud actions visible in the history (start, timers, activities and their retries, markers, signals). */
+  actions: number;
+}
+
+export interface BatchResult {
+  system: SystemProcess['system'];
+  n: number;
+  runs: RunFacts[];
+  createRequests: number;
+  maxCreatesPerKey: number;
+  samples: HistorySample[];
+  workerCpuS: number;
+  serverCpuS: number;
+  workerPeakRss: number | undefined;
+  serverPeakRss: number | undefined;
+  wallMs: number;
+  timedOut: boolean;
+}
+
+export interface BatchOptions {
+  /** runTechnique options (the 6-hour run scales the cadence); default: none (defaults). */
+  floraOptions?: Record<string, unknown>;
+  /** Baseline poll interval; default BASELINE_INTERVAL_MS. */
+  intervalMs?: number;
+  /** Give up waiting after this long. */
+  timeoutMs: number;
+  /** Runs after `at` ms (the SIGKILL test); may replace the system process. */
+  during?: { at: number; act: () => Promise<SystemProcess> };
+  /** Histories to fetch for per-poll figures. */
+  sampleHistories?: number;
+}
+
+const WORKFLOW_TYPES = {
+  flora: 'runTechnique',
+  frequent: 'frequentPolling',
+  infrequent: 'infrequentPolling',
+};
+
+function startRuns(
+  ctx: BenchContext,
+  proc: SystemProcess,
+  specs: RunSpec[],
+  opts: BatchOptions,
+  seen: Map<string, number>,
+): Promise<unknown> {
+  const intervalMs = opts.intervalMs ?? BASELINE_INTERVAL_MS;
+  if (proc.system === 'loop') {
+    proc.onDone((msg) => seen.set(msg.prompt, msg.seenAtMs));
+    proc.drive({ type: 'runs', runs: specs.map((r) => ({ slug: SLUG, prompt: r.prompt, intervalMs })) });
+    return Promise.resolve();
+  }
+  const type = WORKFLOW_TYPES[proc.system];
+  return Promise.all(
+    specs.map((r) =>
+      ctx.client.workflow.start(type, {
+        taskQueue: proc.taskQueue,
+        workflowId: r.prompt,
+        args:
+          proc.system === 'flora'
+            ? [
+                {
+                  technique: SLUG,
+                  inputs: { prompt: r.prompt },
+                  ...(opts.floraOptions ? { options: opts.floraOptions } : {}),
+                },
+              ]
+            : [{ slug: SLUG, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
+      }),
+    ),
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The FLORA run id of each prompt, from the runs the simulator saw polled. */
+function runIdsByPrompt(ctx: BenchContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const runId of ctx.log.polls.keys()) {
+    const prompt = ctx.sim.getRun(runId)?.inputs.prompt;
+    if (prompt !== undefined) out.set(prompt, runId);
+  }
+  return out;
+}
+
+async function waitForEnd(
+  ctx: BenchContext,
+  proc: () => SystemProcess,
+  specs: RunSpec[],
+  seen: Map<string, number>,
+  deadline: number,
+): Promise<boolean> {
+  for (;;) {
+    if (Date.now() > deadline) return false;
+    await sleep(1_000);
+    const p = proc();
+    if (p.system === 'loop') {
+      if (seen.size >= specs.length) return true;
+      continue;
+    }
+    const running = await ctx.client.workflow.count(
+      `TaskQueue="${p.taskQueue}" AND ExecutionStatus="Running"`,
+    );
+    if (running.count === 0) return true;
+  }
+}
+
+async function closeFacts(
+  ctx: BenchContext,
+  taskQueue: string,
+  since: Date,
+): Promise<Map<string, { closeMs: number | undefined; events: number; executions: number }>> {
+  const out = new Map<string, { closeMs: number | undefined; events: number; executions: number }>();
+  const query = `TaskQueue="${taskQueue}" AND StartTime >= "${since.toISOString()}"`;
+  for await (const info of ctx.client.workflow.list({ query })) {
+    const prev = out.get(info.workflowId) ?? { closeMs: undefined, events: 0, executions: 0 };
+    const closed = info.status.name === 'COMPLETED' ? info.closeTime?.getTime() : undefined;
+    out.set(info.workflowId, {
+      closeMs: closed ?? prev.closeMs,
+      events: prev.events + info.historyLength,
+      executions: prev.executions + 1,
+    });
+  }
+  return out;
+}
+
+async function sampleHistory(ctx: BenchContext, workflowId: string, polls: number): Promise<HistorySample> {
+  const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  let workflowTasks = 0;
+  let actions = 0;
+  for (const e of events) {
+    if (e.workflowTaskCompletedEventAttributes) workflowTasks += 1;
+    if (
+      e.workflowExecutionStartedEventAttributes ||
+      e.timerStartedEventAttributes ||
+      e.activityTaskScheduledEventAttributes ||
+      e.markerRecordedEventAttributes ||
+      e.workflowExecutionSignaledEventAttributes
+    )
+      actions += 1;
+    // Each retry of an activity is another action; only the last attempt is in the history.
+    const attempt = e.activityTaskStartedEventAttributes?.attempt;
+    if (attempt) actions += attempt - 1;
+  }
+  return { polls, events: events.length, workflowTasks, actions };
+}
+
+export async function runBatch(
+  ctx: BenchContext,
+  proc: SystemProcess,
+  specs: RunSpec[],
+  opts: BatchOptions,
+): Promise<BatchResult> {
+  ctx.sim.reset();
+  ctx.log.clear();
+  ctx.durations.clear();
+  for (const r of specs) ctx.durations.set(r.prompt, r.durationMs);
+  let current = proc;
+  const seen = new Map<string, number>();
+  resetPeakRss(current.pid);
+  resetPeakRss(ctx.serverPid);
+  const workerCpu0 = cpuSeconds(current.pid) ?? 0;
+  const serverCpu0 = cpuSeconds(ctx.serverPid) ?? 0;
+  const since = new Date(Date.now() - 1_000);
+  const started = Date.now();
+  await startRuns(ctx, current, specs, opts, seen);
+  let workerCpuBeforeKill = 0;
+  if (opts.during) {
+    await sleep(Math.max(0, started + opts.during.at - Date.now()));
+    workerCpuBeforeKill = (cpuSeconds(current.pid) ?? workerCpu0) - workerCpu0;
+    current = await opts.during.act();
+  }
+  const workerCpuStart = opts.during ? (cpuSeconds(current.pid) ?? 0) : workerCpu0;
+  const finished = await waitForEnd(ctx, () => current, specs, seen, started + opts.timeoutMs);
+  const wallMs = Date.now() - started;
+  const workerCpuS = workerCpuBeforeKill + ((cpuSeconds(current.pid) ?? workerCpuStart) - workerCpuStart);
+  const serverCpuS = (cpuSeconds(ctx.serverPid) ?? serverCpu0) - serverCpu0;
+  const workerPeakRss = peakRssBytes(current.pid);
+  const serverPeakRss = peakRssBytes(ctx.serverPid);
+
+  const ids = runIdsByPrompt(ctx);
+  const closes = current.system === 'loop' ? undefined : await closeFacts(ctx, current.taskQueue, since);
+  const runs: RunFacts[] = specs.map((r) => {
+    const runId = ids.get(r.prompt);
+    const view = runId === undefined ? undefined : ctx.sim.getRun(runId);
+    const close = closes?.get(r.prompt);
+    return {
+      prompt: r.prompt,
+      durationMs: r.durationMs,
+      runId,
+      createdAtMs: view ? view.created_at * 1000 : undefined,
+      completedAtMs: view?.completed_at === undefined ? undefined : view.completed_at * 1000,
+      polls: runId === undefined ? [] : (ctx.log.polls.get(runId) ?? []),
+      seenAtMs: closes ? close?.closeMs : seen.get(r.prompt),
+      historyEvents: close?.events,
+      executions: close?.executions ?? 0,
+    };
+  });
+  const samples: HistorySample[] = [];
+  if (current.system !== 'loop') {
+    const pick = runs.filter((r) => r.seenAtMs !== undefined).slice(0, opts.sampleHistories ?? 8);
+    for (const r of pick) samples.push(await sampleHistory(ctx, r.prompt, r.polls.length));
+  }
+  const stats = ctx.sim.stats();
+  const perKey = Object.values(stats.createsByIdempotencyKey);
+  return {
+    system: current.system,
+    n: specs.length,
+    runs,
+    createRequests: ctx.log.creates,
+    maxCreatesPerKey: perKey.length === 0 ? 0 : Math.max(...perKey),
+    samples,
+    workerCpuS,
+    serverCpuS,
+    workerPeakRss,
+    serverPeakRss,
+    wallMs,
+    timedOut: !finished,
+  };
+}

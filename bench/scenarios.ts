@@ -1,0 +1,203 @@
+/**
+ * The three scenarios: the load matrix (all systems interleaved at each N, so they share the box's
+ * weather), the worker SIGKILL, and one 6-hour run in compressed time.
+ */
+import { nextPollDelayMs } from '../src/workflows/cadence';
+import { RUN_TECHNIQUE_DEFAULTS } from '../src/workflows/types';
+import { runBatch, type BatchResult, type BenchContext, type RunSpec } from './batch';
+import { combine, summarize, type Figures } from './summarize';
+import { SYSTEMS, type SystemProcess } from './systems';
+import type { SystemName } from './worker-process';
+import { BASELINE_INTERVAL_MS, runLengths, type Plan } from './workload';
+
+export type Row = ReturnType<typeof combine>;
+
+export interface Systems {
+  get(system: SystemName): SystemProcess;
+  /** Starts a fresh process for the system (after a kill) and remembers it. */
+  restart(system: SystemName): Promise<SystemProcess>;
+}
+
+let batchSeq = 0;
+const stamp = Date.now().toString(36);
+
+function specs(system: SystemName, label: string, lengths: number[]): RunSpec[] {
+  batchSeq += 1;
+  return lengths.map((durationMs, i) => ({
+    prompt: `${system}-${label}-${stamp}-${batchSeq}-${i}`,
+    durationMs,
+  }));
+}
+
+export async function runMatrix(
+  ctx: BenchContext,
+  systems: Systems,
+  plan: Plan,
+  progress: (line: string) => void,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const n of plan.loads) {
+    const lengths = runLengths(n, plan.maxRunMs);
+    for (const system of SYSTEMS) {
+      const repeats: Figures[] = [];
+      for (let rep = 0; rep < plan.repeat; rep += 1) {
+        const result = await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), {
+          timeoutMs: plan.maxRunMs + 60_000 + n * 60,
+        });
+        const f = summarize(result);
+        repeats.push(f);
+        progress(
+          `${system.padEnd(10)} N=${String(n).padStart(4)}: ${f.completed}/${n} done, gap p95 ${(f.gapP95 / 1000).toFixed(1)} s, ` +
+            `latency p95 ${(f.latencyP95 / 1000).toFixed(1)} s, ${f.requestsPerRun.toFixed(1)} req/run, ${f.wallS.toFixed(0)} s`,
+        );
+      }
+      rows.push(combine(repeats));
+    }
+  }
+  return rows;
+}
+
+export interface KillResult {
+  system: SystemName;
+  runs: number;
+  /** From the SIGKILL until the new worker process was ready. */
+  restartMs: number;
+  /** Runs still in flight at the kill. */
+  inFlight: number;
+  /** ms from the SIGKILL to each in-flight run's next poll; Infinity when it never came. */
+  p50: number;
+  max: number;
+  completed: number;
+  maxCreatesPerKey: number;
+}
+
+function killFigures(system: SystemName, b: BatchResult, killAtMs: number, restartMs: number): KillResult {
+  const waits: number[] = [];
+  for (const r of b.runs) {
+    if (r.completedAtMs !== undefined && r.completedAtMs <= killAtMs) continue;
+    const next = r.polls.find((t) => t > killAtMs);
+    waits.push(next === undefined ? Number.POSITIVE_INFINITY : next - killAtMs);
+  }
+  waits.sort((a, b2) => a - b2);
+  const f = summarize(b);
+  return {
+    system,
+    runs: b.n,
+    restartMs,
+    inFlight: waits.length,
+    p50: waits[Math.ceil(waits.length / 2) - 1] ?? Number.NaN,
+    max: waits[waits.length - 1] ?? Number.NaN,
+    completed: f.completed,
+    maxCreatesPerKey: b.maxCreatesPerKey,
+  };
+}
+
+/** SIGKILL the worker mid-run, start a new one at once (as a supervisor would), time the next poll. */
+export async function runKillTest(ctx: BenchContext, systems: Systems, plan: Plan): Promise<KillResult[]> {
+  const out: KillResult[] = [];
+  for (const system of SYSTEMS.filter((s) => plan.kill.systems.includes(s))) {
+    let killAtMs = 0;
+    let restartMs = Number.NaN;
+    const lengths = Array.from({ length: plan.kill.runs }, () => plan.kill.runMs);
+    const b = await runBatch(ctx, systems.get(system), specs(system, 'kill', lengths), {
+      // A plain loop has nothing to resume from: wait a while to show it, not forever.
+      timeoutMs: system === 'loop' ? plan.kill.killAfterMs + 20_000 : plan.kill.runMs + 120_000,
+      during: {
+        at: plan.kill.killAfterMs,
+        act: async () => {
+          killAtMs = Date.now();
+          await systems.get(system).kill();
+          const fresh = await systems.restart(system);
+          restartMs = Date.now() - killAtMs;
+          return fresh;
+        },
+      },
+    });
+    out.push(killFigures(system, b, killAtMs, restartMs));
+  }
+  return out;
+}
+
+export interface LongResult {
+  system: SystemName;
+  compression: number;
+  polls: number;
+  /** Polls a real 6-hour run would make at this system's cadence. */
+  realPolls: number;
+  events: number;
+  executions: number;
+  eventsPerPoll: number;
+  /** Events a real 6-hour run would write: measured per poll, times realPolls (constant for the baselines). */
+  projectedEvents: number;
+  actions: number;
+  completed: boolean;
+}
+
+const SIX_HOURS_MS = 6 * 3_600_000;
+
+/** Polls of runTechnique's default cadence over 6 h (jitter at its mean). */
+function floraPollsIn(ms: number): number {
+  let t = 0;
+  let polls = 0;
+  while (t < ms) {
+    t += nextPollDelayMs({
+      pollMinMs: RUN_TECHNIQUE_DEFAULTS.pollMinMs,
+      pollMaxMs: RUN_TECHNIQUE_DEFAULTS.pollMaxMs,
+      polls,
+      random: 0.5,
+    });
+    polls += 1;
+  }
+  return polls;
+}
+
+/**
+ * `marginal`: history events per extra poll for each system, fitted over the matrix's runs; a compressed
+ * run makes fewer polls than a real one (a poll cycle has a floor in CPU), so the real run's history is
+ * projected from it.
+ */
+export async function runLongRun(
+  ctx: BenchContext,
+  systems: Systems,
+  plan: Plan,
+  marginal: Partial<Record<SystemName, number>>,
+): Promise<LongResult[]> {
+  const c = plan.long.compression;
+  const out: LongResult[] = [];
+  for (const system of SYSTEMS.filter((s) => plan.long.systems.includes(s))) {
+    const b = await runBatch(
+      ctx,
+      systems.get(system),
+      specs(system, 'six-hours', [Math.round(SIX_HOURS_MS / c)]),
+      {
+        timeoutMs: SIX_HOURS_MS / c + 180_000,
+        intervalMs: Math.max(1, Math.round(BASELINE_INTERVAL_MS / c)),
+        floraOptions: {
+          pollMinMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMinMs / c)),
+          pollMaxMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMaxMs / c)),
+        },
+        sampleHistories: 1,
+      },
+    );
+    const run = b.runs[0];
+    const polls = run?.polls.length ?? 0;
+    const events = run?.historyEvents ?? 0;
+    const realPolls = system === 'flora' ? floraPollsIn(SIX_HOURS_MS) : SIX_HOURS_MS / BASELINE_INTERVAL_MS;
+    const eventsPerPoll = polls === 0 ? Number.NaN : events / polls;
+    out.push({
+      system,
+      compression: c,
+      polls,
+      realPolls,
+      events,
+      executions: run?.executions ?? 0,
+      eventsPerPoll,
+      projectedEvents: Math.round(
+        events + Math.max(0, realPolls - polls) * Math.max(0, marginal[system] ?? eventsPerPoll),
+      ),
+      actions: b.samples[0]?.actions ?? Number.NaN,
+      completed: run?.seenAtMs !== undefined,
+    });
+  }
+  return out;
+}

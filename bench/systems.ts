@@ -1,0 +1,117 @@
+/**
+ * The systems under test as child processes: bundles built once per bench run, one worker process per
+ * system, started with `node --import tsx` (so its pid is the worker itself, not a wrapper).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../src/worker/worker';
+import type { LoopJob, SystemName, WorkerMessage, WorkerProcessConfig } from './worker-process';
+
+export const SYSTEMS: readonly SystemName[] = ['flora', 'loop', 'frequent', 'infrequent'];
+
+export const SYSTEM_LABELS: Record<SystemName, string> = {
+  flora: 'flora-temporal runTechnique (defaults)',
+  loop: 'plain Node loop, no Temporal (poll every 2 s)',
+  frequent: 'Temporal frequent polling (1 activity, heartbeats, 2 s)',
+  infrequent: 'Temporal infrequent polling (retry = timer, 2 s)',
+};
+
+const noop = (): void => {};
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export interface Bundles {
+  flora: string;
+  baselines: string;
+}
+
+/** Both workflow bundles, built once into a temp dir (workers load them instead of bundling at start). */
+export async function buildBundles(): Promise<Bundles> {
+  const dir = await mkdtemp(join(tmpdir(), 'flora-bench-'));
+  const build = async (workflowsPath: string, name: string): Promise<string> => {
+    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const path = join(dir, name);
+    await writeFile(path, code);
+    return path;
+  };
+  const [flora, baselines] = await Promise.all([
+    build(WORKFLOWS_PATH, 'flora.js'),
+    build(require.resolve('./baselines/workflows'), 'baselines.js'),
+  ]);
+  return { flora, baselines };
+}
+
+export interface SystemProcess {
+  system: SystemName;
+  pid: number;
+  taskQueue: string;
+  /** Loop only: hands runs to the process. */
+  drive(job: LoopJob): void;
+  onDone(listener: (msg: Extract<WorkerMessage, { type: 'done' }>) => void): void;
+  /** SIGKILL, no goodbye: what a crash looks like. */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+export async function startSystem(
+  system: SystemName,
+  config: Omit<WorkerProcessConfig, 'system' | 'bundlePath'>,
+  bundles: Bundles,
+): Promise<SystemProcess> {
+  const full: WorkerProcessConfig = {
+    ...config,
+    system,
+    bundlePath: system === 'flora' ? bundles.flora : bundles.baselines,
+  };
+  const child = fork(join(__dirname, 'worker-process.ts'), [JSON.stringify(full)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const listeners: ((msg: Extract<WorkerMessage, { type: 'done' }>) => void)[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${system} worker not ready after 120 s`)), 120_000);
+    child.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      } else if (msg.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`${system} worker: ${msg.message}`));
+      } else if (msg.type === 'done') {
+        for (const l of listeners) l(msg);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${system} worker exited (${code}) before it was ready`));
+    });
+  });
+  if (child.pid === undefined) throw new Error(`${system} worker has no pid`);
+  return {
+    system,
+    pid: child.pid,
+    taskQueue: config.taskQueue,
+    drive: (job) => child.send(job),
+    onDone: (listener) => listeners.push(listener),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    stop: async () => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.kill('SIGTERM');
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * One system under test, in its own process so its CPU time and peak RSS are its own:
+ *   flora       the real flora-temporal worker (createFloraWorker, defaults) on a prebuilt bundle;
+ *   frequent    Temporal's frequent-polling pattern (bench/baselines);
+ *   infrequent  Temporal's infrequent-polling pattern (bench/baselines);
+ *   loop        a plain Node loop, no Temporal: create, then poll every `intervalMs` until done.
+ * Started by bench/systems.ts with `node --import tsx`; talks over the IPC channel.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { FloraClient } from '../src/flora/client';
+import { createFloraWorker } from '../src/worker/worker';
+import { createBaselineActivities } from './baselines/activities';
+
+export type SystemName = 'flora' | 'frequent' | 'infrequent' | 'loop';
+
+export interface WorkerProcessConfig {
+  system: SystemName;
+  temporalAddress: string;
+  taskQueue: string;
+  /** A prebuilt workflow bundle (flora's, or the baselines'). */
+  bundlePath: string;
+  floraBaseUrl: string;
+  apiKey: string;
+  /** Activity slots for the frequent pattern: one per run in flight is the pattern's cost. */
+  maxConcurrentActivities?: number;
+}
+
+/** Parent → loop worker: runs to drive. */
+export interface LoopJob {
+  type: 'runs';
+  runs: { slug: string; prompt: string; intervalMs: number }[];
+}
+
+/** Child → parent. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'done'; prompt: string; runId: string; seenAtMs: number; polls: number }
+  | { type: 'error'; message: string };
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+async function driveLoopRun(flora: FloraClient, run: LoopJob['runs'][number]): Promise<void> {
+  let runId: string | undefined;
+  while (runId === undefined) {
+    try {
+      const created = await flora.createRunNested({
+        slug: run.slug,
+        inputs: [{ id: 'prompt', type: 'text', value: run.prompt }],
+        idempotencyKey: `loop-${run.prompt}`,
+      });
+      runId = created.data.run_id;
+    } catch {
+      await delay(run.intervalMs);
+    }
+  }
+  let polls = 0;
+  for (;;) {
+    await delay(run.intervalMs);
+    try {
+      const snapshot = await flora.getRun({ technique: run.slug, runId });
+      polls += 1;
+      if (snapshot.status === 'completed' || snapshot.status === 'failed') {
+        send({ type: 'done', prompt: run.prompt, runId, seenAtMs: Date.now(), polls });
+        return;
+      }
+    } catch {
+      // Try again at the next tick, as a simple loop would.
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessConfig;
+  const flora = new FloraClient({ baseUrl: config.floraBaseUrl, apiKey: config.apiKey });
+  if (config.system === 'loop') {
+    process.on('message', (job: LoopJob) => {
+      for (const run of job.runs) void driveLoopRun(flora, run);
+    });
+    send({ type: 'ready' });
+    return;
+  }
+  // Same (quiet) logging for every Temporal system: the infrequent pattern would otherwise log a warning
+  // per poll, which is a cost of logging, not of the pattern.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const workflowBundle = { codePath: config.bundlePath };
+  const worker =
+    config.system === 'flora'
+      ? await createFloraWorker({ connection, taskQueue: config.taskQueue, flora, workflowBundle })
+      : await Worker.create({
+          connection,
+          taskQueue: config.taskQueue,
+          workflowBundle,
+          activities: createBaselineActivities(flora),
+          ...(config.maxConcurrentActivities !== undefined
+            ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities }
+            : {}),
+        });
+  process.once('SIGTERM', () => worker.shutdown());
+  const running = worker.run();
+  send({ type: 'ready' });
+  await running;
+  await connection.close();
+  await flora.close();
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exit(1);
+});

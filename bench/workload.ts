@@ -1,0 +1,77 @@
+/**
+ * What the bench runs: the load matrix for `--quick` and the full run, and the mixed run lengths.
+ *
+ * Run lengths are drawn log-uniformly between 5 s and 10 min (real generative runs: most short, a long
+ * tail), then compressed linearly into [5 s, maxRunMs] so a cell of the matrix ends in minutes. The
+ * poll cadence is never compressed (except in the 6-hour run): a gap is a real gap.
+ */
+import { Prng } from '../src/simulator/random';
+
+export interface Plan {
+  name: 'quick' | 'full';
+  /** Concurrent runs per cell. */
+  loads: number[];
+  /** The longest (compressed) run, in ms. */
+  maxRunMs: number;
+  /** Each cell this many times; medians reported, with the range. */
+  repeat: number;
+  /** Worker SIGKILL: runs of `runMs`, killed `killAfterMs` after they started. */
+  kill: { runs: number; runMs: number; killAfterMs: number; systems: readonly string[] };
+  /** The 6-hour run, with time (run length and cadence) divided by `compression`. */
+  long: { compression: number; systems: readonly string[] };
+}
+
+export const REAL_MIN_MS = 5_000;
+export const REAL_MAX_MS = 600_000;
+/** The baselines' fixed poll interval (FLORA asks for 2–5 s; the plain loop polls every 2 s). */
+export const BASELINE_INTERVAL_MS = 2_000;
+/** Heartbeat timeout of the frequent-polling activity: five missed 2 s heartbeats. */
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
+  /** Seconds, not minutes: proves the harness end to end (npm test runs it). */
+  smoke: {
+    name: 'quick',
+    loads: [4],
+    maxRunMs: 6_000,
+    repeat: 1,
+    kill: { runs: 3, runMs: 8_000, killAfterMs: 3_000, systems: ['flora'] },
+    long: { compression: 7_200, systems: ['flora'] },
+  },
+  quick: {
+    name: 'quick',
+    loads: [20, 60],
+    maxRunMs: 8_000,
+    repeat: 1,
+    kill: { runs: 8, runMs: 12_000, killAfterMs: 4_000, systems: ['flora'] },
+    long: { compression: 3_600, systems: ['flora'] },
+  },
+  full: {
+    name: 'full',
+    loads: [100, 300, 600, 1_000],
+    maxRunMs: 60_000,
+    repeat: 1,
+    kill: {
+      runs: 30,
+      runMs: 45_000,
+      killAfterMs: 15_000,
+      systems: ['flora', 'frequent', 'infrequent', 'loop'],
+    },
+    long: { compression: 240, systems: ['flora', 'frequent', 'infrequent'] },
+  },
+};
+
+/** `n` run lengths in ms, the same for every system at a given load (seeded by n). */
+export function runLengths(n: number, maxRunMs: number): number[] {
+  const prng = new Prng(0xbe4c4 ^ n);
+  const scale = (maxRunMs - REAL_MIN_MS) / (REAL_MAX_MS - REAL_MIN_MS);
+  return Array.from({ length: n }, () => {
+    const real = REAL_MIN_MS * (REAL_MAX_MS / REAL_MIN_MS) ** prng.next();
+    return Math.round(REAL_MIN_MS + (real - REAL_MIN_MS) * scale);
+  });
+}
+
+/** FLORA requests a perfect poller needs: one create, then a poll every 5 s until done. */
+export function floorRequests(durationMs: number): number {
+  return 1 + Math.ceil(durationMs / 5_000);
+}

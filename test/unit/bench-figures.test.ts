@@ -1,0 +1,45 @@
+/**
+ * The bench's arithmetic (pure, no servers): the request floor, gaps from the simulator's log, the
+ * events-per-poll fit, and the run-length mix. The harness itself runs with `npm run bench -- --smoke`.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fitLine, gapsOf } from '../../bench/summarize';
+import { quantile } from '../../bench/stats';
+import { floorRequests, runLengths } from '../../bench/workload';
+
+test('floor: one create, then a poll every 5 s', () => {
+  assert.equal(floorRequests(5_000), 2);
+  assert.equal(floorRequests(5_001), 3);
+  assert.equal(floorRequests(60_000), 13);
+});
+
+test('gaps run from the create through every poll, in time order', () => {
+  assert.deepEqual(gapsOf(1_000, [6_000, 3_000, 8_000]), [2_000, 3_000, 2_000]);
+  assert.deepEqual(gapsOf(undefined, [3_000]), []);
+});
+
+test('fitLine recovers fixed events and events per poll', () => {
+  const fit = fitLine([
+    [2, 37],
+    [5, 70],
+    [10, 125],
+  ]);
+  assert.ok(Math.abs(fit.b - 11) < 1e-9 && Math.abs(fit.a - 15) < 1e-9);
+  assert.ok(Number.isNaN(fitLine([[3, 10]]).b));
+});
+
+test('quantile by nearest rank', () => {
+  const v = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(quantile(v, 0.5), 50);
+  assert.equal(quantile(v, 0.95), 95);
+  assert.equal(quantile(v, 1), 100);
+});
+
+test('run lengths: within [5 s, max], mixed, the same for the same N', () => {
+  const lengths = runLengths(500, 60_000);
+  assert.deepEqual(lengths, runLengths(500, 60_000));
+  assert.ok(lengths.every((ms) => ms >= 5_000 && ms <= 60_000));
+  assert.ok(quantile(lengths, 0.5) < 20_000, 'most runs are short');
+  assert.ok(quantile(lengths, 0.99) > 40_000, 'a long tail');
+});
