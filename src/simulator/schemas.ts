@@ -73,6 +73,7 @@ export const FAULT_KINDS = [
   'slowResponse',
   'missingField',
   'foreignPollUrl',
+  'status4xx',
 ] as const;
 
 /**
@@ -90,8 +91,14 @@ export const FaultSpecSchema = z.strictObject({
   /** Probability (0..1) per matching request, drawn from the simulator's seeded PRNG. */
   rate: z.number().min(0).max(1).optional(),
   kind: z.enum(FAULT_KINDS),
-  /** For `status5xx`: 503 (service_unavailable, the default) or 500 (internal_error). */
-  status: z.union([z.literal(500), z.literal(503)]).optional(),
+  /**
+   * For `status5xx`: 503 (service_unavailable, the default) or 500 (internal_error). For `status4xx`:
+   * 404 (not_found, the default: a run not yet visible after its create, read-after-write lag), 401
+   * (invalid_api_key) or 403 (forbidden), answered before the request is handled.
+   */
+  status: z
+    .union([z.literal(500), z.literal(503), z.literal(401), z.literal(403), z.literal(404)])
+    .optional(),
   /** For `rateLimit`: the `retry-after` header in seconds (default 1); null sends no header. */
   retryAfterSeconds: z.number().nonnegative().nullable().optional(),
   /** For `latency`: delay before handling; for `slowResponse`: delay after it; in ms (default 1000). */

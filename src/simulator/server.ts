@@ -74,6 +74,11 @@ function faultResponse(fault: FaultSpec): SimResponse | undefined {
   switch (fault.kind) {
     case 'status5xx':
       return errorResponse(fault.status === 500 ? ApiError.internal() : ApiError.serviceUnavailable());
+    case 'status4xx':
+      if (fault.status === 401) return errorResponse(ApiError.invalidApiKey());
+      if (fault.status === 403)
+        return errorResponse(ApiError.forbidden('This API key may not read this run.'));
+      return errorResponse(ApiError.notFound('No such run (yet).'));
     case 'rateLimit':
       return errorResponse(
         ApiError.rateLimited(fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds),
