@@ -16,6 +16,14 @@ export interface DownloadRequest {
   prefix?: string;
 }
 
+/**
+ * Heartbeats while a download is alive: one per chunk (throttled by the SDK) and one on this interval,
+ * so a slow server, which sends no chunk for a while, is not taken for a dead worker. With the preset's
+ * `heartbeatTimeout`, a worker that dies mid-download is noticed in seconds and the download retried
+ * elsewhere (files already complete are kept), instead of after `startToCloseTimeout`.
+ */
+export const DOWNLOAD_HEARTBEAT_INTERVAL_MS = 2_000;
+
 export const DownloadFailureType = {
   InvalidDirectory: 'invalid_download_dir',
   NoDownloadRoot: 'downloads_disabled',
@@ -49,16 +57,24 @@ export function createDownloadActivities({ root }: { root: string | undefined })
           nonRetryable: true,
         });
       }
-      let signal: AbortSignal | undefined;
+      let context: Context | undefined;
       try {
-        signal = Context.current().cancellationSignal;
+        context = Context.current();
       } catch {
-        signal = undefined;
+        context = undefined; // called outside an activity (unit tests)
       }
+      const signal = context?.cancellationSignal;
+      let bytes = 0;
+      const beat = (): void => context?.heartbeat({ bytes });
+      const timer = setInterval(beat, DOWNLOAD_HEARTBEAT_INTERVAL_MS);
       try {
         const manifest = await downloadOutputs(req.outputs, dir, {
           prefix: req.prefix ?? '',
           ...(signal ? { signal } : {}),
+          onChunk: (n) => {
+            bytes += n;
+            beat();
+          },
         });
         return manifest.files;
       } catch (err) {
@@ -71,6 +87,8 @@ export function createDownloadActivities({ root }: { root: string | undefined })
           });
         }
         throw err;
+      } finally {
+        clearInterval(timer);
       }
     },
   };

@@ -9,6 +9,11 @@ export interface FloraFailureDetails {
   requestId: string | undefined;
   route: string | undefined;
   fields: { field: string; message: string }[];
+  /**
+   * For creates: the activity attempt that got this answer. Above 1, an earlier attempt may have reached
+   * FLORA and created (and billed) a run before this one was refused.
+   */
+  attempt?: number | undefined;
 }
 
 /**
@@ -19,7 +24,10 @@ export interface FloraFailureDetails {
  * - every other 4xx: non-retryable.
  * The failure `type` is FLORA's code, so one type stands for one cause everywhere.
  */
-export function toApplicationFailure(err: unknown): ApplicationFailure {
+export function toApplicationFailure(
+  err: unknown,
+  extra: Pick<FloraFailureDetails, 'attempt'> = {},
+): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (!(err instanceof FloraError)) {
     // A bug of ours, not FLORA's: let Temporal retry it (and surface it) rather than guess.
@@ -32,6 +40,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     requestId: err.requestId,
     route: err.route,
     fields: err.fields,
+    ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}),
   };
   if (err.status === 402) {
     return ApplicationFailure.create({

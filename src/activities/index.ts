@@ -77,13 +77,18 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
         // whatever its code, an earlier attempt with this key may have made a paid run, so look for it.
         if (err instanceof FloraError && err.status === 409) {
           logCall('create answered 409', { code: err.code, requestId: err.requestId });
+          const info = Context.current().info;
           return {
             kind: 'duplicate',
-            firstAttemptAtMs: Context.current().info.scheduledTimestampMs,
+            firstAttemptAtMs: info.scheduledTimestampMs,
+            attempt: info.attempt,
+            answeredAtMs: Date.now(),
             requestId: err.requestId,
           };
         }
-        throw toApplicationFailure(err);
+        // The attempt number tells the workflow whether an earlier attempt of this create may have
+        // reached FLORA (and been billed) before this one was refused.
+        throw toApplicationFailure(err, { attempt: activityAttempt() });
       }
     },
 
@@ -127,10 +132,20 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
             reachedOlder = true;
             continue;
           }
-          candidates.push({ runId: item.run_id, status: item.status, createdAtMs });
+          candidates.push({
+            runId: item.run_id,
+            status: item.status,
+            createdAtMs,
+            techniqueId: item.technique?.technique_id ?? undefined,
+          });
         }
         const next = page.meta?.next_cursor ?? undefined;
-        return { candidates: await markClaimed(candidates), nextCursor: reachedOlder ? undefined : next };
+        const claimed = await markClaimed(candidates);
+        return {
+          candidates: claimed.candidates,
+          ownershipChecked: claimed.checked,
+          nextCursor: reachedOlder ? undefined : next,
+        };
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -142,11 +157,14 @@ export type FloraActivities = ReturnType<typeof createActivities>;
 
 /**
  * Marks candidates that another workflow already owns (its FloraRunId search attribute lists the run),
- * so a lost create is never "recovered" by adopting a sibling's run. Best effort: without the search
- * attributes, or outside a worker, candidates stay unmarked and the workflow's own rules decide.
+ * so a lost create is never "recovered" by adopting a sibling's run. `checked` says whether visibility
+ * could be asked at all: without the search attributes (or on a visibility error, or outside a worker)
+ * it is false, and the workflow refuses to adopt rather than guess.
  */
-async function markClaimed(candidates: FindRunsResult['candidates']): Promise<FindRunsResult['candidates']> {
-  if (candidates.length === 0) return candidates;
+async function markClaimed(
+  candidates: FindRunsResult['candidates'],
+): Promise<{ candidates: FindRunsResult['candidates']; checked: boolean }> {
+  if (candidates.length === 0) return { candidates, checked: true };
   try {
     const client = Context.current().client;
     const ids = candidates.map((c) => visibilityString(c.runId)).join(', ');
@@ -155,9 +173,20 @@ async function markClaimed(candidates: FindRunsResult['candidates']): Promise<Fi
       for (const runId of info.typedSearchAttributes.get(FloraRunIdKey) ?? [])
         owners.set(runId, info.workflowId);
     }
-    return candidates.map((c) => ({ ...c, claimedBy: owners.get(c.runId) }));
+    return { candidates: candidates.map((c) => ({ ...c, claimedBy: owners.get(c.runId) })), checked: true };
+  } catch (err) {
+    logCall('ownership of candidate runs could not be checked in visibility', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return { candidates, checked: false };
+  }
+}
+
+function activityAttempt(): number | undefined {
+  try {
+    return Context.current().info.attempt;
   } catch {
-    return candidates;
+    return undefined; // outside an activity
   }
 }
 

@@ -55,6 +55,10 @@ export type CreateRunResult =
       kind: 'duplicate';
       /** When the first attempt of this activity was scheduled (epoch ms): the run was created after it. */
       firstAttemptAtMs: number;
+      /** The activity attempt that got the 409 (absent in histories recorded before it was added). */
+      attempt?: number;
+      /** Worker clock when the 409 arrived (epoch ms): the run was created before it. */
+      answeredAtMs?: number;
       requestId: string | undefined;
     };
 
@@ -97,7 +101,14 @@ export interface FindRunsResult {
     createdAtMs: number | undefined;
     /** The workflow id whose FloraRunId search attribute lists this run, when one does. */
     claimedBy?: string | undefined;
+    /** The technique FLORA lists for the run, when it says. */
+    techniqueId?: string | undefined;
   }[];
+  /**
+   * Whether visibility could be asked who owns the candidates (`claimedBy`). False when the search
+   * attributes are missing or visibility failed: absent owners then prove nothing.
+   */
+  ownershipChecked?: boolean;
   /** Set when more pages may hold runs created since `createdSinceMs`. */
   nextCursor: string | undefined;
 }

@@ -52,6 +52,11 @@ export interface DownloadOptions {
    * @default none
    */
   signal?: AbortSignal;
+  /**
+   * Called with the size of every chunk as it reaches the disk (an activity heartbeats from it, so a
+   * download that stops making progress is noticed). @default none
+   */
+  onChunk?: (bytes: number) => void;
 }
 
 interface PlannedDownload {
@@ -69,6 +74,7 @@ interface Context {
   maxBytes: number;
   allowHttpLoopback: boolean;
   signal: AbortSignal | undefined;
+  onChunk: ((bytes: number) => void) | undefined;
 }
 
 const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
@@ -100,6 +106,7 @@ export async function downloadOutputs(
     allowHttpLoopback = true,
     manifestName = 'manifest.json',
     signal,
+    onChunk,
   } = options;
   checkOptions({ prefix, timeoutMs, maxBytes, concurrency, manifestName });
   const plan = planDownloads(outputs, prefix, allowHttpLoopback);
@@ -110,7 +117,16 @@ export async function downloadOutputs(
   const dispatcher = new Agent({ keepAliveTimeout: 4_000 });
   let results: Array<PromiseSettledResult<{ entry: ManifestEntry; fresh: boolean }>>;
   try {
-    const context: Context = { dir, existing, dispatcher, timeoutMs, maxBytes, allowHttpLoopback, signal };
+    const context: Context = {
+      dir,
+      existing,
+      dispatcher,
+      timeoutMs,
+      maxBytes,
+      allowHttpLoopback,
+      signal,
+      onChunk,
+    };
     results = await settleWithLimit(plan, concurrency, (item) => downloadPlanned(item, context));
   } finally {
     await dispatcher.close();
@@ -224,6 +240,7 @@ async function downloadPlanned(
         allowHttpLoopback: context.allowHttpLoopback,
         signal,
         outputId: output.outputId,
+        onChunk: context.onChunk,
       });
       file = `${stem}${extensionFor(fetched.contentType, output.url)}`;
       saved = {

@@ -24,6 +24,8 @@ export interface FetchToFileOptions {
   outputId?: string | undefined;
   /** Redirects followed before giving up. @default 5 */
   maxRedirects?: number;
+  /** Called with the size of each chunk of the body as it goes through. */
+  onChunk?: ((bytes: number) => void) | undefined;
 }
 
 export interface FetchedFile {
@@ -46,7 +48,16 @@ const UNDICI_TIMEOUT_CODES = new Set([
  * re-checked so a redirect cannot lead to a URL that would have been refused up front.
  */
 export async function fetchToFile(url: URL, path: string, options: FetchToFileOptions): Promise<FetchedFile> {
-  const { dispatcher, timeoutMs, maxBytes, allowHttpLoopback, signal, outputId, maxRedirects = 5 } = options;
+  const {
+    dispatcher,
+    timeoutMs,
+    maxBytes,
+    allowHttpLoopback,
+    signal,
+    outputId,
+    maxRedirects = 5,
+    onChunk,
+  } = options;
   const original = url.href;
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -110,6 +121,7 @@ export async function fetchToFile(url: URL, path: string, options: FetchToFileOp
       bytes += chunk.length;
       if (bytes > maxBytes) throw DownloadError.tooLarge(original, maxBytes, outputId, status);
       hash.update(chunk);
+      onChunk?.(chunk.length);
       yield chunk;
     }
   }

@@ -29,9 +29,14 @@ export const ActivityPresets = {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   },
-  /** Saving outputs: many files, possibly large; retried a few times, since output URLs expire. */
+  /**
+   * Saving outputs: many files, possibly large; retried a few times, since output URLs expire. The
+   * activity heartbeats every 2 s and per chunk, so a worker that dies mid-download is detected after
+   * `heartbeatTimeout` and the download retried on another worker, not after 30 minutes.
+   */
   download: {
     startToCloseTimeout: '30m',
+    heartbeatTimeout: '15s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
   },
 } as const satisfies Record<string, ActivityOptions>;
