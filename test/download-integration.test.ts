@@ -71,6 +71,29 @@ describe('downloads', () => {
     assert.equal(sha256(Buffer.from(served)), result.downloads?.[0]?.sha256, 'same bytes as FLORA serves');
   });
 
+  test('a failed download keeps the paid result: completed, with its outputs and a downloadError', async () => {
+    h.sim.addFault('getFile', { kind: 'status4xx', status: 404, count: 20 });
+    const handle = await h.env.client.workflow.start(runTechnique, {
+      taskQueue: worker.taskQueue,
+      workflowId: `dl-${process.pid}-${++seq}`,
+      args: [
+        {
+          technique: 'text-to-image',
+          inputs: { prompt: 'a fox' },
+          options: { ...FAST, downloadTo: 'jobs/lost' },
+        },
+      ],
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.outputs.length, 1, 'the outputs are returned');
+    assert.match(result.runId, /^run_/);
+    assert.equal(result.downloads, undefined);
+    assert.equal(result.downloadError?.type, 'download_http_error');
+    assert.match(result.downloadError?.message ?? '', /404/);
+    assert.equal(h.sim.stats().runsCreated, 1);
+  });
+
   test('options.downloadTo outside the root is refused before anything is created', async () => {
     const handle = await h.env.client.workflow.start(runTechnique, {
       taskQueue: worker.taskQueue,

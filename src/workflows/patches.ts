@@ -9,5 +9,17 @@
 export const Patches = {
   /** runTechnique and runPipeline write the memo (technique, price, charge) and the FloraRunId search attribute. */
   MemoAndSearchAttributes: 'flora-memo-and-search-attributes-v1',
+  /** runTechnique: wait 10–30 s (options.recreateDelayMs) before re-creating after a transient run failure. */
+  RecreateBackoff: 'transient-recreate-backoff-v1',
+  /** runTechnique: a poll 404 on a fresh run is retried for a grace period, then once on the canonical route. */
+  PollNotFoundGrace: 'poll-not-found-grace-v1',
+  /** runTechnique: a 401/403 on a poll of a run that exists is retried until the deadline. */
+  PollAuthRetry: 'poll-auth-retry-v1',
+  /** runTechnique: 409 adoption bounded in time, by technique and by a checked owner; re-lists before failing. */
+  AdoptionBounds: 'adoption-bounded-window-v1',
+  /** runTechnique: progress reports go out from a cancelled scope too (a child cancelled mid-create). */
+  CancelReportsRun: 'cancel-reports-run-id-v1',
+  /** runTechnique: a failed download returns the completed result with `downloadError`. */
+  DownloadKeepsResult: 'download-error-keeps-result-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

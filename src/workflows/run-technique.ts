@@ -4,11 +4,10 @@
  * restarts, and keeps its history bounded with continue-as-new.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ContinueAsNew,
-  continueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
   isCancellation,
@@ -23,19 +22,22 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
-import type { RunSnapshot } from '../activities/types';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { createOnce } from './adoption';
+import { endDetails, noEvidence, withEndDetails, type BillingEvidence } from './billing';
 import { describeFailureChain } from './failure-chain';
+import { Patches } from './patches';
+import { pollUntilDone } from './polling';
+import type { Loop } from './run-loop';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
-import { nextPollDelayMs } from './cadence';
-import { Patches } from './patches';
 import { Phase } from './types';
 import type { ReportTo } from '../pipelines/types';
 import type {
   ResumeCreate,
   ResumeState,
+  RunTechniqueEndDetails,
   RunTechniqueInput,
   RunTechniqueResult,
   RunTechniqueStatus,
@@ -50,17 +52,11 @@ import {
   type ResolvedOptions,
 } from './validation';
 
-const { getTechnique, findRecentRuns } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
-const { createRun } = proxyActivities<FloraActivities>(ActivityPresets.floraCreate);
-const { pollRunOnce } = proxyActivities<FloraActivities>(ActivityPresets.floraPoll);
+const { getTechnique } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyActivities<FloraActivities>(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
-
-/** Worker and FLORA clocks may disagree: runs created this long before the first create attempt still count. */
-export const ADOPTION_CLOCK_SKEW_MS = 30_000;
-/** Pages of `/technique-runs` read when looking for a run whose create response was lost. */
-const ADOPTION_MAX_PAGES = 10;
+export { ADOPTION_CLOCK_SKEW_MS } from './adoption';
 
 function invalid(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -71,31 +67,42 @@ function invalid(problems: Problem[]): ApplicationFailure {
   });
 }
 
+/** Progress reports to a parent pipeline; `flush` resolves once the last one was delivered (or failed). */
+interface Reporter {
+  report: () => void;
+  flush: () => Promise<void>;
+}
+
 /**
  * For a pipeline's children: signals the parent when the phase, the run id or the progress (in steps of
  * 10 %) changes, so the pipeline's progress query can show it. At most a few dozen signals per run.
  * Only runs when `reportTo` is set, which no history recorded before pipelines existed has.
  */
-function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueStatus): () => void {
-  if (reportTo === undefined) return () => {};
+function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueStatus): Reporter {
+  if (reportTo === undefined) return { report: () => {}, flush: () => Promise.resolve() };
   let last = '';
-  return () => {
+  let pending: Promise<void> = Promise.resolve();
+  const report = (): void => {
     const key = `${status.phase}|${status.runId ?? ''}|${Math.floor(status.progress / 10)}`;
     if (key === last) return;
     last = key;
-    getExternalWorkflowHandle(reportTo.workflowId)
-      .signal(childProgressSignal, {
+    const send = (): Promise<void> =>
+      getExternalWorkflowHandle(reportTo.workflowId).signal(childProgressSignal, {
         step: reportTo.step,
         index: reportTo.index,
         phase: status.phase,
         runId: status.runId,
         progress: status.progress,
         polls: status.polls,
-      })
-      .catch(() => {
-        // The pipeline may have ended first; progress is best effort, the result is what counts.
       });
+    // A cancelled scope drops the signal, and the report that matters most is made there: the run id of
+    // a create that finished while the child was being cancelled. It goes out from a non-cancellable scope.
+    const rescue = CancellationScope.current().consideredCancelled && patched(Patches.CancelReportsRun);
+    pending = (rescue ? CancellationScope.nonCancellable(send) : send()).catch(() => {
+      // The pipeline may have ended first; progress is best effort, the result is what counts.
+    });
   };
+  return { report, flush: () => pending };
 }
 
 /** Search attributes are upserted only when the starter set some (so they are registered on this namespace). */
@@ -129,10 +136,18 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
     error: undefined,
   };
   setHandler(statusQuery, () => ({ ...status, runIds: [...status.runIds] }));
+  // Before continue-as-new carried billing evidence, the runs carried had not failed: none is known failed.
+  const billing: BillingEvidence = resume?.billing
+    ? { createsInDoubt: resume.billing.createsInDoubt, failedRunIds: [...resume.billing.failedRunIds] }
+    : noEvidence();
+  const reporter = progressReporter(input.reportTo, status);
 
   const checked = checkRequest(input);
   if (!checked.ok) {
-    const failure = invalid(checked.problems);
+    const failure = withEndDetails(
+      invalid(checked.problems),
+      endDetails(status, billing),
+    ) as ApplicationFailure;
     markFailed(status, failure);
     throw failure;
   }
@@ -156,8 +171,10 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
   }
 
   try {
-    if (deadlineHit) throw deadlineFailure(status, options);
-    const result = await work.run(() => execute(input, route, options, deadlineAtMs, status));
+    if (deadlineHit) throw deadlineFailure(status, options, endDetails(status, billing));
+    const result = await work.run(() =>
+      execute(input, route, options, deadlineAtMs, status, billing, reporter.report),
+    );
     countOutcome('completed', result.technique.slug ?? result.technique.techniqueId, result.chargedCost);
     return result;
   } catch (err) {
@@ -171,8 +188,9 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
         : describeFailureChain(err).type;
       countOutcome(outcome, technique, 0);
     }
+    const end = endDetails(status, billing);
     if (deadlineHit && isCancellation(err)) {
-      const failure = deadlineFailure(status, options);
+      const failure = deadlineFailure(status, options, end);
       markFailed(status, failure);
       throw failure;
     }
@@ -182,10 +200,18 @@ export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniq
         status.runId === undefined
           ? 'Cancelled before any FLORA run was created.'
           : `Cancelled. FLORA has no cancel: run ${status.runId} keeps going at FLORA and is billed if it completes.`;
-      throw err;
+      if (input.reportTo !== undefined && patched(Patches.CancelReportsRun)) {
+        // The parent learns the run id before it sees this child closed.
+        await CancellationScope.nonCancellable(() => reporter.flush());
+      }
+      // The SDK (1.24) closes the workflow as cancelled without these details (its cancel command
+      // carries none); callers inside this process and interceptors still see them.
+      throw new CancelledFailure(status.note, [end]);
     }
-    if (err instanceof Error && !(err instanceof ContinueAsNew)) markFailed(status, err);
-    throw err;
+    if (err instanceof ContinueAsNew) throw err;
+    const failure = withEndDetails(err, end);
+    if (failure instanceof Error) markFailed(status, failure);
+    throw failure;
   }
 }
 
@@ -218,7 +244,11 @@ function markFailed(status: RunTechniqueStatus, err: Error): void {
   status.error = describeFailureChain(err);
 }
 
-function deadlineFailure(status: RunTechniqueStatus, options: ResolvedOptions): ApplicationFailure {
+function deadlineFailure(
+  status: RunTechniqueStatus,
+  options: ResolvedOptions,
+  end: RunTechniqueEndDetails,
+): ApplicationFailure {
   const run = status.runId
     ? `FLORA run ${status.runId} was still ${status.phase === Phase.Polling ? `running (${status.progress}%)` : status.phase}; it keeps going at FLORA and can be resumed with options.attachRunId`
     : 'no FLORA run had been created';
@@ -226,24 +256,8 @@ function deadlineFailure(status: RunTechniqueStatus, options: ResolvedOptions): 
     type: FailureType.DeadlineExceeded,
     message: `Deadline of ${options.deadlineMs} ms passed: ${run}`,
     nonRetryable: true,
-    details: [{ runId: status.runId, runIds: status.runIds, progress: status.progress, polls: status.polls }],
+    details: [{ ...end, progress: status.progress, polls: status.polls }],
   });
-}
-
-interface Loop {
-  technique: TechniqueRef;
-  pollTechnique: string;
-  runCost: number;
-  create: ResumeCreate | undefined;
-  keyBase: { custom: string | undefined; firstExecutionRunId: string };
-  runId: string | undefined;
-  pollUrl: string | undefined;
-  pollsThisAttempt: number;
-  /** The first poll of an attached run happens at once; every other poll waits first. */
-  pollNow: boolean;
-  continuedTimes: number;
-  /** Tells a parent pipeline about progress; a no-op for a run started on its own. */
-  report: () => void;
 }
 
 async function execute(
@@ -252,10 +266,13 @@ async function execute(
   options: ResolvedOptions,
   deadlineAtMs: number,
   status: RunTechniqueStatus,
+  billing: BillingEvidence,
+  report: () => void,
 ): Promise<RunTechniqueResult> {
   const resume = input.resume;
-  const report = progressReporter(input.reportTo, status);
-  const loop = resume ? restore(resume, report) : await prepare(input, route, options, status, report);
+  const loop = resume
+    ? restore(resume, report, billing)
+    : await prepare(input, route, options, status, report, billing);
 
   for (;;) {
     if (loop.runId === undefined) {
@@ -279,7 +296,11 @@ async function execute(
         loop.runId = created.runId;
         loop.pollUrl = created.pollUrl;
         loop.pollNow = false;
+        loop.createdAtMs = Date.now();
       }
+      loop.seenRun = false;
+      loop.canonicalRetried = false;
+      loop.authFailures = 0;
       status.runId = loop.runId;
       status.runIds.push(loop.runId);
       loop.report();
@@ -300,11 +321,23 @@ async function execute(
       const outputs = final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url }));
       // Input-driven: histories of runs without downloadTo replay exactly as before.
       let downloads;
+      let downloadError;
       if (options.downloadTo !== undefined) {
         status.phase = Phase.Downloading;
         const subdir = options.downloadTo;
         // The run is complete and paid for: a deadline or cancel now must not throw its outputs away.
-        downloads = await CancellationScope.nonCancellable(() => downloadRunOutputs({ outputs, subdir }));
+        try {
+          downloads = await CancellationScope.nonCancellable(() => downloadRunOutputs({ outputs, subdir }));
+        } catch (err) {
+          // Nor must a failed download: the result (with its outputs, while their URLs last) is returned.
+          if (!patched(Patches.DownloadKeepsResult)) throw err;
+          downloadError = describeFailureChain(err);
+          status.note = `The run completed, but saving its outputs failed: ${downloadError.type}: ${downloadError.message}`;
+          log.warn('Saving the outputs of a completed run failed; returning the result without them', {
+            runId: final.runId,
+            ...downloadError,
+          });
+        }
         status.phase = Phase.Completed;
       }
       const result: RunTechniqueResult = {
@@ -319,12 +352,15 @@ async function execute(
         attempts: status.attempt,
       };
       if (downloads !== undefined) result.downloads = downloads;
+      if (downloadError !== undefined) result.downloadError = downloadError;
       return result;
     }
 
     const code = final.errorCode ?? FailureType.RunFailed;
     const message = final.errorMessage ?? `FLORA run ${final.runId} failed without a message`;
     status.chargedCost += final.chargedCost ?? 0;
+    // FLORA charges nothing for a failed run.
+    billing.failedRunIds.push(final.runId);
     const canRetry = TRANSIENT_RUN_ERRORS.includes(code) && loop.create !== undefined;
     if (canRetry && status.attempt < options.maxRunAttempts) {
       log.warn('FLORA run failed with a transient error; creating a fresh run', {
@@ -334,6 +370,13 @@ async function execute(
       });
       loop.runId = undefined;
       loop.pollUrl = undefined;
+      if (patched(Patches.RecreateBackoff)) {
+        // Not at once: the model just timed out or failed, and a fleet should not retry in lockstep.
+        const waitMs = recreateDelayMs(options.recreateDelayMs, Math.random());
+        status.note = `FLORA run ${final.runId} failed with ${code}; creating a fresh run in ${Math.round(waitMs / 1000)} s.`;
+        await sleep(waitMs);
+        status.note = undefined;
+      }
       continue;
     }
     const exhausted = canRetry ? ` after ${status.attempt} run attempts (options.maxRunAttempts)` : '';
@@ -354,9 +397,15 @@ async function execute(
   }
 }
 
-function restore(resume: ResumeState, report: () => void): Loop {
+function restore(resume: ResumeState, report: () => void, billing: BillingEvidence): Loop {
   return {
     report,
+    billing,
+    createdAtMs: undefined,
+    // Continue-as-new happens after a poll that showed the run.
+    seenRun: true,
+    canonicalRetried: false,
+    authFailures: 0,
     technique: resume.technique,
     pollTechnique: resume.pollTechnique,
     runCost: resume.runCost,
@@ -376,6 +425,7 @@ async function prepare(
   options: ResolvedOptions,
   status: RunTechniqueStatus,
   report: () => void,
+  billing: BillingEvidence,
 ): Promise<Loop> {
   status.phase = Phase.Validating;
   // Behaviour keyed on a new input field: histories recorded before it have no `schema` and replay as before.
@@ -409,155 +459,16 @@ async function prepare(
     pollNow: false,
     continuedTimes: 0,
     report,
+    billing,
+    createdAtMs: undefined,
+    seenRun: false,
+    canonicalRetried: false,
+    authFailures: 0,
   };
 }
 
-/**
- * Creates one run. A lost response is recovered by the idempotency key: FLORA either replays the original
- * run (200) or answers 409, after which the run is looked up in `/technique-runs` and adopted when exactly
- * one candidate fits. Anything else fails loudly with the key and the candidates, never with a second run.
- */
-async function createOnce(
-  loop: Loop,
-  create: ResumeCreate,
-  idempotencyKey: string,
-  status: RunTechniqueStatus,
-): Promise<{ runId: string; pollUrl: string | undefined }> {
-  let res;
-  try {
-    res = await createRun({ ...create, idempotencyKey });
-  } catch (err) {
-    if (
-      err instanceof ActivityFailure &&
-      !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
-    ) {
-      // Retries ran out (a long FLORA outage): an attempt may have created a run we never heard of.
-      throw ApplicationFailure.create({
-        type: FailureType.IdempotencyUnresolved,
-        message:
-          `FLORA did not confirm the create with idempotency key ${idempotencyKey} before retries ran out ` +
-          `(${err.cause?.message ?? err.message}); a run may exist. Look for it in /technique-runs and start again with options.attachRunId.`,
-        nonRetryable: true,
-        details: [{ idempotencyKey, candidateRunIds: [] }],
-        cause: err,
-      });
-    }
-    throw err;
-  }
-  if (res.kind === 'created') {
-    log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
-    return { runId: res.runId, pollUrl: res.pollUrl };
-  }
-  const since = res.firstAttemptAtMs - ADOPTION_CLOCK_SKEW_MS;
-  const candidates: { runId: string; status: string }[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
-    let found;
-    try {
-      found = await findRecentRuns({
-        techniqueId: loop.technique.techniqueId,
-        createdSinceMs: since,
-        cursor,
-      });
-    } catch (err) {
-      throw ApplicationFailure.create({
-        type: FailureType.IdempotencyUnresolved,
-        message:
-          `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but looking it up ` +
-          `in /technique-runs failed (${err instanceof Error ? err.message : String(err)}). Nothing new was created. ` +
-          `Find the run and start again with options.attachRunId.`,
-        nonRetryable: true,
-        details: [{ idempotencyKey, candidateRunIds: candidates.map((c) => c.runId) }],
-        cause: err instanceof Error ? err : undefined,
-      });
-    }
-    const self = workflowInfo().workflowId;
-    for (const candidate of found.candidates) {
-      // Our own earlier runs, and runs another workflow owns (a sibling in a pipeline, say), are not it.
-      if (status.runIds.includes(candidate.runId)) continue;
-      if (candidate.claimedBy !== undefined && candidate.claimedBy !== self) continue;
-      candidates.push(candidate);
-    }
-    if (found.nextCursor === undefined) break;
-    cursor = found.nextCursor;
-  }
-  const only = candidates.length === 1 ? candidates[0] : undefined;
-  if (only !== undefined) {
-    log.warn(
-      'Create answered 409 idempotency_duplicate; adopted the one run created since the first attempt',
-      {
-        runId: only.runId,
-        idempotencyKey,
-      },
-    );
-    return { runId: only.runId, pollUrl: undefined };
-  }
-  const ids = candidates.map((c) => c.runId);
-  throw ApplicationFailure.create({
-    type: FailureType.IdempotencyUnresolved,
-    message:
-      `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
-      `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created since ` +
-      `${new Date(since).toISOString()} could be it. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
-    nonRetryable: true,
-    details: [{ idempotencyKey, candidateRunIds: ids }],
-  });
-}
-
-async function pollUntilDone(
-  input: RunTechniqueInput,
-  loop: Loop,
-  options: ResolvedOptions,
-  deadlineAtMs: number,
-  status: RunTechniqueStatus,
-): Promise<RunSnapshot> {
-  const runId = loop.runId;
-  if (runId === undefined) throw bug('polling without a run id');
-  for (;;) {
-    if (!loop.pollNow) {
-      await sleep(
-        nextPollDelayMs({
-          pollMinMs: options.pollMinMs,
-          pollMaxMs: options.pollMaxMs,
-          polls: loop.pollsThisAttempt,
-          random: Math.random(),
-        }),
-      );
-    }
-    loop.pollNow = false;
-    const snapshot = await pollRunOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl });
-    loop.pollsThisAttempt += 1;
-    status.polls += 1;
-    status.lastPollAt = new Date().toISOString();
-    status.progress = snapshot.progress;
-    loop.report();
-    loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
-    if (snapshot.terminal) return snapshot;
-
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents) {
-      const carried: ResumeState = {
-        technique: loop.technique,
-        pollTechnique: loop.pollTechnique,
-        runId,
-        pollUrl: loop.pollUrl,
-        runIds: status.runIds,
-        attempt: status.attempt,
-        polls: status.polls,
-        pollsThisAttempt: loop.pollsThisAttempt,
-        progress: status.progress,
-        deadlineAtMs,
-        runCost: loop.runCost,
-        keyBase: loop.keyBase,
-        create: loop.create,
-        continuedTimes: loop.continuedTimes + 1,
-      };
-      log.info('Continuing as new to keep the history bounded', {
-        historyLength: info.historyLength,
-        runId,
-        polls: status.polls,
-      });
-      await continueAsNew<typeof runTechnique>({ ...input, resume: carried });
-    }
-  }
+/** The wait before re-creating after a transient run failure: uniform in [base, 3 × base]. */
+export function recreateDelayMs(baseMs: number, random: number): number {
+  const r = Number.isFinite(random) ? Math.min(Math.max(random, 0), 1) : 0.5;
+  return Math.round(baseMs * (1 + 2 * r));
 }

@@ -20,6 +20,12 @@ export interface RunTechniqueOptions {
    * @default 2
    */
   maxRunAttempts?: number;
+  /**
+   * Before re-creating a run after a transient failure, wait a random time between this and 3× this, in
+   * ms, so a struggling model is not hit again at once and a fleet does not retry in lockstep.
+   * @default 10000 (10–30 s)
+   */
+  recreateDelayMs?: number;
   /** Refuse (before anything is created) when the technique's `run_cost` is above this, in USD. @default no limit */
   maxCostUsd?: number;
   /** How long the whole run may take, from the workflow's start, e.g. `'6h'` or ms. @default '6h' */
@@ -45,6 +51,7 @@ export const RUN_TECHNIQUE_DEFAULTS = {
   pollMinMs: 2_000,
   pollMaxMs: 5_000,
   maxRunAttempts: 2,
+  recreateDelayMs: 10_000,
   deadline: '6h',
   maxHistoryEvents: 2_000,
 } as const;
@@ -95,6 +102,11 @@ export interface RunTechniqueResult {
   attempts: number;
   /** The saved files, when `options.downloadTo` was given. */
   downloads?: ManifestEntry[];
+  /**
+   * Set when `options.downloadTo` was given and saving the outputs failed: the run completed and was
+   * paid for, so the result (and its `outputs`, while their URLs last) is returned anyway.
+   */
+  downloadError?: { type: string; message: string };
 }
 
 export const Phase = {
@@ -146,8 +158,29 @@ export interface ResumeState {
   /** The validated request, so a re-created run after a transient failure sends the same inputs. */
   create: ResumeCreate | undefined;
   continuedTimes: number;
+  /** What is known about billing so far (absent in histories recorded before it was added). */
+  billing?: { createsInDoubt: number; failedRunIds: string[] };
 }
 
 export type ResumeCreate =
   | { route: 'nested'; slug: string; inputs: { id: string; type: string; value: string }[] }
   | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };
+
+/**
+ * `details[0]` of every way `runTechnique` ends other than success: its failure (ApplicationFailure),
+ * its deadline (`deadline_exceeded`) and its cancellation (CancelledFailure), merged into any details
+ * the failure type has of its own (`problems`, `idempotencyKey`, `errorCode`, …).
+ */
+export interface RunTechniqueEndDetails {
+  /** The last FLORA run created or attached. */
+  runId?: string;
+  /** Every FLORA run created or attached, oldest first. */
+  runIds: string[];
+  /**
+   * False only with proof that nothing billable exists: no create was sent (bad input, cancelled or
+   * deadline before the create, a create refused on its first attempt with a 4xx), or every run created
+   * ended `failed` at FLORA. True otherwise: a create whose outcome is unknown, a run still going, a run
+   * FLORA no longer shows, a 4xx on a retried create.
+   */
+  mayBeBilled: boolean;
+}

@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   pollMinMs: number;
   pollMaxMs: number;
   maxRunAttempts: number;
+  recreateDelayMs: number;
   maxCostUsd: number | undefined;
   deadlineMs: number;
   idempotencyKey: string | undefined;
@@ -132,6 +133,7 @@ export function checkRequest(
     pollMinMs = RUN_TECHNIQUE_DEFAULTS.pollMinMs,
     pollMaxMs = RUN_TECHNIQUE_DEFAULTS.pollMaxMs,
     maxRunAttempts = RUN_TECHNIQUE_DEFAULTS.maxRunAttempts,
+    recreateDelayMs = RUN_TECHNIQUE_DEFAULTS.recreateDelayMs,
     maxCostUsd,
     deadline = RUN_TECHNIQUE_DEFAULTS.deadline,
     idempotencyKey,
@@ -148,6 +150,8 @@ export function checkRequest(
     });
   }
   checkInteger(problems, 'options.maxRunAttempts', maxRunAttempts, 1, 10);
+  // Permissive on purpose (0 to a day): recorded histories must keep passing this check.
+  checkInteger(problems, 'options.recreateDelayMs', recreateDelayMs, 0, 86_400_000);
   checkInteger(problems, 'options.maxHistoryEvents', maxHistoryEvents, 20, 50_000);
   if (
     maxCostUsd !== undefined &&
@@ -191,6 +195,7 @@ export function checkRequest(
       pollMinMs,
       pollMaxMs,
       maxRunAttempts,
+      recreateDelayMs,
       maxCostUsd,
       deadlineMs,
       idempotencyKey,

@@ -1,0 +1,259 @@
+/**
+ * Creating a run exactly once. A lost create response is recovered by the idempotency key: FLORA either
+ * replays the original run (200) or answers 409, after which the run is looked up in `/technique-runs`
+ * and adopted only when exactly one candidate fits and visibility could confirm nobody else owns it.
+ * Anything else fails loudly (`idempotency_unresolved`) with the key and the candidates, never with a
+ * second run.
+ *
+ * How long FLORA remembers a key: 24 h per its developer guide, 2 h per its OpenAPI spec (FLORA_API.md,
+ * "Idempotency"). Plan for 2 h. Within that time a retried or re-run create with the same key gets the
+ * original run back (or a 409); after it, the same key creates (and bills) a new run. So a workflow
+ * reset to before its create, or a create retried, is safe only within 2 h of the first attempt (the
+ * create preset stops retrying after 90 minutes for that reason), and a reset of an older workflow
+ * creates a second run. Keep workflow histories (namespace retention) at least as long as you may want
+ * to reset or inspect them; keys cannot be recovered from FLORA after it forgets them.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FloraActivities } from '../activities';
+import type { CreateRunResult, FindRunsResult } from '../activities/types';
+import { FailureType } from '../flora/failure-types';
+import { ActivityPresets } from './activity-presets';
+import { refusedOnFirstAttempt } from './billing';
+import { Patches } from './patches';
+import type { Loop } from './run-loop';
+import type { ResumeCreate, RunTechniqueStatus } from './types';
+
+const { findRecentRuns } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
+const { createRun } = proxyActivities<FloraActivities>(ActivityPresets.floraCreate);
+
+/** Worker and FLORA clocks may disagree by this much: the adoption window is widened by it on both ends. */
+export const ADOPTION_CLOCK_SKEW_MS = 30_000;
+/** Pages of `/technique-runs` read per look-up. */
+const ADOPTION_MAX_PAGES = 10;
+/** Look-ups before giving up: FLORA's list and Temporal's visibility both lag a little. */
+export const ADOPTION_LISTS = 3;
+/** Durable wait between look-ups (so about 30 s in all). */
+export const ADOPTION_RELIST_DELAY_MS = 15_000;
+
+type Candidate = FindRunsResult['candidates'][number];
+type Duplicate = Extract<CreateRunResult, { kind: 'duplicate' }>;
+
+export async function createOnce(
+  loop: Loop,
+  create: ResumeCreate,
+  idempotencyKey: string,
+  status: RunTechniqueStatus,
+): Promise<{ runId: string; pollUrl: string | undefined }> {
+  // In doubt from the moment the request may leave, until FLORA names the run or provably refused it.
+  loop.billing.createsInDoubt += 1;
+  let res;
+  try {
+    res = await createRun({ ...create, idempotencyKey });
+  } catch (err) {
+    if (refusedOnFirstAttempt(err)) loop.billing.createsInDoubt -= 1;
+    if (
+      err instanceof ActivityFailure &&
+      !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
+    ) {
+      // Retries ran out (a long FLORA outage): an attempt may have created a run we never heard of.
+      throw ApplicationFailure.create({
+        type: FailureType.IdempotencyUnresolved,
+        message:
+          `FLORA did not confirm the create with idempotency key ${idempotencyKey} before retries ran out ` +
+          `(${err.cause?.message ?? err.message}); a run may exist. Look for it in /technique-runs and start again with options.attachRunId.`,
+        nonRetryable: true,
+        details: [{ idempotencyKey, candidateRunIds: [] }],
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  if (res.kind === 'created') {
+    loop.billing.createsInDoubt -= 1;
+    log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
+    return { runId: res.runId, pollUrl: res.pollUrl };
+  }
+  const adopted = patched(Patches.AdoptionBounds)
+    ? await adoptBounded(loop, res, idempotencyKey, status)
+    : await adoptUnbounded(loop, res, idempotencyKey, status);
+  loop.billing.createsInDoubt -= 1;
+  return { runId: adopted, pollUrl: undefined };
+}
+
+/** Every candidate created since `sinceMs`, over up to ADOPTION_MAX_PAGES pages. */
+async function listCandidates(
+  loop: Loop,
+  sinceMs: number,
+  idempotencyKey: string,
+): Promise<{ candidates: Candidate[]; ownershipChecked: boolean }> {
+  const candidates: Candidate[] = [];
+  let ownershipChecked = true;
+  let cursor: string | undefined;
+  for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
+    let found;
+    try {
+      found = await findRecentRuns({
+        techniqueId: loop.technique.techniqueId,
+        createdSinceMs: sinceMs,
+        cursor,
+      });
+    } catch (err) {
+      throw lookupFailed(idempotencyKey, candidates, err);
+    }
+    candidates.push(...found.candidates);
+    if (found.ownershipChecked === false) ownershipChecked = false;
+    if (found.nextCursor === undefined) break;
+    cursor = found.nextCursor;
+  }
+  return { candidates, ownershipChecked };
+}
+
+function lookupFailed(
+  idempotencyKey: string,
+  candidates: { runId: string }[],
+  err: unknown,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.IdempotencyUnresolved,
+    message:
+      `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but looking it up ` +
+      `in /technique-runs failed (${err instanceof Error ? err.message : String(err)}). Nothing new was created. ` +
+      `Find the run and start again with options.attachRunId.`,
+    nonRetryable: true,
+    details: [{ idempotencyKey, candidateRunIds: candidates.map((c) => c.runId) }],
+    cause: err instanceof Error ? err : undefined,
+  });
+}
+
+/**
+ * The 409 recovery since Patches.AdoptionBounds. The run was created by a request with this key, so:
+ * - not before the first attempt of this create was scheduled (minus clock skew). A 409 on that first
+ *   attempt means the key was used before this activity existed: a reset keeps the key (so a reset
+ *   workflow legitimately meets its own earlier run), so the window then opens at the workflow's start;
+ * - not after the 409 arrived (plus skew);
+ * - for this technique;
+ * - owned by no other workflow, as far as visibility says. Visibility is evidence, not proof, and when it
+ *   cannot be asked at all (search attributes missing, visibility failing) nothing is adopted.
+ * Look-ups repeat ADOPTION_LISTS times on durable timers before failing as `idempotency_unresolved`.
+ */
+async function adoptBounded(
+  loop: Loop,
+  res: Duplicate,
+  idempotencyKey: string,
+  status: RunTechniqueStatus,
+): Promise<string> {
+  const info = workflowInfo();
+  const firstAttempt = res.attempt === undefined || res.attempt <= 1;
+  const openedAtMs = firstAttempt
+    ? Math.min(info.startTime.getTime(), res.firstAttemptAtMs)
+    : res.firstAttemptAtMs;
+  const sinceMs = openedAtMs - ADOPTION_CLOCK_SKEW_MS;
+  const untilMs = (res.answeredAtMs ?? Date.now()) + ADOPTION_CLOCK_SKEW_MS;
+  const self = info.workflowId;
+  let eligible: Candidate[] = [];
+  let ownershipChecked = false;
+  for (let list = 1; list <= ADOPTION_LISTS; list++) {
+    if (list > 1) await sleep(ADOPTION_RELIST_DELAY_MS);
+    const found = await listCandidates(loop, sinceMs, idempotencyKey);
+    ownershipChecked = found.ownershipChecked;
+    eligible = found.candidates.filter(
+      (c) =>
+        // Our own earlier runs, and runs another workflow owns (a sibling in a pipeline, say), are not it.
+        !status.runIds.includes(c.runId) &&
+        (c.claimedBy === undefined || c.claimedBy === self) &&
+        (c.techniqueId === undefined || c.techniqueId === loop.technique.techniqueId) &&
+        (c.createdAtMs === undefined || (c.createdAtMs >= sinceMs && c.createdAtMs <= untilMs)),
+    );
+    const only = eligible.length === 1 ? eligible[0] : undefined;
+    if (only !== undefined && ownershipChecked) {
+      log.warn('Create answered 409; adopted the one run created by this key’s create attempts', {
+        runId: only.runId,
+        idempotencyKey,
+        lookups: list,
+      });
+      return only.runId;
+    }
+  }
+  const ids = eligible.map((c) => c.runId);
+  const window = `${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()}`;
+  const why = !ownershipChecked
+    ? `${ids.length} candidate run${ids.length === 1 ? '' : 's'} (${ids.join(', ') || 'none'}) created between ${window}, but Temporal visibility could not say whether another workflow owns ${ids.length === 1 ? 'it' : 'them'} (are the FloraRunId search attributes registered on this namespace?), so none was adopted`
+    : `${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created between ${window} and owned by no other workflow could be it`;
+  throw ApplicationFailure.create({
+    type: FailureType.IdempotencyUnresolved,
+    message:
+      `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but after ` +
+      `${ADOPTION_LISTS} look-ups ${why}. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
+    nonRetryable: true,
+    details: [
+      {
+        idempotencyKey,
+        candidateRunIds: ids,
+        ownershipChecked,
+        createdSinceMs: sinceMs,
+        createdUntilMs: untilMs,
+      },
+    ],
+  });
+}
+
+/** The 409 recovery of histories recorded before Patches.AdoptionBounds: unchanged, so they replay. */
+async function adoptUnbounded(
+  loop: Loop,
+  res: Duplicate,
+  idempotencyKey: string,
+  status: RunTechniqueStatus,
+): Promise<string> {
+  const since = res.firstAttemptAtMs - ADOPTION_CLOCK_SKEW_MS;
+  const candidates: { runId: string; status: string }[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
+    let found;
+    try {
+      found = await findRecentRuns({
+        techniqueId: loop.technique.techniqueId,
+        createdSinceMs: since,
+        cursor,
+      });
+    } catch (err) {
+      throw lookupFailed(idempotencyKey, candidates, err);
+    }
+    const self = workflowInfo().workflowId;
+    for (const candidate of found.candidates) {
+      if (status.runIds.includes(candidate.runId)) continue;
+      if (candidate.claimedBy !== undefined && candidate.claimedBy !== self) continue;
+      candidates.push(candidate);
+    }
+    if (found.nextCursor === undefined) break;
+    cursor = found.nextCursor;
+  }
+  const only = candidates.length === 1 ? candidates[0] : undefined;
+  if (only !== undefined) {
+    log.warn(
+      'Create answered 409 idempotency_duplicate; adopted the one run created since the first attempt',
+      {
+        runId: only.runId,
+        idempotencyKey,
+      },
+    );
+    return only.runId;
+  }
+  const ids = candidates.map((c) => c.runId);
+  throw ApplicationFailure.create({
+    type: FailureType.IdempotencyUnresolved,
+    message:
+      `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
+      `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created since ` +
+      `${new Date(since).toISOString()} could be it. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
+    nonRetryable: true,
+    details: [{ idempotencyKey, candidateRunIds: ids }],
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * Polling one FLORA run until it is terminal, on durable timers, continuing as new when the history
+ * grows long. Two poll answers are not final for a run this workflow knows exists:
+ * - 404 `not_found` right after the create (FLORA's reads may lag its writes): retried for
+ *   POLL_NOT_FOUND_GRACE_MS after the create, then once on the canonical route, then final;
+ * - 401/403 (a wrong or revoked key on this worker, a permission glitch): retried until the deadline with
+ *   a growing wait, the status query's `note` saying why, since another worker or a fixed key can still
+ *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FloraActivities } from '../activities';
+import type { RunSnapshot } from '../activities/types';
+import { FailureType } from '../flora/failure-types';
+import { ActivityPresets } from './activity-presets';
+import { nextPollDelayMs } from './cadence';
+import { Patches } from './patches';
+import type { Loop } from './run-loop';
+import type { ResumeState, RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from './types';
+import type { ResolvedOptions } from './validation';
+
+const { pollRunOnce } = proxyActivities<FloraActivities>(ActivityPresets.floraPoll);
+
+/**
+ * How long after its create a run FLORA answers 404 for is taken for read-after-write lag rather than
+ * gone. FLORA documents no lag; a minute covers replica lag with room to spare.
+ */
+export const POLL_NOT_FOUND_GRACE_MS = 60_000;
+/** Longest wait between polls while FLORA refuses this worker's key (401/403). */
+export const POLL_AUTH_RETRY_MAX_MS = 60_000;
+const AUTH_FAILURES: readonly string[] = [
+  FailureType.Unauthorized,
+  FailureType.InvalidApiKey,
+  FailureType.Forbidden,
+];
+
+/** The type of the ApplicationFailure an activity failed with, if it did. */
+function activityFailureType(err: unknown): string | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+
+type RunWorkflow = (input: RunTechniqueInput) => Promise<RunTechniqueResult>;
+
+export async function pollUntilDone(
+  input: RunTechniqueInput,
+  loop: Loop,
+  options: ResolvedOptions,
+  deadlineAtMs: number,
+  status: RunTechniqueStatus,
+): Promise<RunSnapshot> {
+  const runId = loop.runId;
+  if (runId === undefined) {
+    throw ApplicationFailure.create({
+      type: 'internal_bug',
+      message: 'flora-temporal bug: polling without a run id',
+      nonRetryable: true,
+    });
+  }
+  for (;;) {
+    if (!loop.pollNow) {
+      await sleep(
+        nextPollDelayMs({
+          pollMinMs: options.pollMinMs,
+          pollMaxMs: options.pollMaxMs,
+          polls: loop.pollsThisAttempt,
+          random: Math.random(),
+        }),
+      );
+    }
+    loop.pollNow = false;
+    let snapshot: RunSnapshot;
+    try {
+      snapshot = await pollRunOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl });
+    } catch (err) {
+      if (!(await retryAfterPollFailure(err, loop, options, status))) throw err;
+      await continueIfLong(input, loop, options, deadlineAtMs, status);
+      continue;
+    }
+    if (loop.authFailures > 0 || !loop.seenRun) status.note = undefined;
+    loop.seenRun = true;
+    loop.authFailures = 0;
+    loop.pollsThisAttempt += 1;
+    status.polls += 1;
+    status.lastPollAt = new Date().toISOString();
+    status.progress = snapshot.progress;
+    loop.report();
+    loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
+    if (snapshot.terminal) return snapshot;
+    await continueIfLong(input, loop, options, deadlineAtMs, status);
+  }
+}
+
+/**
+ * Whether a failed poll is worth another one (after waiting, when needed). False: the failure is final.
+ * Each rule is behind its patch, so histories recorded before it fail where they failed.
+ */
+async function retryAfterPollFailure(
+  err: unknown,
+  loop: Loop,
+  options: ResolvedOptions,
+  status: RunTechniqueStatus,
+): Promise<boolean> {
+  const type = activityFailureType(err);
+  if (type === FailureType.NotFound) {
+    if (!patched(Patches.PollNotFoundGrace)) return false;
+    const sinceCreateMs = loop.createdAtMs === undefined ? undefined : Date.now() - loop.createdAtMs;
+    if (!loop.seenRun && sinceCreateMs !== undefined && sinceCreateMs < POLL_NOT_FOUND_GRACE_MS) {
+      status.note =
+        `FLORA does not show run ${loop.runId} yet (404 ${Math.round(sinceCreateMs / 1000)} s after its create): ` +
+        `retrying for up to ${POLL_NOT_FOUND_GRACE_MS / 1000} s after the create, as reads can lag writes.`;
+      return true; // the loop waits its usual cadence first
+    }
+    if (!loop.canonicalRetried) {
+      loop.canonicalRetried = true;
+      loop.pollUrl = undefined; // GET /techniques/{id}/runs/{run_id}, not the poll_url FLORA gave
+      status.note = `FLORA answered 404 for run ${loop.runId}: one last poll on the canonical route.`;
+      return true;
+    }
+    return false;
+  }
+  if (type !== undefined && AUTH_FAILURES.includes(type)) {
+    if (!patched(Patches.PollAuthRetry)) return false;
+    loop.authFailures += 1;
+    const waitMs = Math.min(
+      POLL_AUTH_RETRY_MAX_MS,
+      options.pollMaxMs * 2 ** Math.min(loop.authFailures - 1, 16),
+    );
+    status.note =
+      `FLORA refused to show run ${loop.runId} (${type}, ${loop.authFailures} time${loop.authFailures === 1 ? '' : 's'} in a row): ` +
+      `this worker's FLORA_API_KEY may be wrong, revoked or lack access. The run exists at FLORA and is not ` +
+      `lost: polling again in ${Math.round(waitMs / 1000)} s, until the deadline (fix the key, or let another worker take over).`;
+    if (loop.authFailures === 1)
+      log.warn('FLORA refused a poll of an existing run; retrying', { runId: loop.runId, type });
+    await sleep(waitMs);
+    loop.pollNow = true;
+    return true;
+  }
+  return false;
+}
+
+/** Continues as new once the history is long (or the server suggests it), carrying the run and counters. */
+async function continueIfLong(
+  input: RunTechniqueInput,
+  loop: Loop,
+  options: ResolvedOptions,
+  deadlineAtMs: number,
+  status: RunTechniqueStatus,
+): Promise<void> {
+  const info = workflowInfo();
+  const runId = loop.runId;
+  if (runId === undefined) return;
+  if (!info.continueAsNewSuggested && info.historyLength < options.maxHistoryEvents) return;
+  const carried: ResumeState = {
+    technique: loop.technique,
+    pollTechnique: loop.pollTechnique,
+    runId,
+    pollUrl: loop.pollUrl,
+    runIds: status.runIds,
+    attempt: status.attempt,
+    polls: status.polls,
+    pollsThisAttempt: loop.pollsThisAttempt,
+    progress: status.progress,
+    deadlineAtMs,
+    runCost: loop.runCost,
+    keyBase: loop.keyBase,
+    create: loop.create,
+    continuedTimes: loop.continuedTimes + 1,
+  };
+  // Only when there is evidence to carry: histories recorded before it continued without the field.
+  if (loop.billing.createsInDoubt > 0 || loop.billing.failedRunIds.length > 0) carried.billing = loop.billing;
+  log.info('Continuing as new to keep the history bounded', {
+    historyLength: info.historyLength,
+    runId,
+    polls: status.polls,
+  });
+  await continueAsNew<RunWorkflow>({ ...input, resume: carried });
+}

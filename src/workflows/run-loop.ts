@@ -1,0 +1,32 @@
+/**
+ * The state of one runTechnique execution's create-and-poll loop, shared by the modules that drive it.
+ * Types only: safe in workflow code.
+ */
+import type { BillingEvidence } from './billing';
+import type { ResumeCreate, TechniqueRef } from './types';
+
+export interface Loop {
+  technique: TechniqueRef;
+  pollTechnique: string;
+  runCost: number;
+  create: ResumeCreate | undefined;
+  keyBase: { custom: string | undefined; firstExecutionRunId: string };
+  runId: string | undefined;
+  pollUrl: string | undefined;
+  pollsThisAttempt: number;
+  /** The first poll of an attached run happens at once; every other poll waits first. */
+  pollNow: boolean;
+  continuedTimes: number;
+  /** Tells a parent pipeline about progress; a no-op for a run started on its own. */
+  report: () => void;
+  /** Creates in doubt and runs that failed at FLORA: whether anything may have been billed. */
+  billing: BillingEvidence;
+  /** Workflow time at which this workflow's create returned the current run; undefined when attached. */
+  createdAtMs: number | undefined;
+  /** A poll has shown the current run, so FLORA knows it (a 404 is then no read-after-write lag). */
+  seenRun: boolean;
+  /** The one poll on the canonical route after a 404 has been spent. */
+  canonicalRetried: boolean;
+  /** 401/403 answers to polls of the current run in a row. */
+  authFailures: number;
+}
