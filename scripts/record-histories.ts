@@ -16,7 +16,8 @@
  * test/replay.test.ts checks that every patch id has an "after" and a "straddle" history.
  */
 import { execFileSync } from 'node:child_process';
-import { access, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -26,6 +27,7 @@ import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/wo
 import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
+import { moneyScenarios } from './money-scenarios';
 import { morePipelineScenarios } from './pipeline-scenarios';
 
 const ROOT = join(__dirname, '..');
@@ -261,6 +263,7 @@ const SCENARIOS: Scenario[] = [
       });
     },
   },
+  ...moneyScenarios(),
 ];
 
 async function exists(path: string): Promise<boolean> {
@@ -277,8 +280,10 @@ async function main(): Promise<void> {
   const unknown = named.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
 
-  const h = await startHarness();
-  const worker = await startWorker(h);
+  // Files served by the simulator itself, so download scenarios have something real to fetch.
+  const h = await startHarness({ serveFiles: true });
+  const downloadRoot = await mkdtemp(join(tmpdir(), 'flora-fixtures-'));
+  const worker = await startWorker(h, undefined, undefined, { downloadRoot });
   await mkdir(OUT, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -312,7 +317,10 @@ async function main(): Promise<void> {
       await writeHistory(name, handle);
     },
     async straddle(name, { from, start, handoverWhen, alsoSave = [] }) {
-      const old = await startWorker(h, undefined, h.flora, { workflowBundle: await bundleAtRef(from) });
+      const old = await startWorker(h, undefined, h.flora, {
+        workflowBundle: await bundleAtRef(from),
+        downloadRoot,
+      });
       const handle = await start(old.taskQueue);
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -322,7 +330,7 @@ async function main(): Promise<void> {
       }
       await old.stop();
       log(`${name}: handed over from ${from} to the current code`);
-      const current = await startWorker(h, old.taskQueue);
+      const current = await startWorker(h, old.taskQueue, h.flora, { downloadRoot });
       try {
         await ctx.save(name, handle);
         for (const [fixture, workflowId] of alsoSave) await ctx.saveWorkflow(fixture, workflowId);
@@ -354,6 +362,7 @@ async function main(): Promise<void> {
   } finally {
     await worker.stop();
     await h.close();
+    await rm(downloadRoot, { recursive: true, force: true });
   }
 }
 

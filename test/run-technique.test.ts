@@ -202,7 +202,11 @@ describe('runTechnique: failed runs', () => {
 
   test('a transient failure (model_timeout) is re-created once with the next key, then completes', async () => {
     h.sim.queueRunFailure('text-to-image', 'model_timeout');
-    const handle = await start({ technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST });
+    const handle = await start({
+      technique: 'text-to-image',
+      inputs: { prompt: 'fox' },
+      options: { ...FAST, recreateDelayMs: 100 },
+    });
     const result = await handle.result();
     assert.equal(result.attempts, 2);
     const firstRunId = (await handle.describe()).runId;
@@ -223,7 +227,7 @@ describe('runTechnique: failed runs', () => {
     const handle = await start({
       technique: 'text-to-image',
       inputs: { prompt: 'fox' },
-      options: { ...FAST, maxRunAttempts: 2 },
+      options: { ...FAST, maxRunAttempts: 2, recreateDelayMs: 100 },
     });
     const { app } = await expectWorkflowFailure(handle);
     assert.equal(app.type, 'internal_error');
