@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { appendFileSync } from 'node:fs';
 
 export class TraceCollector {
   private readonly bodies: Buffer[] = [];
@@ -24,6 +25,7 @@ export class TraceCollector {
         const body = Buffer.concat(chunks);
         const gzipped = req.headers['content-encoding'] === 'gzip';
         collector.bodies.push(gzipped ? gunzipSync(body) : body);
+        if (process.env.CHAOS_DUMP_TRACES) appendFileSync(process.env.CHAOS_DUMP_TRACES, body);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });

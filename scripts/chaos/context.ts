@@ -43,6 +43,8 @@ export class ChaosContext {
   /** Every fleet started, so their output can be searched after the run. */
   readonly fleets: Fleet[] = [];
   private queueSeq = 0;
+  /** Servers started by a row (PostgreSQL row), whose output the secrets row searches too. */
+  readonly extraServers: TemporalServer[] = [];
   /** Where every worker exports its traces (OTLP/HTTP). */
   traces: TraceCollector | undefined;
 

@@ -5,7 +5,7 @@ import { deploys } from './deploys';
 import { floraFaults } from './flora-faults';
 import { rateLimit } from './rate-limit';
 import { secrets } from './secrets';
-import { devServerCrash } from './temporal-crash';
+import { devServerCrash, postgresServerCrash } from './temporal-crash';
 import { workerCrashes } from './worker-crashes';
 
 export interface Row {
@@ -21,5 +21,6 @@ export const ROWS: Row[] = [
   { id: 'worker-crashes', title: 'Worker crashes', run: workerCrashes },
   { id: 'deploys', title: 'Deploys (rolling restarts)', run: deploys },
   { id: 'temporal-crash-dev', title: 'Temporal server crash (dev server, SQLite)', run: devServerCrash },
+  { id: 'temporal-crash-postgres', title: 'Temporal server crash (PostgreSQL)', run: postgresServerCrash },
   { id: 'secrets', title: 'Secrets', run: secrets },
 ];

@@ -37,13 +37,15 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
 
   const sources: [string, string][] = [
     ['worker logs', ctx.fleets.map((f) => f.output()).join('\n')],
-    ['Temporal server output', ctx.temporal.output()],
+    ['Temporal server output', [ctx.temporal, ...ctx.extraServers].map((s) => s.output()).join('\n')],
     ['simulator output', ctx.sim.proc.output()],
     ['CLI output and error messages', ctx.transcripts.join('\n')],
   ];
   const found = sources.filter(([, text]) => text.includes(key)).map(([name]) => name);
   const traces = ctx.traces;
   const traceLeak = traces?.contains(key) ?? false;
+  // Activity spans are named after the activity (RunActivity:createRun), workflow spans after the workflow.
+  const traceCanary = ['pollRunOnce', 'createRun', 'runTechnique'].find((c) => traces?.contains(c));
   const figures = [
     figure(
       'workflow histories containing the API key',
@@ -62,10 +64,10 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
     figure(
       'exported traces containing the API key',
       traces
-        ? `${traceLeak ? 'yes' : 'no'} (${traces.exports} OTLP exports, ${Math.round(traces.bytes / 1024)} KiB; canary ${traces.contains('runTechnique') ? 'found' : 'not found'})`
+        ? `${traceLeak ? 'yes' : 'no'} (${traces.exports} OTLP exports, ${Math.round(traces.bytes / 1024)} KiB; canary ${traceCanary ? `"${traceCanary}" found` : 'not found'})`
         : 'no traces collected',
       'no (canary found)',
-      traces !== undefined && !traceLeak && traces.contains('runTechnique'),
+      traces !== undefined && !traceLeak && traceCanary !== undefined,
     ),
   ];
   return {

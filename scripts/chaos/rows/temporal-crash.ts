@@ -6,6 +6,7 @@
 import { figure, fmtMs, type ChaosContext, type RowResult } from '../context';
 import { sleep } from '../procs';
 import type { TemporalServer } from '../temporal';
+import { startPostgresTemporal } from '../temporal-postgres';
 import { Workload } from '../workload';
 import { outcomeFigures, statusOf } from './common';
 
@@ -74,4 +75,41 @@ export function devServerCrash(ctx: ChaosContext): Promise<RowResult> {
     'temporal-crash-dev',
     'Temporal server crash (dev server, SQLite)',
   );
+}
+
+export async function postgresServerCrash(ctx: ChaosContext): Promise<RowResult> {
+  const id = 'temporal-crash-postgres';
+  const title = 'Temporal server crash (PostgreSQL)';
+  const t0 = Date.now();
+  if (ctx.options.smoke) {
+    return {
+      id,
+      title,
+      fault: 'SIGKILL of the Temporal server twice mid-run',
+      load: '',
+      status: 'skipped',
+      figures: [],
+      note: 'not part of the smoke version (PostgreSQL setup takes minutes)',
+      seconds: 0,
+    };
+  }
+  const server = await startPostgresTemporal(ctx.log);
+  if ('skipped' in server) {
+    return {
+      id,
+      title,
+      fault: 'SIGKILL of the Temporal server twice mid-run',
+      load: '',
+      status: 'skipped',
+      figures: [],
+      note: `skipped: ${server.skipped}`,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  }
+  ctx.extraServers.push(server);
+  try {
+    return await crashServerUnderLoad(ctx, server, id, title);
+  } finally {
+    await server.stop();
+  }
 }

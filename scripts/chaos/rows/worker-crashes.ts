@@ -19,9 +19,9 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
   const rng = ctx.rng.fork('worker-crashes');
   const p = smoke
     ? {
-        runs: 6,
+        runs: 4,
         pipelines: 1,
-        kills: 8,
+        kills: 4,
         workers: 2,
         runMs: 8_000,
         startSpreadMs: 8_000,

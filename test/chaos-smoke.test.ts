@@ -1,0 +1,61 @@
+/**
+ * The chaos harness at smoke load (`npm run chaos -- --smoke`): every row runs with tiny loads, a few
+ * kills and one fault of each family, so CI keeps the harness working. A second run plants a money bug
+ * in the harness's worker entry (a new idempotency key per create attempt) and must be caught.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = join(__dirname, '..');
+
+function chaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/chaos/main.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('chaos smoke: every row runs and meets its goals', { timeout: 15 * 60_000 }, async () => {
+  const { code, stdout, stderr } = await chaos(['--smoke', '--seed', '1', '--no-write']);
+  assert.equal(code, 0, `${stdout}\n${stderr.slice(-3000)}`);
+  for (const row of [
+    'Worker crashes',
+    'Deploys',
+    'Temporal server crash',
+    'FLORA faults',
+    'Rate limit',
+    'Bad input',
+    'Secrets',
+  ]) {
+    assert.match(
+      stdout,
+      new RegExp(`(PASS|WAITING|SKIPPED) +${row}`),
+      `row ${row} missing or failing:\n${stdout}`,
+    );
+  }
+  assert.match(stdout, /every goal met/);
+});
+
+test('chaos smoke: a planted key-per-attempt bug is caught', { timeout: 10 * 60_000 }, async () => {
+  const { code, stdout } = await chaos([
+    '--smoke',
+    '--seed',
+    '1',
+    '--no-write',
+    '--only',
+    'flora-faults',
+    '--plant-bug',
+    'key-per-attempt',
+  ]);
+  assert.equal(code, 1, stdout);
+  assert.match(stdout, /NO +malformed JSON: survived: .*2 creates for 1 runs/, stdout);
+});
