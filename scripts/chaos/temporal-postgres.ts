@@ -17,7 +17,7 @@ import { waitForTemporal, type TemporalServer } from './temporal';
 const run = promisify(execFile);
 export const SERVER_VERSION = 'v1.29.1';
 
-async function which(name: string, extra: string[] = []): Promise<string | undefined> {
+function which(name: string, extra: string[] = []): string | undefined {
   for (const dir of [...(process.env.PATH ?? '').split(':'), ...extra]) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
@@ -33,9 +33,9 @@ export async function findPostgresParts(): Promise<
   | { ok: false; why: string }
   | { ok: true; server: string; sqlTool: string; pgBin: string; moduleDir: string; cli: string }
 > {
-  const go = await which('go');
+  const go = which('go');
   const pgDirs = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/local/bin'];
-  const initdb = await which('initdb', pgDirs);
+  const initdb = which('initdb', pgDirs);
   if (!initdb)
     return { ok: false, why: 'PostgreSQL is not installed (no initdb; apt-get install postgresql)' };
   const binDir = join(cacheDir(), `temporal-server-${SERVER_VERSION}`);
