@@ -44,7 +44,10 @@ export interface HistorySample {
   polls: number;
   events: number;
   workflowTasks: number;
-  /** Temporal Cloud actions visible in the history (start, timers, activities and their retries, markers, signals). */
+  /**
+   * Temporal Cloud actions visible in the history: start, timers, activity attempts, search-attribute
+   * upserts, signals, local activities (counted one each: an upper bound, Cloud bills one per workflow task).
+   */
   actions: number;
 }
 
@@ -180,8 +183,10 @@ async function sampleHistory(ctx: BenchContext, workflowId: string, polls: numbe
       e.workflowExecutionStartedEventAttributes ||
       e.timerStartedEventAttributes ||
       e.activityTaskScheduledEventAttributes ||
-      e.markerRecordedEventAttributes ||
-      e.workflowExecutionSignaledEventAttributes
+      e.upsertWorkflowSearchAttributesEventAttributes ||
+      e.workflowExecutionSignaledEventAttributes ||
+      // Local activities are billed; patch markers are not.
+      e.markerRecordedEventAttributes?.markerName === 'core_local_activity'
     )
       actions += 1;
     // Each retry of an activity is another action; only the last attempt is in the history.

@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     const command = `npm run bench${plan.name === 'quick' ? ' -- --quick' : ''}${plan.repeat > 1 ? ` --repeat ${plan.repeat}` : ''}`;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux`;
     const load = `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`;
+    const contended = Math.max(loadBefore[0] ?? 0, loadAfter[0] ?? 0) > cpus().length;
     const tables = [
       `## Per system and load (${plan.name} plan)`,
       matrixTable(rows),
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
         command,
         machine,
         load,
+        contended,
         date: startedAt,
         elapsedS,
         tables,
@@ -149,6 +151,7 @@ function results(r: {
   command: string;
   machine: string;
   load: string;
+  contended: boolean;
   date: Date;
   elapsedS: number;
   tables: string;
@@ -172,9 +175,17 @@ frequent pattern's heartbeat timeout is ${HEARTBEAT_TIMEOUT_MS / 1000} s. Column
 - events/run: history events over every execution of the run (continue-as-new included); per poll = ÷ polls.
 - WF tasks/poll and actions/run: from up to 8 fetched histories; actions = start + timers + activity attempts +
   markers + signals (+ estimated heartbeats for the frequent pattern), as Temporal Cloud bills them.
-- CPU: /proc/<pid>/stat of the worker process and of the dev server over the batch; peak RSS: VmHWM, reset per batch.
+- CPU: /proc/<pid>/stat of the worker process and of the dev server over the batch, divided by the polls (so at
+  small N the idle cost of a running worker and server weighs in); peak RSS: VmHWM, reset per batch.
+- per extra poll: the slope of a least-squares fit over the runs (events) or the sampled histories (tasks), which
+  strips the fixed cost of starting and ending a run.
 
-${r.plan === 'quick' ? '**Quick plan: small loads, for development; not the full matrix.**\n\n' : ''}${r.tables}
+${r.plan === 'quick' ? '**Quick plan: small loads, for development; not the full matrix.**\n\n' : ''}${
+    r.contended
+      ? `**Taken on a contended machine (${r.load}, on ${cpus().length} cores, shared with other jobs): absolute ` +
+        'figures are pessimistic and CPU times include contention; compare systems within this run, not with other runs.**\n\n'
+      : ''
+  }${r.tables}
 
 ![gap p95 and latency p95 against N](results.png)
 `;

@@ -7,7 +7,7 @@ const GAP_TARGET_MS = 5_500;
 
 export function matrixTable(rows: Row[]): string {
   const head =
-    '| N | system | done | creates/key | requests/run (floor) | ×floor | gap p50 / p95 / max s | seen-after-done p50 / p95 / max s | events/run | events/poll (per extra poll) | WF tasks/poll | actions/run | worker CPU s/1k polls | server CPU s/1k polls | polls/s | worker / server peak RSS MB | wall s |';
+    '| N | system | done | creates/key | requests/run (floor) | ×floor | gap p50 / p95 / max s | seen-after-done p50 / p95 / max s | events/run | events/poll (per extra poll) | WF tasks/poll (per extra poll) | actions/run | worker CPU s/1k polls | server CPU s/1k polls | polls/s | worker / server peak RSS MB | wall s |';
   const sep = `|${head
     .split('|')
     .slice(1, -1)
@@ -25,7 +25,7 @@ export function matrixTable(rows: Row[]): string {
       `${s(r.latencyP50)} / ${s(r.latencyP95)} / ${s(r.latencyMax)}`,
       fmt(r.eventsPerRun, 0),
       `${fmt(r.eventsPerPoll, 1)} (${fmt(r.marginalEventsPerPoll, 1)})`,
-      fmt(r.workflowTasksPerPoll, 2),
+      `${fmt(r.workflowTasksPerPoll, 2)} (${fmt(r.marginalWorkflowTasksPerPoll, 2)})`,
       fmt(r.actionsPerRun, 0),
       fmt(r.workerCpuPer1kPolls, 1),
       fmt(r.serverCpuPer1kPolls, 1),

@@ -23,6 +23,8 @@ export interface Figures {
   /** The events a run has with no polls at all (the same fit's intercept). */
   fixedEvents: number;
   workflowTasksPerPoll: number;
+  /** Workflow tasks each extra poll adds (fit over the sampled histories). */
+  marginalWorkflowTasksPerPoll: number;
   actionsPerRun: number;
   workerCpuPer1kPolls: number;
   serverCpuPer1kPolls: number;
@@ -88,6 +90,7 @@ export function summarize(b: BatchResult): Figures {
     fixedEvents: fit.a,
     workflowTasksPerPoll:
       sampledPolls === 0 ? Number.NaN : sum(b.samples.map((s) => s.workflowTasks)) / sampledPolls,
+    marginalWorkflowTasksPerPoll: fitLine(b.samples.map((x) => [x.polls, x.workflowTasks] as const)).b,
     actionsPerRun:
       b.samples.length === 0
         ? Number.NaN
