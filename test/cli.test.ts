@@ -115,7 +115,7 @@ describe('flora-temporal CLI', () => {
       ['run', 'text-to-image', '-i', 'prompt=fox', '--workflow-id', id(), '--json'],
       env,
     );
-    assert.deepEqual(Object.keys(parseOne(asJson.stdout)), ['workflowId']);
+    assert.deepEqual(Object.keys(parseOne(asJson.stdout)), ['workflowId', 'action']);
     for (const wf of [plain.stdout.trim(), parseOne(asJson.stdout).workflowId as string]) {
       // Let each create finish first, so no create of this test lands in the next test's stats.
       const handle = h.env.client.workflow.getHandle(wf);

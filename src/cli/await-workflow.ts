@@ -1,6 +1,7 @@
 /** Waiting for a workflow's result with live progress on stderr, for `run --wait`, `pipeline --wait` and `watch`. */
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { summarizeFailure } from '../client/failures';
+import { watchWorkers, withDeadline } from '../client/workers';
 import { explainError } from './errors';
 import { followProgress } from './progress';
 import { ExitCode, json, type CliIo } from './support';
@@ -20,9 +21,32 @@ export async function awaitWorkflow<R>(args: {
   exitCode: (result: R) => number;
   json: boolean;
   io: CliIo;
+  /** Watch the task queue's workers: a warning joins the progress block while none polls it. */
+  workers?: { client: Client; taskQueue: string };
 }): Promise<number> {
-  const { workflowId, io } = args;
-  const stopProgress = followProgress(args.progress, { write: io.stderr, isTTY: io.stderrIsTTY });
+  const { workflowId, io, workers } = args;
+  let warning: string | undefined;
+  let lastLines: string[] = [];
+  const stopWatching = workers
+    ? watchWorkers(workers.client, workers.taskQueue, (hint) => {
+        warning = hint && `warning: ${hint}`;
+      })
+    : () => {};
+  const render = async () => {
+    try {
+      // Without a worker a query waits for the server's timeout (~30 s): bound it, keep the last lines.
+      lastLines = workers ? await withDeadline(workers.client, 3_000, args.progress) : await args.progress();
+    } catch (err) {
+      if (!workers) throw err;
+    }
+    return warning ? [...lastLines, warning] : lastLines;
+  };
+  const progress = followProgress(render, { write: io.stderr, isTTY: io.stderrIsTTY });
+  const stopProgress: typeof progress = async (options) => {
+    stopWatching();
+    warning = undefined;
+    await progress(options);
+  };
   // Ctrl-C stops waiting, not the workflow: say how to pick it up again.
   const onInterrupt = () => {
     void stopProgress();

@@ -14,6 +14,7 @@ import type * as Workflows from '../../workflows';
 import type * as Connection from '../../client/connection';
 import type * as Pipelines from '../../client/pipelines';
 import type * as AwaitWorkflow from '../await-workflow';
+import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { describePipelineResult } from '../describe';
 import { renderPipelineProgress } from '../progress';
@@ -27,7 +28,14 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
     // The default subcommand: `pipeline <file>` keeps working as it did before `run` existed.
     .command('run <file>', { isDefault: true })
     .description('start a pipeline')
-    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option(
+      '--workflow-id <id>',
+      'Temporal workflow id: the same request attaches to it (or returns its result); a different one is refused',
+    )
+    .option(
+      '--rerun',
+      'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
+    )
     .option('--wait', 'wait for the result')
     .option('--download <dir>', 'with --wait: save every step’s outputs in dir, with a manifest')
     .option('--json', 'machine-readable output on stdout')
@@ -45,6 +53,7 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
 
 export interface PipelineRunOpts {
   workflowId?: string;
+  rerun?: boolean;
   wait?: boolean;
   download?: string;
   json?: boolean;
@@ -64,13 +73,15 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
     const handle = await startPipeline(client, spec, {
       taskQueue: settings.taskQueue,
       workflowId: opts.workflowId,
+      rerun: opts.rerun ?? false,
     });
     const workflowId = handle.workflowId;
+    const { reportStart } = require('../start-report') as typeof StartReport;
+    await reportStart(client, handle.start, 'pipeline', settings.taskQueue, opts.wait ?? false, io);
     if (!opts.wait) {
-      io.stdout(opts.json ? json({ workflowId }) : `${workflowId}\n`);
+      io.stdout(opts.json ? json({ workflowId, action: handle.start.action }) : `${workflowId}\n`);
       return ExitCode.Ok;
     }
-    io.stderr(`pipeline ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
     let finish = {};
     if (opts.download !== undefined) {
       const { savePipelineOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
@@ -85,6 +96,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
       json: opts.json ?? false,
       io,
+      workers: { client, taskQueue: settings.taskQueue },
     });
   } finally {
     await close();

@@ -5,6 +5,7 @@ import type * as Validation from '../../workflows/validation';
 import type * as Connection from '../../client/connection';
 import type * as Runs from '../../client/runs';
 import type * as AwaitWorkflow from '../await-workflow';
+import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { describeRunResult } from '../describe';
 import { collectInput, parseInteger, parseNumber } from '../parse';
@@ -16,6 +17,7 @@ export interface RunOpts {
   techniqueId?: string;
   workspaceId?: string;
   workflowId?: string;
+  rerun?: boolean;
   maxCost?: number;
   deadline?: string;
   idempotencyKey?: string;
@@ -33,7 +35,14 @@ export function registerRun(program: Command, { io, outcome }: CliContext): void
     .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
     .option('--technique-id <tech_id>', 'run by id on the top-level route (with --workspace-id)')
     .option('--workspace-id <ws_id>', 'workspace for --technique-id')
-    .option('--workflow-id <id>', 'Temporal workflow id (attaches if that workflow is running)')
+    .option(
+      '--workflow-id <id>',
+      'Temporal workflow id: the same request attaches to it (or returns its result); a different one is refused',
+    )
+    .option(
+      '--rerun',
+      'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
+    )
     .option('--max-cost <usd>', 'refuse techniques priced above this', parseNumber('--max-cost'))
     .option('--deadline <duration>', 'give up after this long, e.g. 30m or 6h')
     .option('--idempotency-key <key>', 'idempotency key of the first create')
@@ -85,17 +94,19 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
       handle = await startTechniqueRun(client, input, {
         taskQueue: settings.taskQueue,
         workflowId: opts.workflowId,
+        rerun: opts.rerun ?? false,
       });
     } catch (err) {
       if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
       throw err;
     }
     const workflowId = handle.workflowId;
+    const { reportStart } = require('../start-report') as typeof StartReport;
+    await reportStart(client, handle.start, 'workflow', settings.taskQueue, opts.wait ?? false, io);
     if (!opts.wait) {
-      io.stdout(opts.json ? json({ workflowId }) : `${workflowId}\n`);
+      io.stdout(opts.json ? json({ workflowId, action: handle.start.action }) : `${workflowId}\n`);
       return ExitCode.Ok;
     }
-    io.stderr(`workflow ${workflowId} started on task queue ${settings.taskQueue}; waiting for the result\n`);
     let finish = {};
     if (opts.download !== undefined) {
       const { saveRunOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
@@ -110,6 +121,7 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
       exitCode: () => ExitCode.Ok,
       json: opts.json ?? false,
       io,
+      workers: { client, taskQueue: settings.taskQueue },
     });
   } finally {
     await close();

@@ -39,6 +39,7 @@ export async function watchCommand(workflowId: string, opts: { json?: boolean },
         exitCode: () => ExitCode.Ok,
         json: opts.json ?? false,
         io,
+        workers: { client, taskQueue: description.taskQueue },
       });
     }
     return awaitWorkflow<PipelineResult>({
@@ -49,6 +50,7 @@ export async function watchCommand(workflowId: string, opts: { json?: boolean },
       exitCode: (r) => (r.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
       json: opts.json ?? false,
       io,
+      workers: { client, taskQueue: description.taskQueue },
     });
   });
 }

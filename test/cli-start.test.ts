@@ -1,0 +1,180 @@
+/**
+ * The CLI's start path against a real dev server and the simulator: an explicit --workflow-id is an
+ * idempotent request (attached / completed / refused / --rerun), and a missing worker is named at once
+ * by `run --wait` and `status` instead of a silent wait.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runCli, spawnCli } from './helpers/cli';
+import { type Harness, type RunningWorker, startWorker, taskQueue, useHarness } from './helpers/env';
+import { waitFor } from './helpers/failures';
+
+let h: Harness;
+let worker: RunningWorker;
+let env: Record<string, string>;
+let seq = 0;
+
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
+  env = {
+    TEMPORAL_ADDRESS: h.env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    FLORA_TASK_QUEUE: worker.taskQueue,
+    FLORA_BASE_URL: h.sim.baseUrl,
+    FLORA_API_KEY: h.sim.apiKey,
+  };
+});
+
+const id = () => `cli-start-${process.pid}-${++seq}`;
+const speech = (text: string) => ['run', 'text-to-speech', '-i', `text=${text}`];
+
+describe('run --workflow-id', () => {
+  test('attached, completed (nothing billed), refused when the request differs, --rerun after a failure', async () => {
+    h.sim.setRunDuration(15_000);
+    const workflowId = id();
+    const first = await runCli([...speech('hi'), '--workflow-id', workflowId, '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), { workflowId, action: 'started' });
+    assert.match(first.stderr, new RegExp(`workflow ${workflowId} started on task queue`));
+
+    const attached = await runCli([...speech('hi'), '--workflow-id', workflowId, '--json'], env);
+    assert.equal(attached.code, 0, attached.stderr);
+    assert.deepEqual(JSON.parse(attached.stdout), { workflowId, action: 'attached' });
+    assert.match(attached.stderr, /is already running this request: attached to it \(nothing new started\)/);
+    assert.doesNotMatch(attached.stderr, /started on task queue/);
+    await h.env.client.workflow.getHandle(workflowId).result();
+    h.sim.setRunDuration(400);
+
+    const completed = await runCli([...speech('hi'), '--workflow-id', workflowId, '--wait', '--json'], env);
+    assert.equal(completed.code, 0, completed.stderr);
+    assert.match(
+      completed.stderr,
+      /already completed this request: its result stands \(nothing started, nothing billed\)/,
+    );
+    assert.equal((JSON.parse(completed.stdout) as { status: string }).status, 'completed');
+
+    const differs = await runCli([...speech('bye'), '--workflow-id', workflowId, '--json'], env);
+    assert.equal(differs.code, 1);
+    assert.match(
+      differs.stderr,
+      new RegExp(
+        `error: workflow ${workflowId} \\(completed\\) was started with a different run request: inputs differs`,
+      ),
+    );
+    assert.equal(
+      (JSON.parse(differs.stdout) as { error: { type: string } }).error.type,
+      'workflow_id_conflict',
+    );
+    assert.equal(h.sim.stats().runsCreated, 1);
+
+    h.sim.queueRunFailure('text-to-speech', 'safety_blocked');
+    const failedId = id();
+    const failed = await runCli([...speech('x'), '--workflow-id', failedId, '--wait'], env);
+    assert.equal(failed.code, 1);
+    const refused = await runCli([...speech('x'), '--workflow-id', failedId, '--wait'], env);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /ended failed; nothing was started\. To start it again, rerun it \(CLI: --rerun/,
+    );
+    const rerun = await runCli([...speech('x'), '--workflow-id', failedId, '--rerun', '--wait'], env);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(
+      rerun.stderr,
+      /had ended failed: started it again \(--rerun\); its FLORA runs are created anew and billed/,
+    );
+    assert.equal(h.sim.stats().runsCreated, 3);
+  });
+
+  test('pipeline run --workflow-id refuses a changed spec, naming the field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-start-'));
+    const spec = { name: 'p', steps: [{ id: 'a', technique: 'text-to-speech', inputs: { text: 'hi' } }] };
+    await writeFile(join(dir, 'a.json'), JSON.stringify(spec));
+    await writeFile(join(dir, 'b.json'), JSON.stringify({ ...spec, budgetUsd: 5 }));
+    const workflowId = id();
+    const first = await runCli(
+      ['pipeline', 'run', join(dir, 'a.json'), '--workflow-id', workflowId, '--wait'],
+      env,
+    );
+    assert.equal(first.code, 0, first.stderr);
+    const changed = await runCli(['pipeline', 'run', join(dir, 'b.json'), '--workflow-id', workflowId], env);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /was started with a different pipeline request: budgetUsd differs/);
+  });
+});
+
+describe('no worker on the task queue', () => {
+  test('run --wait names the missing worker, then finishes once one starts; status answers with the hint', async () => {
+    const queue = taskQueue();
+    const noWorker = { ...env, FLORA_TASK_QUEUE: queue };
+    const workflowId = id();
+    const child = spawnCli([...speech('anyone?'), '--workflow-id', workflowId, '--wait', '--json'], noWorker);
+    let stderr = '';
+    let stdout = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(
+      'the warning',
+      () =>
+        Promise.resolve(
+          stderr.includes(`warning: no worker is polling task queue ${queue} on namespace default`)
+            ? true
+            : undefined,
+        ),
+      30_000,
+    );
+    assert.match(
+      stderr,
+      new RegExp(
+        `start one with: FLORA_TASK_QUEUE=${queue} TEMPORAL_NAMESPACE=default flora-temporal worker`,
+      ),
+    );
+
+    const status = await runCli(['status', workflowId], noWorker);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`${workflowId} \\(runTechnique\\): RUNNING`));
+    assert.match(
+      status.stdout,
+      new RegExp(`\\(no worker is polling task queue ${queue} on namespace default;`),
+    );
+    assert.doesNotMatch(status.stdout, /no worker answered/, 'no query was sent to a queue without workers');
+
+    const late = await startWorker(h, queue);
+    try {
+      assert.equal(await exited, 0, stderr);
+      assert.equal((JSON.parse(stdout) as { status: string }).status, 'completed');
+    } finally {
+      await late.stop();
+    }
+  });
+
+  test('run without --wait warns that the workflow waits for a worker', async () => {
+    const queue = taskQueue();
+    const r = await runCli([...speech('later'), '--workflow-id', id()], { ...env, FLORA_TASK_QUEUE: queue });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`warning: no worker is polling task queue ${queue} .*; until then the workflow waits`),
+    );
+  });
+});
+
+describe('status of a failed workflow', () => {
+  test('says the error, not only the progress', async () => {
+    h.sim.queueRunFailure('text-to-speech', 'safety_blocked', 'Blocked by the safety filter');
+    const workflowId = id();
+    const run = await runCli([...speech('x'), '--workflow-id', workflowId, '--wait'], env);
+    assert.equal(run.code, 1);
+    const status = await runCli(['status', workflowId], env);
+    assert.match(status.stdout, /FAILED.*\n {2}failed: safety_blocked: .*Blocked by the safety filter/);
+    const asJson = JSON.parse((await runCli(['status', workflowId, '--json'], env)).stdout) as {
+      error: { type: string };
+    };
+    assert.equal(asJson.error.type, 'safety_blocked');
+  });
+});
