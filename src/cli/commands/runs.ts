@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type * as FloraWorkflowsModule from '../../client/flora-workflows';
 import type * as WorkflowAccess from '../workflow-access';
 import { parseInteger } from '../parse';
+import { registerOrphans } from './orphans';
 import { ExitCode, json, table, type CliContext, type CliIo } from '../support';
 
 export interface RunsListOpts {
@@ -15,9 +16,8 @@ export interface RunsListOpts {
 }
 
 export function registerRuns(program: Command, { io, outcome }: CliContext): void {
-  program
-    .command('runs')
-    .description('runs and pipelines in Temporal')
+  const runs = program.command('runs').description('runs and pipelines in Temporal');
+  runs
     .command('list')
     .description('our workflows, newest first')
     .option('--limit <n>', 'at most n', parseInteger('--limit', 1, 1000), 20)
@@ -39,6 +39,7 @@ export function registerRuns(program: Command, { io, outcome }: CliContext): voi
     .action(async (opts: RunsListOpts) => {
       outcome.exitCode = await runsListCommand(opts, io);
     });
+  registerOrphans(runs, { io, outcome });
 }
 
 /** Our workflows from Temporal's visibility, newest first, optionally by technique, FLORA run id or pipeline. */

@@ -178,3 +178,59 @@ describe('status of a failed workflow', () => {
     assert.equal(asJson.error.type, 'safety_blocked');
   });
 });
+
+describe('runs orphans', () => {
+  test('lists a FLORA run no workflow records, with an attach command that adopts it', async () => {
+    const recorded = await runCli([...speech('kept'), '--wait', '--json'], env);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const recordedRunId = (JSON.parse(recorded.stdout) as { runId: string }).runId;
+    const lost = await h.flora.createRunNested({
+      slug: 'text-to-speech',
+      inputs: [{ id: 'text', type: 'text', value: 'lost' }],
+    });
+    const lostRunId = lost.data.run_id;
+    const report = await waitFor(
+      'the recorded run to be visible as owned',
+      async () => {
+        const r = await runCli(['runs', 'orphans', '--since', '10m', '--json'], env);
+        assert.equal(r.code, 0, r.stderr);
+        const parsed = JSON.parse(r.stdout) as {
+          ownership: string;
+          scanned: number;
+          orphans: { runId: string; attachCommand: string }[];
+        };
+        return parsed.orphans.some((o) => o.runId === recordedRunId) ? undefined : parsed;
+      },
+      60_000,
+    );
+    assert.equal(report.ownership, 'search-attribute');
+    assert.deepEqual(
+      report.orphans.map((o) => o.runId),
+      [lostRunId],
+    );
+    const attach = report.orphans[0]?.attachCommand ?? '';
+    assert.equal(
+      attach,
+      `flora-temporal run text-to-speech --attach-run-id ${lostRunId} --workflow-id attach-${lostRunId}`,
+    );
+    const human = await runCli(['runs', 'orphans', '--since', '10m', '--technique', 'text-to-speech'], env);
+    assert.match(human.stdout, new RegExp(`${lostRunId}.*Text to Speech`));
+    assert.ok(human.stdout.includes(attach));
+
+    const adopted = await runCli([...attach.split(' ').slice(1), '--wait', '--json'], env);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.equal((JSON.parse(adopted.stdout) as { runId: string }).runId, lostRunId);
+    assert.equal(h.sim.stats().runsCreated, 2, 'attaching created nothing');
+    await waitFor(
+      'no orphans left',
+      async () => {
+        const r = await runCli(['runs', 'orphans', '--since', '10m', '--json'], env);
+        return (JSON.parse(r.stdout) as { orphans: unknown[] }).orphans.length === 0 || undefined;
+      },
+      60_000,
+    );
+    const bad = await runCli(['runs', 'orphans', '--since', 'yesterday'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--since must be a duration before now \(e\.g\. 30m, 6h, 2d\) or an ISO time/);
+  });
+});
