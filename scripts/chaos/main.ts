@@ -58,7 +58,24 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+async function writeDoc(
+  results: RowResult[],
+  meta: { seed: number; command: string; startedAt: Date; plantBug: string | undefined },
+): Promise<void> {
+  const seconds = (Date.now() - meta.startedAt.getTime()) / 1000;
+  await writeFile(
+    join(__dirname, '../../docs/RELIABILITY.md'),
+    reliabilityMarkdown(results, { ...meta, seconds }),
+  );
+}
+
 async function main(): Promise<number> {
+  // Ctrl-C or a timeout: take every child process down with us.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void killAll().then(() => process.exit(130));
+    });
+  }
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
   const log = (line: string): void => {
@@ -113,6 +130,9 @@ async function main(): Promise<number> {
       }
       log(`row ${row.id}: ${result.status} in ${result.seconds.toFixed(0)} s`);
       results.push(result);
+      // Written after every row, so a long run that is cut short still leaves the rows it finished.
+      if (args.write)
+        await writeDoc(results, { seed: args.seed, command, startedAt, plantBug: args.plantBug });
     }
   } finally {
     await killAll();
@@ -121,12 +141,8 @@ async function main(): Promise<number> {
   printTable(results, (line) => process.stdout.write(`${line}\n`));
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (args.write) {
-    const path = join(__dirname, '../../docs/RELIABILITY.md');
-    await writeFile(
-      path,
-      reliabilityMarkdown(results, { seed: args.seed, command, startedAt, seconds, plantBug: args.plantBug }),
-    );
-    log(`wrote ${path}`);
+    await writeDoc(results, { seed: args.seed, command, startedAt, plantBug: args.plantBug });
+    log('wrote docs/RELIABILITY.md');
   }
   const failed = results.filter((r) => r.status === 'fail');
   process.stdout.write(

@@ -15,12 +15,12 @@ export interface Row {
 }
 
 export const ROWS: Row[] = [
-  { id: 'bad-input', title: 'Bad input', run: badInput },
-  { id: 'flora-faults', title: 'FLORA faults', run: floraFaults },
-  { id: 'rate-limit', title: 'Rate limit', run: rateLimit },
   { id: 'worker-crashes', title: 'Worker crashes', run: workerCrashes },
-  { id: 'deploys', title: 'Deploys (rolling restarts)', run: deploys },
+  { id: 'flora-faults', title: 'FLORA faults', run: floraFaults },
+  { id: 'bad-input', title: 'Bad input', run: badInput },
   { id: 'temporal-crash-dev', title: 'Temporal server crash (dev server, SQLite)', run: devServerCrash },
+  { id: 'deploys', title: 'Deploys (rolling restarts)', run: deploys },
+  { id: 'rate-limit', title: 'Rate limit', run: rateLimit },
   { id: 'temporal-crash-postgres', title: 'Temporal server crash (PostgreSQL)', run: postgresServerCrash },
   { id: 'secrets', title: 'Secrets', run: secrets },
 ];

@@ -31,7 +31,7 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
         runs: 200,
         pipelines: 5,
         kills: 100,
-        workers: 2,
+        workers: 3,
         runMs: 150_000,
         startSpreadMs: 90_000,
         poll: [4_000, 12_000],
@@ -102,8 +102,8 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
     kills += victims.length;
     hits[moment] += 1;
     while (fleet.workers.length < p.workers) fleet.start(true);
-    // Keep the fleet from being all-new-and-starting forever: let replacements come up first.
-    await Promise.all(fleet.workers.map((w) => w.ready.catch(() => undefined)));
+    // Let replacements come up (up to 8 s), so most kills find a worker with work in flight.
+    await Promise.race([Promise.all(fleet.workers.map((w) => w.ready.catch(() => undefined))), sleep(8_000)]);
   }
   await starting;
   const outcomes = await load.settle(smoke ? 180_000 : 1_200_000);
