@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { FloraClient } from '../src/flora/client';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
 import { startSimulator } from '../src/simulator';
-import { progressQuery, raiseBudgetSignal } from '../src/workflows';
+import { progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from '../src/workflows';
 import { FAST, startWorker, taskQueue } from '../test/helpers/env';
 import { waitFor } from '../test/helpers/failures';
 import type { RecordContext, Scenario } from './record-histories';
@@ -170,6 +170,82 @@ export function morePipelineScenarios(prefix: string, frozen: boolean): Scenario
           await sim.close();
           await rm(root, { recursive: true, force: true });
         }
+      },
+    },
+  ];
+}
+
+/** main after the scheduler refactor, before issue 9's pipeline patches. */
+const BEFORE_PIPELINE_MONEY = '66e5793';
+
+/**
+ * Issue 9's pipeline patches: the paths recorded on the new code (`issue9-*`), and histories that start
+ * on the code before the patches and finish on it (`straddle-pipeline-*`), each reaching the patched
+ * decision after the handover.
+ */
+export function pipelineMoneyScenarios(): Scenario[] {
+  const parallelBudget = storyboardClips('budget-fail-parallel', { budgetUsd: 0.7 });
+  return [
+    ...morePipelineScenarios('issue9-', false),
+    {
+      // Two clips in flight when the third does not fit: `fail` waits for them before deciding.
+      name: 'issue9-pipeline-budget-fail-parallel',
+      async record(ctx) {
+        const name = 'issue9-pipeline-budget-fail-parallel';
+        await ctx.save(name, await ctx.startPipeline(name, { spec: parallelBudget }));
+      },
+    },
+    {
+      // raiseBudget as an update (accepted and completed in the history).
+      name: 'issue9-pipeline-budget-update',
+      async record(ctx) {
+        const name = 'issue9-pipeline-budget-update';
+        const handle = await ctx.startPipeline(name, { spec: BUDGET_WAIT });
+        await waitForPhase(handle, 'waiting-budget');
+        await handle.executeUpdate(raiseBudgetUpdate, { args: [1] });
+        await ctx.save(name, handle);
+      },
+    },
+    {
+      // Child keys and the budget rule: the clips launch after the handover.
+      name: 'straddle-pipeline-budget-fail-parallel',
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(2_000, 'storyboard');
+        const name = 'straddle-pipeline-budget-fail-parallel';
+        await ctx.straddle(name, {
+          from: BEFORE_PIPELINE_MONEY,
+          start: (queue) => ctx.startPipeline(name, { spec: parallelBudget }, queue),
+          handoverWhen: async (handle) =>
+            (await handle.query(progressQuery)).steps.some((s) => s.runs.some((r) => r.progress > 0)),
+        });
+      },
+    },
+    {
+      // Freeing on proof and fail-fast keeping paid work: the failure comes after the handover.
+      name: 'straddle-pipeline-fail-fast',
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(2_500, 'text-to-image');
+        ctx.h.sim.setRunDuration(5_000, 'image-to-video');
+        const name = 'straddle-pipeline-fail-fast';
+        await ctx.straddle(name, {
+          from: BEFORE_PIPELINE_MONEY,
+          start: (queue) => ctx.startPipeline(name, { spec: FAIL_FAST }, queue),
+          handoverWhen: async (handle) =>
+            (await handle.query(progressQuery)).steps.every((s) => s.id === 'after' || s.runs[0]?.runId),
+        });
+      },
+    },
+    {
+      // The raiseBudget signal after the handover.
+      name: 'straddle-pipeline-budget-wait',
+      async record(ctx) {
+        const name = 'straddle-pipeline-budget-wait';
+        await ctx.straddle(name, {
+          from: BEFORE_PIPELINE_MONEY,
+          start: (queue) => ctx.startPipeline(name, { spec: BUDGET_WAIT }, queue),
+          handoverWhen: async (handle) => (await handle.query(progressQuery)).phase === 'waiting-budget',
+          afterHandover: async (handle) => handle.signal(raiseBudgetSignal, 1),
+        });
       },
     },
   ];

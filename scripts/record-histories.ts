@@ -28,7 +28,7 @@ import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
 import { moneyScenarios } from './money-scenarios';
-import { morePipelineScenarios } from './pipeline-scenarios';
+import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -63,6 +63,8 @@ export interface RecordContext {
       handoverWhen: (handle: WorkflowHandle) => Promise<boolean>;
       /** Histories of other workflows (children) to save after it, as [fixture name, workflow id]. */
       alsoSave?: [string, string][];
+      /** Runs once the current code's worker has taken over (a signal to send after the handover, say). */
+      afterHandover?: (handle: WorkflowHandle) => Promise<void>;
     },
   ): Promise<void>;
 }
@@ -231,6 +233,8 @@ const SCENARIOS: Scenario[] = [
   ...pipelineScenarios('memo-', false),
   // More pipeline paths, recorded on the code with the memo patch before issue 9's pipeline patches.
   ...morePipelineScenarios('memo-', true),
+  // Issue 9's pipeline patches: after and straddling.
+  ...pipelineMoneyScenarios(),
   {
     name: 'straddle-memo-completed-nested',
     async record(ctx) {
@@ -316,7 +320,7 @@ async function main(): Promise<void> {
       await handle.result().catch(() => undefined);
       await writeHistory(name, handle);
     },
-    async straddle(name, { from, start, handoverWhen, alsoSave = [] }) {
+    async straddle(name, { from, start, handoverWhen, alsoSave = [], afterHandover }) {
       const old = await startWorker(h, undefined, h.flora, {
         workflowBundle: await bundleAtRef(from),
         downloadRoot,
@@ -332,6 +336,7 @@ async function main(): Promise<void> {
       log(`${name}: handed over from ${from} to the current code`);
       const current = await startWorker(h, old.taskQueue, h.flora, { downloadRoot });
       try {
+        await afterHandover?.(handle);
         await ctx.save(name, handle);
         for (const [fixture, workflowId] of alsoSave) await ctx.saveWorkflow(fixture, workflowId);
       } finally {

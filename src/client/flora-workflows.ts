@@ -10,10 +10,10 @@
  */
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { PipelineSpecInput } from '../pipelines/spec';
-import type { PipelineProgress, PipelineResult } from '../pipelines/types';
+import type { Ledger, PipelineProgress, PipelineResult } from '../pipelines/types';
 import {
   progressQuery,
-  raiseBudgetSignal,
+  raiseBudgetUpdate,
   type runPipeline,
   type runTechnique,
   statusQuery,
@@ -78,9 +78,13 @@ export class PipelineRun {
   progress(): Promise<PipelineProgress> {
     return this.handle.query(progressQuery);
   }
-  /** Sets the pipeline's budget to this many USD (for `onBudgetExceeded: "wait"`). */
-  raiseBudget(usd: number): Promise<void> {
-    return this.handle.signal(raiseBudgetSignal, usd);
+  /**
+   * Raises the pipeline's budget to this many USD (for `onBudgetExceeded: "wait"`) and returns the new
+   * ledger. Refused, with the reason, when `usd` is below the current budget, negative or not finite,
+   * or the pipeline has no budget.
+   */
+  raiseBudget(usd: number): Promise<Ledger> {
+    return this.handle.executeUpdate(raiseBudgetUpdate, { args: [usd] });
   }
   /** Cancels the pipeline and its step workflows. */
   cancel(): Promise<void> {

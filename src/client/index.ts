@@ -23,7 +23,7 @@ export {
   startPipeline,
   type StartPipelineOptions,
 } from './pipelines';
-export { runPipeline, progressQuery, raiseBudgetSignal } from '../workflows';
+export { runPipeline, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from '../workflows';
 export type * from '../pipelines/types';
 export type { PipelineSpec, PipelineSpecInput } from '../pipelines/spec';
 export {

@@ -4,38 +4,58 @@
  * the ledger, how the pipeline ends). Pure: no Temporal, no clock (the caller passes `now`), so every
  * rule is unit-tested in milliseconds and the workflow keeps only the Temporal calls.
  */
-import { FailureType } from '../flora/failure-types';
 import type { OutputRef, RunTechniqueInput } from '../workflows/types';
+import { settleReservation, type EndEvidence } from './billing';
 import { budgetLeftUsd, EPSILON_USD, ledgerOf } from './ledger';
 import { resolveInputs, roundUsd, type PipelinePlan, type PlannedStep } from './plan';
 import type { PipelineSpec } from './spec';
 import type { PipelineState } from './state';
-import type { Ledger, PipelineResult, StepProgress, StepResult, StepRunProgress } from './types';
+import {
+  PipelineFailureType,
+  type Ledger,
+  type PipelineResult,
+  type StepProgress,
+  type StepResult,
+  type StepRunProgress,
+} from './types';
 
-export const PipelineFailureType = {
-  InvalidPipeline: 'invalid_pipeline',
-  BudgetExceeded: 'budget_exceeded',
-  StepFailed: 'step_failed',
-} as const;
+export { PipelineFailureType };
 
-/** Failures after which no FLORA run of that child can be billed: failed runs, and requests refused before a create. */
-const NOT_BILLED_FAILURES: ReadonlySet<string> = new Set<string>([
-  FailureType.ModelTimeout,
-  FailureType.InternalError,
-  FailureType.SafetyBlocked,
-  FailureType.InputUnreachable,
-  FailureType.RunFailed,
-  FailureType.InvalidRequest,
-  FailureType.InputValidationError,
-  FailureType.InvalidJson,
-  FailureType.Unauthorized,
-  FailureType.InvalidApiKey,
-  FailureType.InsufficientCredits,
-  FailureType.Forbidden,
-  FailureType.NotFound,
-  FailureType.IdempotencyConflict,
-  PipelineFailureType.StepFailed,
-]);
+/**
+ * The rules that changed after runPipeline shipped. The workflow answers each with `patched(...)` at the
+ * moment the decision is made, so histories recorded before a change replay on its old rule.
+ */
+export interface Rules {
+  /** Children's idempotency keys come from the pipeline's first execution, so a reset never re-bills. */
+  childKeysFromPipeline(): boolean;
+  /** A reservation is freed only on the child's proof (`mayBeBilled: false`), not by failure type. */
+  freeOnlyOnProof(): boolean;
+  /** `onBudgetExceeded: "fail"` fails only when charged spend proves the budget short or nothing is in flight. */
+  failBudgetOnlyWhenShort(): boolean;
+  /** fail-fast cancels only children that have not created a FLORA run; the others finish. */
+  keepPaidWork(): boolean;
+}
+
+/** Every rule as it is today (new histories). */
+export const CURRENT_RULES: Rules = {
+  childKeysFromPipeline: () => true,
+  freeOnlyOnProof: () => true,
+  failBudgetOnlyWhenShort: () => true,
+  keepPaidWork: () => true,
+};
+/** Every rule as it was when runPipeline shipped. */
+export const SHIPPED_RULES: Rules = {
+  childKeysFromPipeline: () => false,
+  freeOnlyOnProof: () => false,
+  failBudgetOnlyWhenShort: () => false,
+  keepPaidWork: () => false,
+};
+
+/** The pipeline's workflow id and its first execution's run id (stable across resets and continue-as-new). */
+export interface PipelineIds {
+  workflowId: string;
+  firstExecutionRunId: string;
+}
 
 export interface RunError {
   type: string;
@@ -44,9 +64,24 @@ export interface RunError {
 
 /** How a child ended, as the workflow learned it. */
 export type ChildOutcome =
-  | { kind: 'completed'; runId: string; polls: number; outputs: OutputRef[]; chargedCost: number }
-  | { kind: 'failed'; error: RunError }
-  | { kind: 'cancelled'; error: RunError };
+  | {
+      kind: 'completed';
+      runId: string;
+      polls: number;
+      outputs: OutputRef[];
+      chargedCost: number;
+      /** The run completed (and was charged) but saving its outputs failed. */
+      downloadError?: RunError | undefined;
+    }
+  | { kind: 'failed'; error: RunError; evidence: EndEvidence }
+  | { kind: 'cancelled'; error: RunError; evidence: EndEvidence };
+
+/** What to cancel when the loop stops. */
+export type StopCancel =
+  | { kind: 'none' }
+  | { kind: 'all' }
+  /** Only these runs: FLORA has runs for the others, which finish and keep their outputs. */
+  | { kind: 'unpaid'; runs: StepRunProgress[] };
 
 /** One child to start now. */
 export interface Launch {
@@ -112,8 +147,9 @@ export class PipelineScheduler {
     readonly state: PipelineState,
     private readonly spec: PipelineSpec,
     private readonly plan: PipelinePlan,
-    /** The pipeline's workflow id: children are `<id>/<step>/<index>` and report to it. */
-    private readonly workflowId: string,
+    /** Children are `<workflowId>/<step>/<index>` and report to it. */
+    private readonly ids: PipelineIds,
+    private readonly rules: Rules = CURRENT_RULES,
   ) {
     const planned = new Map(plan.steps.map((s) => [s.id, s]));
     state.plannedCostUsd = plan.plannedCostUsd;
@@ -227,9 +263,20 @@ export class PipelineScheduler {
         `step "${blockedByBudget.step.id}" needs $${blockedByBudget.cost} per run, but budgetUsd $${this.state.budgetUsd} ` +
         `has $${roundUsd(Math.max(0, this.budgetLeft()))} left (charged $${l.chargedUsd}, reserved $${l.reservedUsd})`;
       if (this.spec.onBudgetExceeded === 'fail') {
-        this.budgetFailure = why;
-        pass.stop = 'budget';
-        return pass;
+        if (
+          running === 0 ||
+          !this.rules.failBudgetOnlyWhenShort() ||
+          this.chargedProvesShort(blockedByBudget.cost)
+        ) {
+          this.budgetFailure = why;
+          pass.stop = 'budget';
+          return pass;
+        }
+        // Runs in flight hold reservations that may yet be freed or charged below their price: decide
+        // once they end (each end is looked at again).
+        this.state.phase = 'waiting-budget';
+        this.state.note = `${why}: waiting for the runs in flight to end before deciding`;
+        return this.doneUnless(pass, running);
       }
       this.state.phase = 'waiting-budget';
       this.state.note = `${why}: waiting for the raiseBudget signal`;
@@ -237,8 +284,19 @@ export class PipelineScheduler {
       this.state.phase = 'running';
       this.state.note = undefined;
     }
+    return this.doneUnless(pass, running);
+  }
+
+  private doneUnless(pass: Pass, running: number): Pass {
     if (!this.state.steps.some(unfinished) && running === 0) pass.stop = 'done';
     return pass;
+  }
+
+  /** Charged spend alone leaves less than `cost` of the budget: no reservation freed later can help. */
+  private chargedProvesShort(cost: number): boolean {
+    const { budgetUsd } = this.state;
+    if (budgetUsd === undefined) return false;
+    return this.ledger().chargedUsd + cost > budgetUsd + EPSILON_USD;
   }
 
   /** Steps whose dependencies failed (or were skipped or cancelled) are skipped, transitively. */
@@ -275,7 +333,7 @@ export class PipelineScheduler {
     step.runs = items.map((item, index) => ({
       index,
       item,
-      workflowId: `${this.workflowId}/${step.id}/${index}`,
+      workflowId: `${this.ids.workflowId}/${step.id}/${index}`,
       phase: 'pending',
       detail: undefined,
       runId: undefined,
@@ -319,9 +377,14 @@ export class PipelineScheduler {
         ...(p.options.downloadTo !== undefined
           ? { downloadTo: `${p.options.downloadTo}/${step.id}-${run.index}` }
           : {}),
+        // A child's own default key comes from its own first execution, which a reset of the pipeline
+        // replaces: the same step would be created (and billed) again. This key survives resets.
+        ...(this.rules.childKeysFromPipeline()
+          ? { idempotencyKey: childIdempotencyKey(this.ids.firstExecutionRunId, step.id, run.index) }
+          : {}),
       },
       schema: p.technique,
-      reportTo: { workflowId: this.workflowId, step: step.id, index: run.index },
+      reportTo: { workflowId: this.ids.workflowId, step: step.id, index: run.index },
     };
     return { step, run, planned: p, input };
   }
@@ -336,20 +399,18 @@ export class PipelineScheduler {
       run.outputs = outcome.outputs;
       run.chargedUsd = outcome.chargedCost;
       run.reservedUsd = 0;
+      // Paid outputs count as completed: downstream steps use their URLs even when saving them failed.
+      if (outcome.downloadError !== undefined) run.downloadError = outcome.downloadError;
       return;
     }
     const cancelled = outcome.kind === 'cancelled';
     run.phase = cancelled ? 'cancelled' : 'failed';
     run.error = outcome.error;
-    // Only a failure that proves nothing was billed frees the reservation: a FLORA run that ended
-    // `failed` (not charged) or a request refused before any create. A deadline, a lost create or a
-    // cancellation leaves a run going at FLORA, so its price stays reserved.
-    if (!cancelled && NOT_BILLED_FAILURES.has(run.error.type)) run.reservedUsd = 0;
-    // The run completed and was charged; only saving its outputs failed.
-    if (!cancelled && run.error.type.startsWith('download_')) {
-      run.chargedUsd = run.reservedUsd;
-      run.reservedUsd = 0;
-    }
+    settleReservation(
+      run,
+      { cancelled, errorType: outcome.error.type, evidence: outcome.evidence },
+      this.rules.freeOnlyOnProof(),
+    );
     if (!cancelled) this.firstFailure ??= { step: stepId, index: run.index, error: run.error };
   }
 
@@ -370,11 +431,24 @@ export class PipelineScheduler {
     step.finishedAt = now;
   }
 
-  /** After the loop: true when running children are to be cancelled (fail-fast after a failure). */
-  cancelOnStop(): boolean {
-    if (!this.firstFailure || this.spec.onStepFailure !== 'fail-fast') return false;
-    this.state.note = `step "${this.firstFailure.step}" failed: cancelling running steps`;
-    return true;
+  /**
+   * After the loop: what to cancel. fail-fast after a failure cancels the children still running; since
+   * `Patches.PipelineKeepPaidWork` only those without a FLORA run (FLORA has no cancel, so cancelling a
+   * created run saves nothing and throws its outputs away).
+   */
+  cancelOnStop(): StopCancel {
+    const first = this.firstFailure;
+    if (!first || this.spec.onStepFailure !== 'fail-fast') return { kind: 'none' };
+    if (!this.rules.keepPaidWork()) {
+      this.state.note = `step "${first.step}" failed: cancelling running steps`;
+      return { kind: 'all' };
+    }
+    const running = this.state.steps.flatMap((s) => s.runs.filter((r) => r.phase === 'running'));
+    const unpaid = running.filter((r) => r.runId === undefined);
+    this.state.note =
+      `step "${first.step}" failed: cancelling ${unpaid.length} run(s) not yet created at FLORA; ` +
+      `${running.length - unpaid.length} run(s) FLORA already has finish and keep their outputs`;
+    return { kind: 'unpaid', runs: unpaid };
   }
 
   /** Once every started child ended: steps never reached are skipped, saying why. */
@@ -454,7 +528,7 @@ export class PipelineScheduler {
     const partial = this.state.steps.some((s) => s.phase !== 'completed');
     this.state.phase = partial ? 'partial' : 'completed';
     return {
-      workflowId: this.workflowId,
+      workflowId: this.ids.workflowId,
       name: this.spec.name,
       status: partial ? 'partial' : 'completed',
       steps,
@@ -467,4 +541,9 @@ export class PipelineScheduler {
       skipped,
     };
   }
+}
+
+/** A child's idempotency key: the pipeline's first execution, the step and the run's index. */
+export function childIdempotencyKey(firstExecutionRunId: string, stepId: string, index: number): string {
+  return `${firstExecutionRunId}-${stepId}-${index}`;
 }

@@ -2,7 +2,7 @@
  * The pipeline's observable state (what the progress query shows) and the rules for what signals do to
  * it. Pure: the workflow owns one `PipelineState` and the scheduler keeps it current.
  */
-import { ledgerOf, percentOf } from './ledger';
+import { EPSILON_USD, ledgerOf, percentOf } from './ledger';
 import type { ChildProgress, PipelinePhase, PipelineProgress, StepProgress } from './types';
 
 /** What the progress query shows; the scheduler keeps it current. */
@@ -11,6 +11,8 @@ export interface PipelineState {
   phase: PipelinePhase;
   note: string | undefined;
   budgetUsd: number | undefined;
+  /** The highest raise received (since `Patches.PipelineRaiseBudgetNeverLowers`), also one sent with the start. */
+  raisedUsd?: number;
   plannedCostUsd: number | undefined;
   steps: StepProgress[];
 }
@@ -54,9 +56,54 @@ export function applyChildProgress(state: PipelineState, p: ChildProgress): void
   run.polls = Math.max(run.polls, p.polls);
 }
 
-/** The raiseBudget signal: any non-negative number of USD; false (and no change) for anything else. */
-export function applyBudgetSignal(state: PipelineState, usd: unknown): boolean {
-  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return false;
+function isUsd(usd: unknown): usd is number {
+  return typeof usd === 'number' && Number.isFinite(usd) && usd >= 0;
+}
+
+/**
+ * The raiseBudget signal. Returns why it was ignored, or undefined when it was applied. `neverLower`
+ * (since `Patches.PipelineRaiseBudgetNeverLowers`): a raise only ever raises, and one that arrives before
+ * the spec's budget is applied (sent with the start) is kept, not overwritten. Before it, any
+ * non-negative number set the budget.
+ */
+export function applyBudgetSignal(
+  state: PipelineState,
+  usd: unknown,
+  neverLower: boolean,
+): string | undefined {
+  if (!isUsd(usd)) return 'expected a non-negative number of USD';
+  if (!neverLower) {
+    state.budgetUsd = usd;
+    return undefined;
+  }
+  state.raisedUsd = Math.max(state.raisedUsd ?? usd, usd);
+  if (state.budgetUsd === undefined) {
+    // Sent with the start: the spec's budget is not applied yet, and applySpecBudget keeps this raise.
+    if (state.phase === 'validating') return undefined;
+    return 'the pipeline has no budgetUsd, so there is no limit to raise';
+  }
+  if (usd < state.budgetUsd) return `a raise never lowers the budget ($${usd} is below $${state.budgetUsd})`;
   state.budgetUsd = usd;
-  return true;
+  return undefined;
+}
+
+/** The spec's budget, raised by any raise that arrived first (none can arrive first without the patch). */
+export function applySpecBudget(state: PipelineState, budgetUsd: number | undefined): void {
+  state.budgetUsd = budgetUsd === undefined ? undefined : Math.max(budgetUsd, state.raisedUsd ?? budgetUsd);
+}
+
+/** The raiseBudget update's validator: why `usd` is refused, or undefined. */
+export function checkBudgetRaise(state: PipelineState, usd: unknown): string | undefined {
+  if (!isUsd(usd)) return `raiseBudget expects a finite number of USD >= 0, got ${String(usd)}`;
+  if (state.budgetUsd === undefined)
+    return 'raiseBudget: the pipeline has no budgetUsd, so there is no limit to raise';
+  if (usd < state.budgetUsd - EPSILON_USD)
+    return `raiseBudget cannot lower the budget: $${usd} is below the current budgetUsd $${state.budgetUsd}`;
+  return undefined;
+}
+
+/** The raiseBudget update, once validated. */
+export function raiseBudgetTo(state: PipelineState, usd: number): void {
+  state.raisedUsd = Math.max(state.raisedUsd ?? usd, usd);
+  state.budgetUsd = Math.max(state.budgetUsd ?? usd, usd);
 }

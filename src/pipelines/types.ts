@@ -2,6 +2,13 @@
 import type { OutputRef } from '../workflows/types';
 import type { PipelineSpecInput } from './spec';
 
+/** The failure types runPipeline ends with of its own (a failed step ends with the step's own type). */
+export const PipelineFailureType = {
+  InvalidPipeline: 'invalid_pipeline',
+  BudgetExceeded: 'budget_exceeded',
+  StepFailed: 'step_failed',
+} as const;
+
 export interface RunPipelineInput {
   spec: PipelineSpecInput;
 }
@@ -28,6 +35,8 @@ export interface StepRunProgress {
   chargedUsd: number;
   outputs: OutputRef[];
   error: { type: string; message: string } | undefined;
+  /** The run completed and was charged, but saving its outputs on the worker failed. */
+  downloadError?: { type: string; message: string };
   startedAt: string | undefined;
   finishedAt: string | undefined;
 }

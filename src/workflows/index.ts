@@ -1,4 +1,4 @@
 /** The workflow bundle's entry point: every workflow type this worker serves. */
 export { runTechnique, statusQuery } from './run-technique';
 export { runPipeline, PipelineFailureType } from './run-pipeline';
-export { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
+export { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';

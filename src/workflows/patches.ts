@@ -21,5 +21,15 @@ export const Patches = {
   CancelReportsRun: 'cancel-reports-run-id-v1',
   /** runTechnique: a failed download returns the completed result with `downloadError`. */
   DownloadKeepsResult: 'download-error-keeps-result-v1',
+  /** runPipeline: children's idempotency keys from the pipeline's first execution, step and index (a reset never re-bills). */
+  PipelineChildKeys: 'pipeline-child-keys-from-first-execution-v1',
+  /** runPipeline: a reservation is freed only on a child's `mayBeBilled: false`, not by failure type. */
+  PipelineFreeOnProof: 'pipeline-free-reservation-on-proof-v1',
+  /** runPipeline: the raiseBudget signal never lowers the budget, and one sent with the start is kept. */
+  PipelineRaiseBudgetNeverLowers: 'pipeline-raise-budget-never-lowers-v1',
+  /** runPipeline: `onBudgetExceeded: "fail"` decides only when charged spend proves the budget short or nothing is in flight. */
+  PipelineBudgetFailWhenShort: 'pipeline-budget-fail-when-short-v1',
+  /** runPipeline: fail-fast cancels only children without a FLORA run; the others finish and keep their outputs. */
+  PipelineKeepPaidWork: 'pipeline-fail-fast-keeps-paid-runs-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

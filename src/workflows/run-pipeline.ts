@@ -8,6 +8,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ChildWorkflowFailure,
   ParentClosePolicy,
   condition,
@@ -22,6 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
 import type { TechniqueInfo } from '../activities/types';
+import { NO_EVIDENCE, parseEndEvidence, type EndEvidence } from '../pipelines/billing';
 import { planPipeline, techniqueKeys } from '../pipelines/plan';
 import {
   PipelineFailureType,
@@ -29,13 +31,17 @@ import {
   type ChildOutcome,
   type Launch,
   type PipelineFailure,
+  type Rules,
 } from '../pipelines/scheduler';
 import {
   applyBudgetSignal,
   applyChildProgress,
+  applySpecBudget,
+  checkBudgetRaise,
   initialState,
   markFailed,
   progressOf,
+  raiseBudgetTo,
 } from '../pipelines/state';
 import { describeSpecProblems, parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
 import type { PipelineResult, RunPipelineInput } from '../pipelines/types';
@@ -44,7 +50,7 @@ import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
 import { runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
-import { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
+import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
 import type { RunTechniqueResult } from './types';
 
 export { PipelineFailureType };
@@ -69,14 +75,52 @@ function failureFrom(f: PipelineFailure): ApplicationFailure {
   });
 }
 
-/** A child's end as the scheduler sees it: its result, `cancelled`, or its innermost ApplicationFailure. */
+/** What the child said about money in details[0] of its failure or cancellation (the outermost that has details). */
+function endEvidence(err: unknown): EndEvidence {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e instanceof ApplicationFailure || e instanceof CancelledFailure) && e.details?.length)
+      return parseEndEvidence(e.details[0]);
+  }
+  return NO_EVIDENCE;
+}
+
+/** A child's end as the scheduler sees it: `cancelled`, or its innermost ApplicationFailure, with its evidence. */
 function outcomeOf(err: unknown): ChildOutcome {
+  const evidence = endEvidence(err);
   if (isCancellation(err))
-    return { kind: 'cancelled', error: { type: 'cancelled', message: 'the run was cancelled' } };
+    return { kind: 'cancelled', error: { type: 'cancelled', message: 'the run was cancelled' }, evidence };
   const error = describeFailureChain(err);
   const cancelled = err instanceof ChildWorkflowFailure && isCancellation(err.cause);
-  return cancelled ? { kind: 'cancelled', error } : { kind: 'failed', error };
+  return cancelled ? { kind: 'cancelled', error, evidence } : { kind: 'failed', error, evidence };
 }
+
+/** A completed child's result; `downloadError` comes from children that saved their outputs and failed to. */
+function completedOutcome(result: RunTechniqueResult): ChildOutcome {
+  const downloadError = 'downloadError' in result ? describeDownloadError(result.downloadError) : undefined;
+  return {
+    kind: 'completed',
+    runId: result.runId,
+    polls: result.polls,
+    outputs: result.outputs,
+    chargedCost: result.chargedCost,
+    ...(downloadError !== undefined ? { downloadError } : {}),
+  };
+}
+
+function describeDownloadError(value: unknown): { type: string; message: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = 'type' in value && typeof value.type === 'string' ? value.type : 'download_failed';
+  const message = 'message' in value && typeof value.message === 'string' ? value.message : '';
+  return { type, message };
+}
+
+/** Each rule that changed after runPipeline shipped, asked at the moment it decides. */
+const RULES: Rules = {
+  childKeysFromPipeline: () => patched(Patches.PipelineChildKeys),
+  freeOnlyOnProof: () => patched(Patches.PipelineFreeOnProof),
+  failBudgetOnlyWhenShort: () => patched(Patches.PipelineBudgetFailWhenShort),
+  keepPaidWork: () => patched(Patches.PipelineKeepPaidWork),
+};
 
 const nowIso = () => new Date().toISOString();
 
@@ -91,12 +135,18 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   };
   setHandler(progressQuery, () => progressOf(state, info.workflowId));
   setHandler(childProgressSignal, (p) => applyChildProgress(state, p));
+  // The signal stays for old clients and recorded histories; new clients use the update below.
   setHandler(raiseBudgetSignal, (usd) => {
-    if (!applyBudgetSignal(state, usd)) {
-      log.warn('raiseBudget ignored: expected a non-negative number of USD', { usd });
+    const ignored = applyBudgetSignal(
+      state,
+      usd,
+      typeof usd === 'number' && patched(Patches.PipelineRaiseBudgetNeverLowers),
+    );
+    if (ignored !== undefined) {
+      log.warn(`raiseBudget ignored: ${ignored}`, { usd });
       return;
     }
-    log.info('Budget raised', { budgetUsd: usd });
+    log.info('Budget raised', { budgetUsd: state.budgetUsd });
     bump();
   });
   const fail = (failure: ApplicationFailure): never => {
@@ -109,7 +159,23 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   if (!parsed.ok) return fail(invalid(parsed.problems));
   const spec = parsed.spec;
   state.name = spec.name;
-  state.budgetUsd = spec.budgetUsd;
+  applySpecBudget(state, spec.budgetUsd);
+  // Registered once the spec's budget is known, so a raise sent with the start is checked against it.
+  setHandler(
+    raiseBudgetUpdate,
+    (usd) => {
+      raiseBudgetTo(state, usd);
+      log.info('Budget raised', { budgetUsd: state.budgetUsd });
+      bump();
+      return progressOf(state, info.workflowId).ledger;
+    },
+    {
+      validator: (usd) => {
+        const problem = checkBudgetRaise(state, usd);
+        if (problem !== undefined) throw new Error(problem);
+      },
+    },
+  );
   const keys = techniqueKeys(spec);
   const fetched = await Promise.all(keys.map((key) => getTechnique(key)));
   const schemas: Record<string, TechniqueInfo> = {};
@@ -129,7 +195,13 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   // Children carry the technique and pipeline as search attributes when the pipeline was started with
   // them (so they are registered on this namespace).
   const searchable = info.typedSearchAttributes.get(FloraPipelineKey) !== undefined;
-  const scheduler = new PipelineScheduler(state, spec, plan, info.workflowId);
+  const scheduler = new PipelineScheduler(
+    state,
+    spec,
+    plan,
+    { workflowId: info.workflowId, firstExecutionRunId: info.firstExecutionRunId },
+    RULES,
+  );
 
   // 2. The whole price, when it is known, against the budget.
   const upfront = scheduler.upfrontBudget();
@@ -140,8 +212,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   // 3. Run the DAG.
   const children = new CancellationScope();
   const inFlight = new Map<string, Promise<void>>();
+  /** One scope per child, so fail-fast can cancel the children that have no FLORA run and keep the others. */
+  const scopes = new Map<string, CancellationScope>();
   const start = ({ step, run, input: childInput }: Launch) => {
-    const promise = children
+    const scope = new CancellationScope({ cancellable: true, parent: children });
+    scopes.set(run.workflowId, scope);
+    const promise = scope
       .run(async () => {
         const child = await startChild(runTechnique, {
           workflowId: run.workflowId,
@@ -160,19 +236,13 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
         return child.result();
       })
       .then(
-        (result: RunTechniqueResult) =>
-          scheduler.runEnded(run, step.id, {
-            kind: 'completed',
-            runId: result.runId,
-            polls: result.polls,
-            outputs: result.outputs,
-            chargedCost: result.chargedCost,
-          }),
+        (result: RunTechniqueResult) => scheduler.runEnded(run, step.id, completedOutcome(result)),
         (err: unknown) => scheduler.runEnded(run, step.id, outcomeOf(err)),
       )
       .finally(() => {
         scheduler.runSettled(step, run, nowIso());
         inFlight.delete(run.workflowId);
+        scopes.delete(run.workflowId);
         bump();
       });
     inFlight.set(run.workflowId, promise);
@@ -187,7 +257,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
       if (pass.stop !== undefined) break;
       await condition(() => version !== seen);
     }
-    if (scheduler.cancelOnStop()) children.cancel();
+    const cancel = scheduler.cancelOnStop();
+    if (cancel.kind === 'all') children.cancel();
+    if (cancel.kind === 'unpaid') for (const run of cancel.runs) scopes.get(run.workflowId)?.cancel();
     // Runs already started are paid for: wait for them (or for their cancellation) to settle.
     await CancellationScope.nonCancellable(() => Promise.all([...inFlight.values()]));
     scheduler.skipUnreached();

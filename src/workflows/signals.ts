@@ -1,9 +1,14 @@
 /** Signals and queries shared between workflows. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChildProgress, PipelineProgress } from '../pipelines/types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChildProgress, Ledger, PipelineProgress } from '../pipelines/types';
 
 /** A child `runTechnique` tells its pipeline about its phase, run id and progress. */
 export const childProgressSignal = defineSignal<[ChildProgress]>('childProgress');
 /** Raise a pipeline's budget to this many USD (with `onBudgetExceeded: "wait"`). */
 export const raiseBudgetSignal = defineSignal<[number]>('raiseBudget');
+/**
+ * Raise a pipeline's budget to this many USD and get the new ledger back. Refused (with the reason) when
+ * the value is not a finite number >= 0, is below the current budget, or the pipeline has no budget.
+ */
+export const raiseBudgetUpdate = defineUpdate<Ledger, [number]>('raiseBudget');
 export const progressQuery = defineQuery<PipelineProgress>('progress');

@@ -7,8 +7,25 @@ import { describe, test } from 'node:test';
 import type { SlotInfo, TechniqueInfo } from '../../src/activities/types';
 import { budgetLeftUsd, percentOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
-import { PipelineScheduler, type ChildOutcome, type Launch, type Pass } from '../../src/pipelines/scheduler';
-import { applyBudgetSignal, applyChildProgress, initialState, progressOf } from '../../src/pipelines/state';
+import { NO_EVIDENCE, type EndEvidence } from '../../src/pipelines/billing';
+import {
+  CURRENT_RULES,
+  PipelineScheduler,
+  SHIPPED_RULES,
+  type ChildOutcome,
+  type Launch,
+  type Pass,
+  type Rules,
+} from '../../src/pipelines/scheduler';
+import {
+  applyBudgetSignal,
+  applyChildProgress,
+  applySpecBudget,
+  checkBudgetRaise,
+  initialState,
+  progressOf,
+  raiseBudgetTo,
+} from '../../src/pipelines/state';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
 
 const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
@@ -38,18 +55,19 @@ const SCHEMAS: Record<string, TechniqueInfo> = {
   cap: technique('cap', 0.01, [slot('video', 'videoUrl')], [slot('text', 'text')]),
   board: technique('board', 0.12, [slot('prompt', 'text')], [slot('f1', 'imageUrl'), slot('f2', 'imageUrl')]),
 };
+const IDS = { workflowId: 'wf', firstExecutionRunId: 'first-run' };
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-01T00:00:05.000Z';
 
 /** A scheduler over `spec`, and the workflow's side of the loop: children in flight, ended on demand. */
-function pipeline(spec: PipelineSpecInput) {
+function pipeline(spec: PipelineSpecInput, rules: Rules = SHIPPED_RULES) {
   const parsed = parsePipelineSpec(spec);
   assert.ok(parsed.ok, JSON.stringify(parsed));
   const planned = planPipeline(parsed.spec, SCHEMAS);
   assert.ok(planned.ok, JSON.stringify(planned));
   const state = initialState(parsed.spec.name);
   state.budgetUsd = parsed.spec.budgetUsd;
-  const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf');
+  const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, IDS, rules);
   const inFlight = new Map<string, Launch>();
   const harness = {
     state,
@@ -91,8 +109,15 @@ function pipeline(spec: PipelineSpecInput) {
         chargedCost: chargedCost ?? launch.step.runCost,
       });
     },
-    fail(workflowId: string, type: string): void {
-      harness.end(workflowId, { kind: 'failed', error: { type, message: `${type} happened` } });
+    fail(workflowId: string, type: string, evidence: EndEvidence = NO_EVIDENCE): void {
+      harness.end(workflowId, { kind: 'failed', error: { type, message: `${type} happened` }, evidence });
+    },
+    cancel(workflowId: string, evidence: EndEvidence = NO_EVIDENCE): void {
+      harness.end(workflowId, {
+        kind: 'cancelled',
+        error: { type: 'cancelled', message: 'the run was cancelled' },
+        evidence,
+      });
     },
     step(id: string) {
       const step = state.steps.find((s) => s.id === id);
@@ -306,7 +331,7 @@ describe('scheduler: billing', () => {
   test('a cancelled child keeps its reservation (its FLORA run keeps going)', () => {
     const p = pipeline(single);
     p.next();
-    p.end('wf/clip/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'cancelled' } });
+    p.cancel('wf/clip/0');
     assert.equal(p.step('clip').phase, 'cancelled');
     assert.equal(p.scheduler.ledger().reservedUsd, 0.25);
   });
@@ -327,7 +352,7 @@ describe('scheduler: budget', () => {
     assert.ok(planned.ok);
     const state = initialState('chain');
     state.budgetUsd = 0.1;
-    const decision = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf').upfrontBudget();
+    const decision = new PipelineScheduler(state, parsed.spec, planned.plan, IDS).upfrontBudget();
     assert.equal(decision.kind, 'fail');
     assert.ok(decision.kind === 'fail');
     assert.equal(decision.failure.type, 'budget_exceeded');
@@ -344,12 +369,12 @@ describe('scheduler: budget', () => {
     assert.ok(planned.ok);
     const state = initialState('chain');
     state.budgetUsd = 0.1;
-    const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, 'wf');
+    const scheduler = new PipelineScheduler(state, parsed.spec, planned.plan, IDS);
     assert.equal(scheduler.upfrontBudget().kind, 'wait');
     assert.equal(state.phase, 'waiting-budget');
     assert.match(state.note ?? '', /raiseBudget/);
     assert.equal(scheduler.budgetCoversPlan(), false);
-    assert.equal(applyBudgetSignal(state, 0.29), true);
+    assert.equal(applyBudgetSignal(state, 0.29, false), undefined);
     assert.equal(scheduler.budgetCoversPlan(), true, '0.04 + 0.25 fits 0.29 exactly');
     scheduler.startRunning();
     assert.deepEqual([state.phase, state.note], ['running', undefined]);
@@ -379,7 +404,7 @@ describe('scheduler: budget', () => {
     const pass = p.next();
     assert.deepEqual(pass.launches, []);
     assert.equal(pass.stop, 'budget');
-    assert.equal(p.scheduler.cancelOnStop(), false);
+    assert.deepEqual(p.scheduler.cancelOnStop(), { kind: 'none' });
     p.scheduler.skipUnreached();
     assert.equal(p.step('clips').phase, 'skipped');
     assert.equal(p.step('clips').skippedReason, 'the budget ran out');
@@ -418,7 +443,7 @@ describe('scheduler: budget', () => {
       p.state.note ?? '',
       /step "clips" needs \$0\.25 per run.*waiting for the raiseBudget signal/,
     );
-    assert.equal(applyBudgetSignal(p.state, 1), true);
+    assert.equal(applyBudgetSignal(p.state, 1, false), undefined);
     assert.deepEqual(p.launched(p.next()), ['wf/clips/1']);
     assert.deepEqual([p.state.phase, p.state.note, p.step('clips').phase], ['running', undefined, 'running']);
   });
@@ -426,9 +451,9 @@ describe('scheduler: budget', () => {
   test('the raiseBudget signal accepts only a non-negative finite number', () => {
     const state = initialState('x');
     for (const bad of [-1, Number.NaN, Infinity, '5', undefined])
-      assert.equal(applyBudgetSignal(state, bad), false);
+      assert.notEqual(applyBudgetSignal(state, bad, false), undefined);
     assert.equal(state.budgetUsd, undefined);
-    assert.equal(applyBudgetSignal(state, 0), true);
+    assert.equal(applyBudgetSignal(state, 0, false), undefined);
     assert.equal(state.budgetUsd, 0);
   });
 });
@@ -450,9 +475,9 @@ describe('scheduler: failures and cancellation', () => {
     p.fail('wf/doomed/0', 'safety_blocked');
     const pass = p.next();
     assert.deepEqual([pass.stop, pass.launches.length], ['fail-fast', 0]);
-    assert.equal(p.scheduler.cancelOnStop(), true);
+    assert.deepEqual(p.scheduler.cancelOnStop(), { kind: 'all' });
     assert.match(p.state.note ?? '', /step "doomed" failed: cancelling running steps/);
-    p.end('wf/slow/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'the run was cancelled' } });
+    p.cancel('wf/slow/0');
     p.scheduler.skipUnreached();
     assert.deepEqual(
       p.state.steps.map((s) => [s.id, s.phase, s.skippedReason]),
@@ -494,8 +519,7 @@ describe('scheduler: failures and cancellation', () => {
     p.scheduler.cancelling();
     assert.equal(p.state.phase, 'cancelled');
     assert.match(p.state.note ?? '', /keep going at FLORA/);
-    for (const id of ['wf/doomed/0', 'wf/slow/0'])
-      p.end(id, { kind: 'cancelled', error: { type: 'cancelled', message: 'cancelled' } });
+    for (const id of ['wf/doomed/0', 'wf/slow/0']) p.cancel(id);
     p.scheduler.cancelUnstarted();
     assert.deepEqual(
       p.state.steps.map((s) => s.phase),
@@ -535,7 +559,7 @@ describe('scheduler: progress', () => {
       progress: 1,
       polls: 1,
     });
-    p.end('wf/poster/0', { kind: 'cancelled', error: { type: 'cancelled', message: 'c' } });
+    p.cancel('wf/poster/0');
     applyChildProgress(p.state, {
       step: 'poster',
       index: 0,
@@ -549,5 +573,232 @@ describe('scheduler: progress', () => {
     assert.equal(progress.workflowId, 'wf');
     assert.equal(progress.ledger.reservedUsd, 0.04);
     assert.notEqual(progress.steps[0], p.state.steps[0], 'the query returns a copy');
+  });
+});
+
+describe('issue 9 rules (new histories)', () => {
+  const single: PipelineSpecInput = {
+    name: 'one',
+    onStepFailure: 'continue',
+    steps: [{ id: 'clip', technique: 'i2v', inputs: { input_image: 'https://x.test/a.png' } }],
+  };
+  const evidence = (mayBeBilled: boolean | undefined, runId?: string): EndEvidence => ({
+    mayBeBilled,
+    runId,
+    runIds: runId ? [runId] : [],
+  });
+
+  test("child keys: from the pipeline's first execution, step and index; none on the shipped rule", () => {
+    const p = pipeline(
+      {
+        name: 'k',
+        steps: [
+          {
+            id: 's',
+            technique: 'style',
+            forEach: ['a', 'b'],
+            inputs: { image: 'https://x.test/a.png', style: { item: true } },
+          },
+        ],
+      },
+      CURRENT_RULES,
+    );
+    assert.deepEqual(
+      p.next().launches.map((l) => l.input.options?.idempotencyKey),
+      ['first-run-s-0', 'first-run-s-1'],
+    );
+    const old = pipeline(single);
+    assert.equal(old.next().launches[0]?.input.options?.idempotencyKey, undefined);
+  });
+
+  test('a reservation is freed only when the child proves nothing was billed, whatever the failure type', () => {
+    const cases: [string, EndEvidence, number][] = [
+      ['safety_blocked', evidence(false, 'r1'), 0],
+      ['not_found', evidence(true, 'r1'), 0.25], // a poll 404 after a create: may be billed
+      ['unauthorized', evidence(true, 'r1'), 0.25],
+      ['invalid_request', evidence(false), 0],
+      ['safety_blocked', NO_EVIDENCE, 0.25], // a child that says nothing proves nothing
+      ['download_http_error', evidence(true, 'r1'), 0.25],
+    ];
+    for (const [type, ev, reserved] of cases) {
+      const p = pipeline(single, CURRENT_RULES);
+      p.next();
+      p.fail('wf/clip/0', type, ev);
+      const ledger = p.scheduler.ledger();
+      assert.deepEqual(
+        [ledger.reservedUsd, ledger.chargedUsd],
+        [reserved, 0],
+        `${type} ${JSON.stringify(ev)}`,
+      );
+      if (ev.runId)
+        assert.equal(p.step('clip').runs[0]?.runId, ev.runId, 'the run id from the details is kept');
+    }
+  });
+
+  test('a child cancelled before its create frees its reservation; one cancelled after keeps it', () => {
+    const before = pipeline(single, CURRENT_RULES);
+    before.next();
+    before.cancel('wf/clip/0', evidence(false));
+    assert.equal(before.scheduler.ledger().reservedUsd, 0);
+    const after = pipeline(single, CURRENT_RULES);
+    after.next();
+    after.cancel('wf/clip/0', evidence(true, 'r9'));
+    assert.equal(after.scheduler.ledger().reservedUsd, 0.25);
+    assert.equal(after.step('clip').runs[0]?.runId, 'r9');
+  });
+
+  test('a completed child whose download failed is completed and charged; its dependants run', () => {
+    const p = pipeline(chain, CURRENT_RULES);
+    p.next();
+    p.end('wf/poster/0', {
+      kind: 'completed',
+      runId: 'r1',
+      polls: 2,
+      outputs: [{ outputId: 'image', type: 'imageUrl', url: 'https://x.test/p.png' }],
+      chargedCost: 0.04,
+      downloadError: { type: 'download_http_error', message: 'HTTP 404' },
+    });
+    assert.equal(p.step('poster').phase, 'completed');
+    assert.deepEqual(p.step('poster').runs[0]?.downloadError, {
+      type: 'download_http_error',
+      message: 'HTTP 404',
+    });
+    assert.deepEqual([p.scheduler.ledger().chargedUsd, p.scheduler.ledger().reservedUsd], [0.04, 0]);
+    assert.deepEqual(p.launched(p.next()), ['wf/clip/0']);
+  });
+
+  const fan = (budgetUsd: number): PipelineSpecInput => ({
+    name: 'fan',
+    budgetUsd,
+    concurrency: 4,
+    onStepFailure: 'continue',
+    steps: [
+      { id: 'board', technique: 'board', inputs: { prompt: 'fox' } },
+      {
+        id: 'clips',
+        technique: 'i2v',
+        forEach: { fromStep: 'board' },
+        inputs: { input_image: { item: true } },
+      },
+    ],
+  });
+
+  test('budget `fail` waits while runs in flight could free room, and decides once they ended', () => {
+    const p = pipeline(fan(0.7), CURRENT_RULES);
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2', 'u3']);
+    let pass = p.next();
+    assert.deepEqual(p.launched(pass), ['wf/clips/0', 'wf/clips/1']);
+    assert.equal(pass.stop, undefined, 'two runs in flight hold $0.50 that may be freed');
+    assert.equal(p.state.phase, 'waiting-budget');
+    assert.match(p.state.note ?? '', /waiting for the runs in flight to end before deciding/);
+    p.fail('wf/clips/0', 'safety_blocked', evidence(false, 'r0')); // freed: room for the third clip
+    pass = p.next();
+    assert.deepEqual(p.launched(pass), ['wf/clips/2']);
+    p.complete('wf/clips/1');
+    p.complete('wf/clips/2');
+    assert.equal(p.next().stop, 'done');
+  });
+
+  test('budget `fail` fails at once when charged spend alone proves the budget short', () => {
+    const p = pipeline(fan(0.3), CURRENT_RULES);
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2']);
+    const pass = p.next();
+    assert.deepEqual(p.launched(pass), []);
+    assert.equal(pass.stop, 'budget', '0.12 charged + 0.25 > 0.3');
+  });
+
+  test('budget `fail` with nothing in flight fails, even when a raise could help', () => {
+    const p = pipeline(fan(0.45), CURRENT_RULES);
+    p.next();
+    p.complete('wf/board/0', ['u1', 'u2']);
+    p.next();
+    p.complete('wf/clips/0');
+    assert.equal(p.next().stop, 'budget');
+  });
+
+  test('fail-fast cancels only children without a FLORA run; the others finish and their outputs are in the failure', () => {
+    const p = pipeline(
+      {
+        name: 'ff',
+        steps: [
+          { id: 'doomed', technique: 't2i', inputs: { prompt: 'fox' } },
+          { id: 'paid', technique: 'i2v', inputs: { input_image: 'https://x.test/a.png' } },
+          { id: 'unpaid', technique: 'i2v', inputs: { input_image: 'https://x.test/b.png' } },
+        ],
+      },
+      CURRENT_RULES,
+    );
+    p.next();
+    applyChildProgress(p.state, {
+      step: 'paid',
+      index: 0,
+      phase: 'polling',
+      runId: 'r-paid',
+      progress: 10,
+      polls: 1,
+    });
+    p.fail('wf/doomed/0', 'safety_blocked', evidence(false, 'r-doomed'));
+    assert.equal(p.next().stop, 'fail-fast');
+    const cancel = p.scheduler.cancelOnStop();
+    assert.equal(cancel.kind, 'unpaid');
+    assert.ok(cancel.kind === 'unpaid');
+    assert.deepEqual(
+      cancel.runs.map((r) => r.workflowId),
+      ['wf/unpaid/0'],
+    );
+    assert.match(
+      p.state.note ?? '',
+      /cancelling 1 run\(s\) not yet created at FLORA; 1 run\(s\) FLORA already has finish/,
+    );
+    p.cancel('wf/unpaid/0', evidence(false));
+    p.complete('wf/paid/0', ['https://x.test/paid.mp4']);
+    p.scheduler.skipUnreached();
+    const failure = p.scheduler.failure();
+    assert.equal(failure?.type, 'safety_blocked');
+    const details = failure?.details[0];
+    assert.ok(typeof details === 'object' && details !== null && 'steps' in details);
+    const steps = details.steps as Record<string, { status: string; outputs: { url: string }[] }>;
+    assert.equal(steps.paid?.status, 'completed');
+    assert.deepEqual(
+      steps.paid?.outputs.map((o) => o.url),
+      ['https://x.test/paid.mp4'],
+    );
+    assert.equal(p.scheduler.ledger().reservedUsd, 0, 'the unpaid child proved nothing was billed');
+  });
+});
+
+describe('raiseBudget rules', () => {
+  test("the signal (new histories) never lowers, and one sent with the start survives the spec's budget", () => {
+    const state = initialState('x');
+    assert.equal(applyBudgetSignal(state, 5, true), undefined, 'before the spec: kept');
+    applySpecBudget(state, 1);
+    assert.equal(state.budgetUsd, 5);
+    assert.match(applyBudgetSignal(state, 2, true) ?? '', /never lowers/);
+    assert.equal(state.budgetUsd, 5);
+    assert.equal(applyBudgetSignal(state, 7, true), undefined);
+    assert.equal(state.budgetUsd, 7);
+    const old = initialState('x');
+    applyBudgetSignal(old, 5, false);
+    applySpecBudget(old, 1);
+    assert.equal(old.budgetUsd, 1, 'histories from before: the spec overwrote a raise sent with the start');
+  });
+
+  test("the update's validator refuses lower, negative, non-finite values and pipelines without a budget", () => {
+    const state = initialState('x');
+    state.phase = 'running';
+    assert.match(checkBudgetRaise(state, 5) ?? '', /no budgetUsd/);
+    applySpecBudget(state, 1);
+    for (const bad of [-1, Number.NaN, Infinity, '2'])
+      assert.match(checkBudgetRaise(state, bad) ?? '', /finite number/, String(bad));
+    assert.match(
+      checkBudgetRaise(state, 0.5) ?? '',
+      /cannot lower the budget: \$0\.5 is below the current budgetUsd \$1/,
+    );
+    assert.equal(checkBudgetRaise(state, 1), undefined, 'the same value is accepted');
+    assert.equal(checkBudgetRaise(state, 3), undefined);
+    raiseBudgetTo(state, 3);
+    assert.equal(state.budgetUsd, 3);
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * runPipeline's money paths (issue 9) on a real Temporal dev server against the FLORA simulator: a reset
+ * never bills a step twice, raiseBudget is an update that never lowers the budget, fail-fast keeps the
+ * runs FLORA already has, and reservations are freed only on a child's proof.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { PipelineSpecInput } from '../src/pipelines/spec';
+import { progressQuery, raiseBudgetSignal, raiseBudgetUpdate, runPipeline } from '../src/workflows';
+import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { expectWorkflowFailure, waitFor } from './helpers/failures';
+
+let h: Harness;
+let worker: RunningWorker;
+let seq = 0;
+
+useHarness({}, (harness, w) => {
+  h = harness;
+  worker = w;
+});
+
+function start(spec: PipelineSpecInput) {
+  return h.env.client.workflow.start(runPipeline, {
+    taskQueue: worker.taskQueue,
+    workflowId: `plm-${process.pid}-${++seq}`,
+    args: [{ spec: { options: FAST, ...spec } }],
+  });
+}
+
+const IMAGE = 'https://images.example.com/fox.png';
+
+describe('pipelines: a reset never bills a step twice', () => {
+  test('reset to the first workflow task: the re-run children reuse their keys, FLORA creates nothing new', async () => {
+    const handle = await start({
+      name: 'reset-me',
+      steps: [
+        { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+        {
+          id: 'styles',
+          technique: 'restyle-image',
+          forEach: ['ink', 'oil'],
+          inputs: { image: { fromStep: 'poster' }, style: { item: true } },
+        },
+      ],
+    });
+    const first = await handle.result();
+    assert.equal(first.status, 'completed');
+    assert.equal(h.sim.stats().runsCreated, 3);
+
+    const history = await handle.fetchHistory();
+    const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes);
+    assert.ok(firstTask?.eventId, 'a completed workflow task to reset to');
+    const { runId } = await h.env.client.workflowService.resetWorkflowExecution({
+      namespace: h.env.namespace ?? 'default',
+      workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+      reason: 'test: reset before any child started',
+      workflowTaskFinishEventId: firstTask.eventId,
+      requestId: randomUUID(),
+    });
+    const again = await h.env.client.workflow
+      .getHandle<typeof runPipeline>(handle.workflowId, runId ?? undefined)
+      .result();
+    assert.equal(again.status, 'completed');
+    const stats = h.sim.stats();
+    assert.equal(stats.runsCreated, 3, 'every step ran again with the key it had: no new run, no new bill');
+    assert.deepEqual(
+      Object.values(stats.createsByIdempotencyKey),
+      [2, 2, 2],
+      'each key sent once per execution',
+    );
+    assert.deepEqual(Object.keys(stats.createsByIdempotencyKey).sort(), [
+      `${handle.firstExecutionRunId}-poster-0`,
+      `${handle.firstExecutionRunId}-styles-0`,
+      `${handle.firstExecutionRunId}-styles-1`,
+    ]);
+    assert.deepEqual(
+      again.steps.styles?.runs.map((r) => r.runId),
+      first.steps.styles?.runs.map((r) => r.runId),
+      'the same FLORA runs',
+    );
+  });
+});
+
+describe('pipelines: raiseBudget', () => {
+  const WAITING: PipelineSpecInput = {
+    name: 'raise',
+    budgetUsd: 0.1,
+    onBudgetExceeded: 'wait',
+    steps: [
+      { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+      { id: 'clip', technique: 'image-to-video', inputs: { input_image: { fromStep: 'poster' } } },
+    ],
+  };
+
+  test('the update refuses a lower, negative or non-finite budget, and returns the new ledger', async () => {
+    const handle = await start(WAITING);
+    await waitFor('waiting for budget', async () =>
+      (await handle.query(progressQuery)).phase === 'waiting-budget' ? true : undefined,
+    );
+    for (const [usd, why] of [
+      [0.05, /cannot lower the budget: \$0\.05 is below the current budgetUsd \$0\.1/],
+      [-1, /finite number/],
+      [Number.POSITIVE_INFINITY, /finite number/],
+    ] as const) {
+      await assert.rejects(handle.executeUpdate(raiseBudgetUpdate, { args: [usd] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        assert.match(err.cause?.message ?? '', why);
+        return true;
+      });
+    }
+    assert.equal((await handle.query(progressQuery)).ledger.budgetUsd, 0.1);
+    const ledger = await handle.executeUpdate(raiseBudgetUpdate, { args: [1] });
+    assert.equal(ledger.budgetUsd, 1);
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.ledger.budgetUsd, 1);
+    assert.equal(result.ledger.chargedUsd, 0.29);
+  });
+
+  test('a raise sent with the start is kept, and the old signal never lowers the budget', async () => {
+    const handle = await h.env.client.workflow.signalWithStart(runPipeline, {
+      taskQueue: worker.taskQueue,
+      workflowId: `plm-${process.pid}-${++seq}`,
+      args: [{ spec: { options: FAST, ...WAITING } }],
+      signal: raiseBudgetSignal,
+      signalArgs: [1],
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed', 'the spec’s $0.10 did not overwrite the raise to $1');
+    assert.equal(result.ledger.budgetUsd, 1);
+
+    const lowered = await start({ ...WAITING, budgetUsd: 0.5 });
+    await lowered.signal(raiseBudgetSignal, 0.01);
+    const done = await lowered.result();
+    assert.equal(done.ledger.budgetUsd, 0.5, 'a lower "raise" is ignored');
+    assert.equal(done.status, 'completed');
+  });
+});
+
+describe('pipelines: fail-fast keeps paid work', () => {
+  test('a sibling FLORA already runs finishes and its outputs are in the failure; one still creating is cancelled', async () => {
+    h.sim.setRunDuration(2_500, 'image-to-video');
+    // The top-level create route answers slowly: that sibling has no FLORA run yet when the failure comes.
+    h.sim.addFault('createRunTopLevel', { kind: 'latency', latencyMs: 4_000, count: 1 });
+    const handle = await start({
+      name: 'keep-paid',
+      steps: [
+        { id: 'doomed', technique: 'text-to-image', inputs: { prompt: 'fox [sim:fail=safety_blocked]' } },
+        { id: 'paid', technique: 'image-to-video', inputs: { input_image: IMAGE } },
+        {
+          id: 'creating',
+          techniqueId: 'tech_img2vid01',
+          workspaceId: 'ws_simulator',
+          inputs: { input_image: IMAGE },
+        },
+      ],
+    });
+    const { app } = await expectWorkflowFailure(handle);
+    assert.equal(app.type, 'safety_blocked');
+    const details = app.details?.[0] as {
+      steps: Record<string, { status: string; outputs: { url: string }[] }>;
+    };
+    assert.equal(details.steps.paid?.status, 'completed', 'the paid sibling finished');
+    assert.equal(details.steps.paid?.outputs.length, 1, 'its output is in the failure');
+    const paid = await h.env.client.workflow.getHandle(`${handle.workflowId}/paid/0`).describe();
+    assert.equal(paid.status.name, 'COMPLETED');
+    const creating = await h.env.client.workflow.getHandle(`${handle.workflowId}/creating/0`).describe();
+    assert.equal(creating.status.name, 'CANCELLED', 'the sibling without a FLORA run was cancelled');
+    const progress = await handle.query(progressQuery);
+    assert.match(progress.note ?? '', /failed/);
+  });
+});
