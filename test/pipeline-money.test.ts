@@ -169,3 +169,68 @@ describe('pipelines: fail-fast keeps paid work', () => {
     assert.match(progress.note ?? '', /failed/);
   });
 });
+
+describe('pipelines: reservations are freed only on proof', () => {
+  const clips = (extra: Partial<PipelineSpecInput>): PipelineSpecInput => ({
+    name: 'clips',
+    ...extra,
+    steps: [
+      { id: 'board', technique: 'storyboard', inputs: { prompt: 'fox' } },
+      {
+        id: 'clips',
+        technique: 'image-to-video',
+        forEach: { fromStep: 'board' },
+        inputs: { input_image: { item: true } },
+      },
+      ...(extra.steps ?? []),
+    ],
+  });
+
+  test('a poll 404 on one child: its price stays reserved, the ledger matches FLORA’s bill, within $1.00', async () => {
+    h.sim.setRunDuration(1_500, 'image-to-video');
+    const handle = await start(
+      clips({
+        budgetUsd: 1,
+        concurrency: 1,
+        onStepFailure: 'continue',
+        steps: [{ id: 'extra', technique: 'image-to-video', inputs: { input_image: IMAGE } }],
+      }),
+    );
+    // Once the first clip's run was seen, its polls answer 404 (on both routes): the child ends
+    // not_found while its FLORA run goes on and is billed.
+    await waitFor('the first clip to be polled', async () => {
+      const p = await handle.query(progressQuery);
+      return (p.steps.find((s) => s.id === 'clips')?.runs[0]?.progress ?? 0) > 0 ? true : undefined;
+    });
+    h.sim.addFault('getRun', { kind: 'status4xx', status: 404, count: 2 });
+    const { app } = await expectWorkflowFailure(handle);
+    assert.equal(app.type, 'budget_exceeded', 'the last run did not fit');
+    const details = app.details?.[0] as {
+      ledger: { chargedUsd: number; reservedUsd: number };
+      steps: Record<string, { runs: { error?: { type: string } }[] }>;
+    };
+    assert.equal(details.steps.clips?.runs[0]?.error?.type, 'not_found');
+    await waitFor('FLORA to finish every run', async () =>
+      h.sim.stats().billedUsd >= 0.87 - 1e-9 ? true : undefined,
+    );
+    const stats = h.sim.stats();
+    assert.equal(stats.runsCreated, 4, 'storyboard and three clips; the extra run never fitted');
+    assert.ok(stats.billedUsd <= 1 + 1e-9, `billed ${stats.billedUsd}`);
+    assert.equal(
+      Math.round((details.ledger.chargedUsd + details.ledger.reservedUsd) * 100) / 100,
+      Math.round(stats.billedUsd * 100) / 100,
+      'charged plus reserved is what FLORA billed',
+    );
+  });
+
+  test('budget `fail` waits for runs in flight: a clip that failed at FLORA frees room and the last clip runs', async () => {
+    h.sim.queueRunFailure('image-to-video', 'safety_blocked');
+    const handle = await start(clips({ budgetUsd: 0.7, concurrency: 4, onStepFailure: 'continue' }));
+    const result = await handle.result();
+    assert.equal(result.status, 'partial');
+    assert.equal(h.sim.stats().runsCreated, 4, 'the third clip ran in the room the failed one freed');
+    assert.equal(result.ledger.chargedUsd, 0.62);
+    assert.equal(result.ledger.reservedUsd, 0);
+    assert.ok(h.sim.stats().billedUsd <= 0.7 + 1e-9);
+  });
+});
