@@ -210,8 +210,8 @@ describe('pipelines: reservations are freed only on proof', () => {
       steps: Record<string, { runs: { error?: { type: string } }[] }>;
     };
     assert.equal(details.steps.clips?.runs[0]?.error?.type, 'not_found');
-    await waitFor('FLORA to finish every run', async () =>
-      h.sim.stats().billedUsd >= 0.87 - 1e-9 ? true : undefined,
+    await waitFor('FLORA to finish every run', () =>
+      Promise.resolve(h.sim.stats().billedUsd >= 0.87 - 1e-9 ? true : undefined),
     );
     const stats = h.sim.stats();
     assert.equal(stats.runsCreated, 4, 'storyboard and three clips; the extra run never fitted');
