@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { progressQuery } from '../src/workflows';
 import { runCli, spawnCli } from './helpers/cli';
 import { type Harness, type RunningWorker, startWorker, taskQueue, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
@@ -232,5 +233,48 @@ describe('runs orphans', () => {
     const bad = await runCli(['runs', 'orphans', '--since', 'yesterday'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--since must be a duration before now \(e\.g\. 30m, 6h, 2d\) or an ISO time/);
+  });
+});
+
+describe('pipeline budget from the CLI', () => {
+  test('validate warns when its estimate exceeds budgetUsd; raise-budget unblocks a waiting pipeline and never lowers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-budget-'));
+    const file = join(dir, 'tight.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'tight',
+        budgetUsd: 0.01,
+        onBudgetExceeded: 'wait',
+        steps: [{ id: 'a', technique: 'text-to-speech', inputs: { text: 'hi' } }],
+      }),
+    );
+    const validate = await runCli(['pipeline', 'validate', file], env);
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.match(validate.stdout, /valid, with 1 warning\(s\)/);
+    assert.match(
+      validate.stderr,
+      /warning: the plan \(\$0\.02\) exceeds budgetUsd \(\$0\.01\): .*pipeline raise-budget/,
+    );
+
+    const workflowId = id();
+    const start = await runCli(['pipeline', 'run', file, '--workflow-id', workflowId], env);
+    assert.equal(start.code, 0, start.stderr);
+    const handle = h.env.client.workflow.getHandle(workflowId);
+    await waitFor('waiting on the budget', async () =>
+      (await handle.query(progressQuery)).phase === 'waiting-budget' ? true : undefined,
+    );
+    const lower = await runCli(['pipeline', 'raise-budget', workflowId, '0.005'], env);
+    assert.equal(lower.code, 1);
+    assert.match(lower.stderr, /already has a budget of \$0\.01; raise-budget only raises it/);
+    const raise = await runCli(['pipeline', 'raise-budget', workflowId, '0.02'], env);
+    assert.equal(raise.code, 0, raise.stderr);
+    assert.match(
+      raise.stdout,
+      new RegExp(`pipeline ${workflowId}: budget raised to \\$0\\.02 \\(was \\$0\\.01;`),
+    );
+    const result = (await handle.result()) as { status: string; ledger: { chargedUsd: number } };
+    assert.equal(result.status, 'completed');
+    assert.equal(result.ledger.chargedUsd, 0.02);
   });
 });

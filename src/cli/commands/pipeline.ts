@@ -17,6 +17,7 @@ import type * as AwaitWorkflow from '../await-workflow';
 import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { describePipelineResult } from '../describe';
+import { registerRaiseBudget } from './raise-budget';
 import { renderPipelineProgress } from '../progress';
 import { CliError, ExitCode, json, table, type CliContext, type CliIo } from '../support';
 
@@ -49,6 +50,7 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
     .action(async (file: string, opts: { json?: boolean }) => {
       outcome.exitCode = await pipelineValidateCommand(file, opts, io);
     });
+  registerRaiseBudget(pipeline, { io, outcome });
 }
 
 export interface PipelineRunOpts {
@@ -119,6 +121,8 @@ export interface ValidationReport {
   /** Whether technique schemas, edge types and the budget were checked against FLORA. */
   schemasChecked: boolean;
   problems: SpecProblem[];
+  /** Valid, but worth knowing before spending (e.g. the cost exceeds budgetUsd). */
+  warnings: string[];
   plan:
     | {
         steps: {
@@ -168,6 +172,7 @@ export async function pipelineValidateCommand(
     file,
     schemasChecked: false,
     problems: [],
+    warnings: [],
     plan: undefined,
   };
   const parsed = parsePipelineSpec(value);
@@ -214,6 +219,18 @@ export async function pipelineValidateCommand(
         message: `the plan costs $${report.plan.plannedCostUsd}, above budgetUsd ($${parsed.spec.budgetUsd})`,
       });
     }
+    const plan = report.plan;
+    const cost = plan.plannedCostUsd ?? plan.estimatedCostUsd;
+    const alreadyAProblem = parsed.spec.onBudgetExceeded === 'fail' && plan.withinBudget === false;
+    if (plan.budgetUsd !== undefined && cost > plan.budgetUsd + 1e-9 && !alreadyAProblem) {
+      report.warnings.push(
+        `the ${plan.plannedCostUsd === undefined ? 'estimated cost' : 'plan'} ($${cost}) exceeds budgetUsd ` +
+          `($${plan.budgetUsd}): steps beyond the budget ` +
+          (parsed.spec.onBudgetExceeded === 'wait'
+            ? 'wait until it is raised (flora-temporal pipeline raise-budget <workflow-id> <usd>)'
+            : 'make the pipeline fail (onBudgetExceeded: "fail")'),
+      );
+    }
     report.valid = report.problems.length === 0;
     return finish(report, opts, io);
   } finally {
@@ -256,7 +273,11 @@ function finish(report: ValidationReport, opts: { json?: boolean }, io: CliIo): 
     io.stderr(`${report.file}: invalid pipeline, ${report.problems.length} problem(s):\n`);
     for (const p of report.problems) io.stderr(`  ${p.path}: ${p.message}\n`);
   } else {
-    io.stdout(`${report.file}: valid${report.schemasChecked ? '' : ' (shape only)'}\n`);
+    io.stdout(
+      `${report.file}: valid${report.schemasChecked ? '' : ' (shape only)'}` +
+        `${report.warnings.length > 0 ? `, with ${report.warnings.length} warning(s)` : ''}\n`,
+    );
+    for (const warning of report.warnings) io.stderr(`warning: ${warning}\n`);
     if (report.plan) {
       io.stdout(
         table([
