@@ -224,6 +224,9 @@ function pipelineScenarios(prefix: string, frozen: boolean): Scenario[] {
 /** The commit before the memo and search-attribute patch (d681f8e) shipped. */
 const BEFORE_MEMO_PATCH = 'd681f8e~1';
 
+/** The last commit before FLORA activities were scheduled as `flora.<name>` (Patches.PrefixedActivityNames). */
+const BEFORE_PREFIXED_NAMES = '0a1ada8';
+
 const SCENARIOS: Scenario[] = [
   // Recorded on the first shipped version, before the memo patch.
   ...techniqueScenarios('', true),
@@ -268,6 +271,41 @@ const SCENARIOS: Scenario[] = [
     },
   },
   ...moneyScenarios(),
+  // Every path again on the code that schedules `flora.<name>` activities, and two runs straddling it.
+  ...techniqueScenarios('names-', false),
+  ...pipelineScenarios('names-', false),
+  {
+    name: 'straddle-names-completed-nested',
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(6000);
+      await ctx.straddle('straddle-names-completed-nested', {
+        from: BEFORE_PREFIXED_NAMES,
+        start: (queue) =>
+          ctx.startTechnique(
+            'straddle-names-completed-nested',
+            { technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST },
+            queue,
+          ),
+        handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
+      });
+    },
+  },
+  {
+    name: 'straddle-names-pipeline-diamond',
+    files: ['straddle-names-pipeline-diamond', 'straddle-names-pipeline-diamond-child-clip-0'],
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(1500);
+      await ctx.straddle('straddle-names-pipeline-diamond', {
+        from: BEFORE_PREFIXED_NAMES,
+        start: (queue) => ctx.startPipeline('straddle-names-pipeline-diamond', DIAMOND, queue),
+        handoverWhen: async (handle) =>
+          (await handle.query(progressQuery)).steps.some((s) => s.id === 'poster' && s.phase === 'completed'),
+        alsoSave: [
+          ['straddle-names-pipeline-diamond-child-clip-0', 'fixture-straddle-names-pipeline-diamond/clip/0'],
+        ],
+      });
+    },
+  },
 ];
 
 async function exists(path: string): Promise<boolean> {

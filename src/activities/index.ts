@@ -7,6 +7,7 @@ import { createDownloadActivities } from './downloads';
 import { visibilityString } from '../temporal/search-attributes';
 import { FloraRunIdKey } from '../workflows/search-attributes';
 import { toApplicationFailure } from './failures';
+import { prefixedActivityName, type FLORA_ACTIVITY_PREFIX } from '../workflows/activity-names';
 import type {
   CreateRunRequest,
   CreateRunResult,
@@ -34,7 +35,7 @@ const FIND_RUNS_PAGE_SIZE = 50;
  * Builds the FLORA activities around one injected client. Each activity makes exactly one HTTP call and
  * maps any failure through `toApplicationFailure`, so retries are decided by Temporal alone.
  */
-export function createActivities({ flora, downloadRoot }: ActivityDependencies) {
+function floraActivityFunctions({ flora, downloadRoot }: ActivityDependencies) {
   return {
     ...createDownloadActivities({ root: downloadRoot }),
     /** `GET /techniques/{slug or id}`: the schema and price. */
@@ -153,7 +154,43 @@ export function createActivities({ flora, downloadRoot }: ActivityDependencies) 
   };
 }
 
-export type FloraActivities = ReturnType<typeof createActivities>;
+/** The FLORA activities by their short names (`createRun`), as workflow code calls them. */
+export type FloraActivities = ReturnType<typeof floraActivityFunctions>;
+
+/** The same activities under the names workflows schedule since the `PrefixedActivityNames` patch. */
+export type PrefixedFloraActivities = {
+  [K in keyof FloraActivities as `${typeof FLORA_ACTIVITY_PREFIX}${K & string}`]: FloraActivities[K];
+};
+
+export interface CreateActivitiesOptions extends ActivityDependencies {
+  /**
+   * Also register the unprefixed names (`createRun`, `getTechnique`, ...), which workflows started before
+   * the `flora-prefixed-activity-names-v1` patch still schedule. Turn it off only on a namespace where no
+   * such workflow can still be open (see CHANGELOG.md), e.g. to use one of these names for your own
+   * activity. @default true
+   */
+  legacyActivityNames?: boolean;
+}
+
+/**
+ * The FLORA activities to register on a worker: each under `flora.<name>` and, by default, under its old
+ * unprefixed name too. Every activity makes exactly one FLORA call and maps failures through
+ * `toApplicationFailure`, so retries are decided by Temporal alone.
+ */
+export function createActivities(
+  options: CreateActivitiesOptions & { legacyActivityNames: false },
+): PrefixedFloraActivities;
+export function createActivities(options: CreateActivitiesOptions): FloraActivities & PrefixedFloraActivities;
+export function createActivities(
+  options: CreateActivitiesOptions,
+): PrefixedFloraActivities | (FloraActivities & PrefixedFloraActivities) {
+  const { legacyActivityNames = true, ...deps } = options;
+  const activities = floraActivityFunctions(deps);
+  const prefixed = Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [prefixedActivityName(name), fn]),
+  ) as PrefixedFloraActivities;
+  return legacyActivityNames ? { ...activities, ...prefixed } : prefixed;
+}
 
 /**
  * Marks candidates that another workflow already owns (its FloraRunId search attribute lists the run),

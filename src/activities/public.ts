@@ -2,7 +2,15 @@
  * `flora-temporal/activities`: the FLORA activities and the HTTP client they share, for a worker you
  * build yourself (`flora-temporal/worker`'s `createFloraWorker` does this for you).
  */
-export { createActivities, toTechniqueInfo, type ActivityDependencies, type FloraActivities } from './index';
+export {
+  createActivities,
+  toTechniqueInfo,
+  type ActivityDependencies,
+  type CreateActivitiesOptions,
+  type FloraActivities,
+  type PrefixedFloraActivities,
+} from './index';
+export { FLORA_ACTIVITY_PREFIX, prefixedActivityName } from '../workflows/activity-names';
 export type * from './types';
 export { FloraClient, type FloraClientOptions, type FloraRequestEvent } from '../flora/client';
 export { FloraError } from '../flora/errors';

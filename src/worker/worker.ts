@@ -74,6 +74,11 @@ export interface FloraWorkerOptions {
   maxRequestsPerSecond?: number;
   /** Where `options.downloadTo` directories are created (FLORA_DOWNLOAD_ROOT). @default downloads disabled */
   downloadRoot?: string;
+  /**
+   * Also register the FLORA activities under their old unprefixed names (`createRun`, ...), which
+   * workflows started before the `flora-prefixed-activity-names-v1` patch schedule. @default true
+   */
+  legacyActivityNames?: boolean;
   /** Extra worker options (concurrency limits, identity, interceptors, sinks, ...). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -88,6 +93,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     workflowBundle,
     maxRequestsPerSecond,
     downloadRoot,
+    legacyActivityNames = true,
     workerOptions = {},
   } = options;
   // Workflow interceptor modules (tracing) must be bundled in, so only a worker without them can use
@@ -100,7 +106,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     namespace,
     taskQueue,
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ flora, downloadRoot }),
+    activities: createActivities({ flora, downloadRoot, legacyActivityNames }),
     // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     ...workerOptions,

@@ -13,26 +13,18 @@
  * creates a second run. Keep workflow histories (namespace retention) at least as long as you may want
  * to reset or inspect them; keys cannot be recovered from FLORA after it forgets them.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  patched,
-  proxyActivities,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { FloraActivities } from '../activities';
+import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CreateRunResult, FindRunsResult } from '../activities/types';
 import { FailureType } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
 import type { ResumeCreate, RunTechniqueStatus } from './types';
 
-const { findRecentRuns } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
-const { createRun } = proxyActivities<FloraActivities>(ActivityPresets.floraCreate);
+const { findRecentRuns } = proxyFloraActivities(ActivityPresets.floraRead);
+const { createRun } = proxyFloraActivities(ActivityPresets.floraCreate);
 
 /** Worker and FLORA clocks may disagree by this much: the adoption window is widened by it on both ends. */
 export const ADOPTION_CLOCK_SKEW_MS = 30_000;

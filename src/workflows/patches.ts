@@ -31,5 +31,10 @@ export const Patches = {
   PipelineBudgetFailWhenShort: 'pipeline-budget-fail-when-short-v1',
   /** runPipeline: fail-fast cancels only children without a FLORA run; the others finish and keep their outputs. */
   PipelineKeepPaidWork: 'pipeline-fail-fast-keeps-paid-runs-v1',
+  /**
+   * FLORA activities are scheduled as `flora.<name>` (`flora.createRun`, ...) instead of `<name>`, so they
+   * cannot collide with a team's own activities on a shared worker. Workers register both names.
+   */
+  PrefixedActivityNames: 'flora-prefixed-activity-names-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -13,21 +13,20 @@ import {
   continueAsNew,
   log,
   patched,
-  proxyActivities,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FloraActivities } from '../activities';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { proxyFloraActivities } from './flora-activities';
 import { nextPollDelayMs } from './cadence';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
 import type { ResumeState, RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from './types';
 import type { ResolvedOptions } from './validation';
 
-const { pollRunOnce } = proxyActivities<FloraActivities>(ActivityPresets.floraPoll);
+const { pollRunOnce } = proxyFloraActivities(ActivityPresets.floraPoll);
 
 /**
  * How long after its create a run FLORA answers 404 for is taken for read-after-write lag rather than

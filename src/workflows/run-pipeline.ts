@@ -15,13 +15,11 @@ import {
   isCancellation,
   log,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FloraActivities } from '../activities';
 import type { TechniqueInfo } from '../activities/types';
 import { NO_EVIDENCE, parseEndEvidence, type EndEvidence } from '../pipelines/billing';
 import { planPipeline, techniqueKeys } from '../pipelines/plan';
@@ -48,6 +46,7 @@ import type { PipelineResult, RunPipelineInput } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
+import { proxyFloraActivities } from './flora-activities';
 import { runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
@@ -55,7 +54,7 @@ import type { RunTechniqueResult } from './types';
 
 export { PipelineFailureType };
 
-const { getTechnique } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
+const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 
 function invalid(problems: SpecProblem[]): ApplicationFailure {
   return ApplicationFailure.create({

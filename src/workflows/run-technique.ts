@@ -14,16 +14,15 @@ import {
   log,
   metricMeter,
   patched,
-  proxyActivities,
   setHandler,
   sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FloraActivities } from '../activities';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
+import { proxyFloraActivities } from './flora-activities';
 import { createOnce } from './adoption';
 import { endDetails, noEvidence, withEndDetails, type BillingEvidence } from './billing';
 import { describeFailureChain } from './failure-chain';
@@ -52,8 +51,8 @@ import {
   type ResolvedOptions,
 } from './validation';
 
-const { getTechnique } = proxyActivities<FloraActivities>(ActivityPresets.floraRead);
-const { downloadRunOutputs } = proxyActivities<FloraActivities>(ActivityPresets.download);
+const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
+const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
 export { ADOPTION_CLOCK_SKEW_MS } from './adoption';
