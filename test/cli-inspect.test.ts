@@ -66,7 +66,7 @@ describe('status, watch, cancel, runs list', () => {
     assert.equal(result.workflowId, run.workflowId);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('image-to-video ['));
     assert.ok(lines.length >= 2, `expected several progress lines, got:\n${r.stderr}`);
-    assert.ok(lines.some((l) => / polling run_\w+ · \d+ polls/.test(l)));
+    assert.ok(lines.some((l) => / polling run_\w+ · \d+ polls?/.test(l)));
     assert.ok(!r.stderr.includes('\x1b['), 'no cursor movement when stderr is not a terminal');
   });
 

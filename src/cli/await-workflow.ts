@@ -41,7 +41,11 @@ export async function awaitWorkflow<R>(args: {
     }
     return warning ? [...lastLines, warning] : lastLines;
   };
-  const progress = followProgress(render, { write: io.stderr, isTTY: io.stderrIsTTY });
+  const progress = followProgress(render, {
+    write: io.stderr,
+    isTTY: io.stderrIsTTY,
+    columns: io.stderrColumns,
+  });
   const stopProgress: typeof progress = async (options) => {
     stopWatching();
     warning = undefined;
@@ -84,7 +88,11 @@ async function waitAndPrint<R>(
       return ExitCode.Failed;
     }
     if (args.json) io.stdout(json({ workflowId, status: summary.status, error: summary.error }));
-    else io.stderr(`${summary.status}: ${summary.error.type}: ${summary.error.message}\n`);
+    else {
+      // `cancelled: the workflow was cancelled`, not `cancelled: cancelled: ...`.
+      const type = summary.error.type === summary.status ? '' : `${summary.error.type}: `;
+      io.stderr(`${summary.status}: ${type}${summary.error.message}\n`);
+    }
     return summary.status === 'cancelled' ? ExitCode.Cancelled : ExitCode.Failed;
   }
   if (!args.finish) {

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { toTechniqueInfo } from '../activities';
 import type { TechniqueInfo } from '../activities/types';
 import { loadPipelineFile } from '../client/pipelines';
+import { usd } from './format';
+import { CliError } from './support';
 import { followProgress, renderPipelineProgress } from './progress';
 import { planPipeline, techniqueKeys } from '../pipelines/plan';
 import { describeSpecProblems, parsePipelineSpec } from '../pipelines/spec';
@@ -40,8 +42,16 @@ export interface DemoOptions {
   json?: boolean;
   /** Redraw progress in place. @default whether stderr is a terminal */
   stderrIsTTY?: boolean;
+  /** The terminal's width now. @default stderr's */
+  stderrColumns?: () => number | undefined;
   out?: (text: string) => void;
   err?: (text: string) => void;
+  /** Show the dev server's own log lines (banner, start-up errors). @default false */
+  verbose?: boolean;
+  /** With `real`: spend without asking. @default false */
+  yes?: boolean;
+  /** With `real` and without `yes`: asks the person at the terminal; absent when there is none. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface DemoSummary {
@@ -114,11 +124,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         throw new Error(
           `the demo pipeline does not fit FLORA's schemas: ${describeSpecProblems(planned.problems)}`,
         );
-      err(
-        `This demo creates about ${planned.plan.estimate.runs} FLORA runs costing about $${planned.plan.estimate.costUsd} ` +
-          `(budget $${parsed.spec.budgetUsd ?? 'none'}). Press Ctrl-C now to stop before anything is spent.\n`,
-      );
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, 5_000)), interrupted]);
+      const price =
+        `This demo creates about ${planned.plan.estimate.runs} FLORA runs costing about ${usd(planned.plan.estimate.costUsd)} ` +
+        `(budget ${parsed.spec.budgetUsd === undefined ? 'none' : usd(parsed.spec.budgetUsd)}).`;
+      err(`${price}\n`);
+      // Spending needs a yes: typed at the terminal, or --yes from a script. Nothing is spent otherwise.
+      if (!options.yes) {
+        if (!options.confirm)
+          throw new CliError('demo --real spends money: pass --yes to confirm (no terminal to ask on)');
+        const yes = await Promise.race([options.confirm('Spend it? [y/N] '), interrupted]);
+        if (!yes) throw new CliError('not confirmed; nothing was spent');
+      }
     }
 
     // Temporal: TEMPORAL_ADDRESS if set, else an embedded dev server.
@@ -139,6 +155,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       const testEnv: TestWorkflowEnvironment = await startLocalTemporal({
         install: true,
         log: (l) => err(`${l}\n`),
+        quiet: !options.verbose,
       });
       cleanup.unshift(() => testEnv.teardown());
       client = testEnv.client;
@@ -172,6 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       {
         write: err,
         isTTY: options.stderrIsTTY ?? process.stderr.isTTY === true,
+        columns: options.stderrColumns ?? (() => process.stderr.columns),
       },
       500,
     );
@@ -216,7 +234,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     out(
       `Summary: ${summary.floraRuns} FLORA runs, ${summary.floraRequests ?? 'n/a'} FLORA requests, ` +
-        `$${summary.costUsd.toFixed(2)} charged, ${(summary.wallMs / 1000).toFixed(1)} s wall time, ` +
+        `${usd(summary.costUsd)} charged, ${(summary.wallMs / 1000).toFixed(1)} s wall time, ` +
         `${summary.historyEvents} history events\n`,
     );
     return summary;

@@ -2,6 +2,7 @@
 import type { Technique } from '../flora/schemas';
 import type { PipelineResult } from '../pipelines/types';
 import type { RunTechniqueResult } from '../workflows/types';
+import { count, usd } from './format';
 import { table } from './support';
 
 export function describeTechnique(t: Technique): string {
@@ -16,7 +17,7 @@ export function describeTechnique(t: Technique): string {
   return (
     `${t.name} (${t.slug ?? t.technique_id}, ${t.technique_id})\n` +
     (t.description ? `${t.description}\n` : '') +
-    `Price: $${t.run_cost} per run\n` +
+    `Price: ${t.run_cost == null ? 'unknown' : usd(t.run_cost)} per run\n` +
     slots('Inputs', t.inputs) +
     slots('Outputs', t.outputs)
   );
@@ -25,7 +26,7 @@ export function describeTechnique(t: Technique): string {
 export function describeRunResult(r: RunTechniqueResult): string {
   const lines = [
     `completed: ${r.technique.name} run ${r.runId} (workflow ${r.workflowId})`,
-    `charged $${r.chargedCost}, ${r.attempts} run attempt${r.attempts === 1 ? '' : 's'}, ${r.polls} polls`,
+    `charged ${usd(r.chargedCost)}, ${count(r.attempts, 'run attempt')}, ${count(r.polls, 'poll')}`,
     ...r.outputs.map((o) => `  ${o.outputId} (${o.type}): ${o.url}`),
   ];
   return `${lines.join('\n')}\n`;
@@ -33,7 +34,7 @@ export function describeRunResult(r: RunTechniqueResult): string {
 
 export function describePipelineResult(r: PipelineResult): string {
   const lines = [
-    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, $${r.ledger.chargedUsd} charged`,
+    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, ${usd(r.ledger.chargedUsd)} charged`,
   ];
   for (const [id, step] of Object.entries(r.steps)) {
     lines.push(

@@ -5,6 +5,8 @@
  * Each command lives in ./commands and loads its heavy dependencies (the Temporal client, the worker,
  * the simulator, OpenTelemetry) only when it runs, so `--help` and the light commands start fast.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type * as Errors from './errors';
 import { registerCancel } from './commands/cancel';
@@ -28,6 +30,7 @@ export function buildProgram(
   program
     .name('flora-temporal')
     .description('Run FLORA techniques durably on Temporal.')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--verbose', 'print stack traces with errors')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
@@ -43,6 +46,8 @@ Configuration (environment):
   FLORA_HTTP_TIMEOUT_MS  per-request timeout, at most 25000 (default 15000)`,
     );
 
+  // Before the commands are added, so they inherit it: usage errors reach main() instead of exiting.
+  program.exitOverride();
   const ctx: CliContext = { io, outcome };
   registerWorker(program, ctx);
   registerDemo(program, ctx);
@@ -57,6 +62,18 @@ Configuration (environment):
   return program;
 }
 
+/** The package's version: package.json sits two levels up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function main(argv: string[] = process.argv, io: CliIo = defaultIo): Promise<number> {
   // With --json, stdout holds exactly one JSON document, errors included: track whether one was printed.
   let printed = false;
@@ -69,13 +86,18 @@ export async function main(argv: string[] = process.argv, io: CliIo = defaultIo)
   };
   const outcome = { exitCode: ExitCode.Ok as number };
   const program = buildProgram(tracked, outcome);
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return outcome.exitCode;
   } catch (err) {
     // Commander has already printed its own usage errors and help; --help and --version end with 0.
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) {
+      if (err.exitCode !== 0 && argv.includes('--json') && !printed) {
+        const message = err.message.replace(/^error: /, '');
+        io.stdout(json({ status: 'error', error: { type: 'invalid_usage', message } }));
+      }
+      return err.exitCode;
+    }
     // Loaded only on the error path: explaining errors needs the FLORA and config modules.
     const { errorType, explainError } = require('./errors') as typeof Errors;
     const message = explainError(err);

@@ -4,6 +4,7 @@
  */
 import type { PipelineProgress, StepProgress } from '../pipelines/types';
 import type { RunTechniqueStatus } from '../workflows/types';
+import { count, usd } from './format';
 
 export function bar(percent: number, width = 20): string {
   const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0));
@@ -11,15 +12,11 @@ export function bar(percent: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-function usd(value: number): string {
-  return `$${(Math.round(value * 10000) / 10000).toString()}`;
-}
-
 export function renderRunStatus(s: RunTechniqueStatus, label = s.technique?.slug ?? 'run'): string[] {
   const run = s.runId ? ` ${s.runId}` : '';
   const attempt = s.attempt > 1 ? ` attempt ${s.attempt}` : '';
   return [
-    `${label} ${bar(s.progress)} ${String(s.progress).padStart(3)}% ${s.phase}${run}${attempt} · ${s.polls} polls · ${usd(s.chargedCost)}` +
+    `${label} ${bar(s.progress)} ${String(s.progress).padStart(3)}% ${s.phase}${run}${attempt} · ${count(s.polls, 'poll')} · ${usd(s.chargedCost)}` +
       (s.error ? ` · ${s.error.type}: ${s.error.message}` : ''),
   ];
 }
@@ -53,7 +50,7 @@ export function renderPipelineProgress(p: PipelineProgress): string[] {
     const detail = step.skippedReason ?? step.runs.find((r) => r.error)?.error?.type ?? '';
     lines.push(
       `  ${step.id.padEnd(width)} ${bar(stepPercent(step), 12)} ${String(stepPercent(step)).padStart(3)}% ${step.phase}${runs}` +
-        ` · ${polls} polls · ${usd(cost)}${detail ? ` · ${detail}` : ''}`,
+        ` · ${count(polls, 'poll')} · ${usd(cost)}${detail ? ` · ${detail}` : ''}`,
     );
   }
   return lines;
@@ -62,6 +59,46 @@ export function renderPipelineProgress(p: PipelineProgress): string[] {
 export interface ProgressSink {
   write: (text: string) => void;
   isTTY: boolean;
+  /** The terminal's width now (it changes on resize); lines are fitted to it on a terminal. */
+  columns?: () => number | undefined;
+}
+
+/** The essential segments of a progress line: what, polls (or charged), cost (or reserved). */
+const ESSENTIAL_SEGMENTS = 3;
+const SEPARATOR = ' · ';
+
+/**
+ * Fits one progress line into `width` columns without wrapping (a wrapped line would be left behind by
+ * the next in-place redraw). Gives way in this order: the bar, the FLORA run id (`status` shows it),
+ * details after the cost (error, note), the label; polls and cost stay as long as possible.
+ */
+export function fitLine(line: string, width: number): string {
+  // The last column is left free: some terminals wrap as soon as it is written.
+  const max = Math.max(1, width - 1);
+  if (line.length <= max) return line;
+  for (const compact of [/ \[[#.]+\]/, / run_[A-Za-z0-9]+/]) {
+    line = line.replace(compact, '');
+    if (line.length <= max) return line;
+  }
+  const segments = line.split(SEPARATOR);
+  const length = () => segments.join(SEPARATOR).length;
+  while (segments.length > ESSENTIAL_SEGMENTS && length() > max) {
+    const last = segments[segments.length - 1] ?? '';
+    const keep = last.length - (length() - max) - 1;
+    if (keep >= 8) segments[segments.length - 1] = `${last.slice(0, keep)}…`;
+    else segments.pop();
+  }
+  const head = segments[0] ?? '';
+  const keep = head.length - (length() - max) - 1;
+  if (length() > max && keep >= 6) segments[0] = `${head.slice(0, keep)}…`;
+  const fitted = segments.join(SEPARATOR);
+  return fitted.length <= max ? fitted : `${fitted.slice(0, max - 1)}…`;
+}
+
+/** Rows a block takes on a terminal `width` columns wide (a terminal re-wraps lines when it narrows). */
+function rowsOf(lines: string[], width: number | undefined): number {
+  if (!width) return lines.length;
+  return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / width)), 0);
 }
 
 /**
@@ -74,17 +111,25 @@ export function followProgress(
   intervalMs = 1000,
 ): (options?: { final?: boolean }) => Promise<void> {
   let shown: string[] = [];
+  let shownWidth: number | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const show = (lines: string[]) => {
     if (sink.isTTY) {
-      // Move to the start of the block, clear it, draw the new one.
-      const up = shown.length > 0 ? `\x1b[${shown.length}F\x1b[J` : '';
-      if (lines.join('\n') !== shown.join('\n')) sink.write(`${up}${lines.join('\n')}\n`);
+      const width = sink.columns?.() || undefined;
+      const fitted = width ? lines.map((line) => fitLine(line, width)) : lines;
+      // Redraw when the text changed or the terminal was resized: move to the start of the block,
+      // counting the rows its lines take at today's width, clear to the end, draw the new block.
+      if (fitted.join('\n') !== shown.join('\n') || width !== shownWidth) {
+        const up = shown.length > 0 ? `\x1b[${rowsOf(shown, width)}F\x1b[J` : '';
+        sink.write(`${up}${fitted.join('\n')}\n`);
+      }
+      shown = fitted;
+      shownWidth = width;
     } else {
       for (const [i, line] of lines.entries()) if (shown[i] !== line) sink.write(`${line}\n`);
+      shown = lines;
     }
-    shown = lines;
   };
   const tick = async () => {
     if (stopped) return;

@@ -14,6 +14,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Progress is redrawn in place only on a terminal. */
   stderrIsTTY: boolean;
+  /** The terminal's width now, read at every redraw so a resize is followed. */
+  stderrColumns?: () => number | undefined;
   env: NodeJS.ProcessEnv;
 }
 
@@ -21,6 +23,7 @@ export const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stderrIsTTY: process.stderr.isTTY === true,
+  stderrColumns: () => process.stderr.columns,
   env: process.env,
 };
 

@@ -3,13 +3,13 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PipelineProgress } from '../pipelines/types';
 import { progressQuery, statusQuery } from '../workflows';
 import type { RunTechniqueStatus } from '../workflows/types';
-import { connectFromEnv } from '../client/connection';
+import { connectCli } from './connect';
 import { CliError, type CliIo } from './support';
 
 export type OurWorkflowType = 'runTechnique' | 'runPipeline';
 
 export async function withClient<T>(io: CliIo, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { client, close } = await connectFromEnv(io.env);
+  const { client, close } = await connectCli(io);
   try {
     return await fn(client);
   } finally {

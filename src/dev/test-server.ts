@@ -13,17 +13,25 @@ export interface LocalServerOptions {
   /** Build the CLI with `go install` if it is missing. @default false (`npm test` builds it up front) */
   install?: boolean;
   log?: (line: string) => void;
+  /**
+   * Keep the dev server's banner and its start-up log lines ("Frontend is not healthy yet") off the
+   * terminal: they go to a log file in the cache directory instead. @default false (they go to stderr)
+   */
+  quiet?: boolean;
 }
 
 /**
  * The dev server prints a banner on stdout, which would break `--json` output and clutter test logs.
  * A two-line wrapper sends the server's stdout to stderr.
  */
-async function stderrWrapper(cliPath: string): Promise<string> {
+async function stderrWrapper(cliPath: string, quiet = false): Promise<string> {
   const dir = join(cacheDir(), 'wrappers');
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `temporal-${Buffer.from(cliPath).toString('hex').slice(-32)}.sh`);
-  await writeFile(path, `#!/bin/sh\nexec '${cliPath.replace(/'/g, `'\\''`)}' "$@" 1>&2\n`);
+  const name = `temporal-${Buffer.from(cliPath).toString('hex').slice(-32)}${quiet ? '-quiet' : ''}`;
+  const path = join(dir, `${name}.sh`);
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const redirect = quiet ? `>> ${quote(join(dir, 'dev-server.log'))} 2>&1` : '1>&2';
+  await writeFile(path, `#!/bin/sh\nexec ${quote(cliPath)} "$@" ${redirect}\n`);
   await chmod(path, 0o755);
   return path;
 }
@@ -53,7 +61,7 @@ export async function startLocalTemporal(options: LocalServerOptions = {}): Prom
   const { TestWorkflowEnvironment } = await loadTestingPackage();
   const cli = await resolveTemporalCli({ install: options.install ?? false, log: options.log });
   const executable = cli
-    ? { type: 'existing-path' as const, path: await stderrWrapper(cli.path) }
+    ? { type: 'existing-path' as const, path: await stderrWrapper(cli.path, options.quiet) }
     : undefined;
   return TestWorkflowEnvironment.createLocal({
     server: {

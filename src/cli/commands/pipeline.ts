@@ -11,12 +11,13 @@ import type * as Spec from '../../pipelines/spec';
 import type { SpecProblem } from '../../pipelines/spec';
 import type { PipelineResult } from '../../pipelines/types';
 import type * as Workflows from '../../workflows';
-import type * as Connection from '../../client/connection';
+import type * as Connect from '../connect';
 import type * as Pipelines from '../../client/pipelines';
 import type * as AwaitWorkflow from '../await-workflow';
 import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { describePipelineResult } from '../describe';
+import { usd } from '../format';
 import { registerRaiseBudget } from './raise-budget';
 import { renderPipelineProgress } from '../progress';
 import { CliError, ExitCode, json, table, type CliContext, type CliIo } from '../support';
@@ -65,12 +66,12 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
   // Loaded on use, so `--help` and the other commands do not pay for them.
-  const { connectFromEnv } = require('../../client/connection') as typeof Connection;
+  const { connectCli } = require('../connect') as typeof Connect;
   const { startPipeline } = require('../../client/pipelines') as typeof Pipelines;
   const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
   const { progressQuery } = require('../../workflows') as typeof Workflows;
   const spec = await loadSpec(file);
-  const { client, settings, close } = await connectFromEnv(io.env);
+  const { client, settings, close } = await connectCli(io);
   try {
     const handle = await startPipeline(client, spec, {
       taskQueue: settings.taskQueue,
@@ -216,7 +217,7 @@ export async function pipelineValidateCommand(
     if (report.plan.withinBudget === false && parsed.spec.onBudgetExceeded === 'fail') {
       report.problems.push({
         path: 'budgetUsd',
-        message: `the plan costs $${report.plan.plannedCostUsd}, above budgetUsd ($${parsed.spec.budgetUsd})`,
+        message: `the plan costs ${usd(report.plan.plannedCostUsd ?? 0)}, above budgetUsd (${usd(parsed.spec.budgetUsd ?? 0)})`,
       });
     }
     const plan = report.plan;
@@ -286,15 +287,15 @@ function finish(report: ValidationReport, opts: { json?: boolean }, io: CliIo): 
             s.id,
             s.technique,
             s.runsKnownUpFront ? String(s.runs) : `~${s.runs}`,
-            `$${s.runCostUsd}`,
+            usd(s.runCostUsd),
             s.dependsOn.join(', ') || '-',
           ]),
         ]),
       );
       io.stdout(
         report.plan.plannedCostUsd === undefined
-          ? `Total: about ${report.plan.estimatedRuns} runs, ~$${report.plan.estimatedCostUsd} (forEach over a step's outputs: counted from the schemas); each run is reserved against the budget as it starts\n`
-          : `Total: ${report.plan.plannedRuns} runs, $${report.plan.plannedCostUsd}${report.plan.budgetUsd === undefined ? '' : ` of a $${report.plan.budgetUsd} budget`}\n`,
+          ? `Total: about ${report.plan.estimatedRuns} runs, ~${usd(report.plan.estimatedCostUsd)} (forEach over a step's outputs: counted from the schemas); each run is reserved against the budget as it starts\n`
+          : `Total: ${report.plan.plannedRuns} runs, ${usd(report.plan.plannedCostUsd)}${report.plan.budgetUsd === undefined ? '' : ` of a ${usd(report.plan.budgetUsd)} budget`}\n`,
       );
     }
   }

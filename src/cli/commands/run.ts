@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../../workflows/types';
 import type * as Validation from '../../workflows/validation';
-import type * as Connection from '../../client/connection';
+import type * as Connect from '../connect';
 import type * as Runs from '../../client/runs';
 import type * as AwaitWorkflow from '../await-workflow';
 import type * as StartReport from '../start-report';
@@ -66,7 +66,7 @@ export function registerRun(program: Command, { io, outcome }: CliContext): void
 export async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): Promise<number> {
   // Loaded on use, so `--help` and the other commands do not pay for them.
   const { checkRequest, describeProblems } = require('../../workflows/validation') as typeof Validation;
-  const { connectFromEnv } = require('../../client/connection') as typeof Connection;
+  const { connectCli } = require('../connect') as typeof Connect;
   const { InvalidRunRequestError, runStatus, startTechniqueRun } =
     require('../../client/runs') as typeof Runs;
   const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
@@ -87,7 +87,7 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the run completes');
 
-  const { client, settings, close } = await connectFromEnv(io.env);
+  const { client, settings, close } = await connectCli(io);
   try {
     let handle;
     try {

@@ -1,5 +1,5 @@
 /** `flora-temporal runs list`: our workflows from Temporal's visibility, newest first. */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type * as FloraWorkflowsModule from '../../client/flora-workflows';
 import type * as WorkflowAccess from '../workflow-access';
 import { parseInteger } from '../parse';
@@ -15,6 +15,28 @@ export interface RunsListOpts {
   status?: string;
 }
 
+/**
+ * The states `--status` takes, spelled as the CLI prints them (`cancelled`, as in every result), mapped
+ * to Temporal's ExecutionStatus names. Temporal's own spellings (`Canceled`, `TimedOut`) are accepted too.
+ */
+const STATUSES: Record<string, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  'timed-out': 'TimedOut',
+  'continued-as-new': 'ContinuedAsNew',
+};
+
+function parseStatus(value: string): string {
+  const wanted = value.toLowerCase().replace(/[_\s]/g, '-');
+  const temporal = Object.values(STATUSES).find((name) => name.toLowerCase() === wanted.replace(/-/g, ''));
+  const status = STATUSES[wanted] ?? (wanted === 'canceled' ? 'Canceled' : temporal);
+  if (!status) throw new InvalidArgumentError(`expected one of ${Object.keys(STATUSES).join(', ')}`);
+  return status;
+}
+
 export function registerRuns(program: Command, { io, outcome }: CliContext): void {
   const runs = program.command('runs').description('runs and pipelines in Temporal');
   runs
@@ -24,16 +46,10 @@ export function registerRuns(program: Command, { io, outcome }: CliContext): voi
     .option('--technique <slug>', 'only runs of this technique (search attribute FloraTechnique)')
     .option('--run-id <run_id>', 'the workflow that created this FLORA run (search attribute FloraRunId)')
     .option('--pipeline <name>', 'only this pipeline and its steps (search attribute FloraPipeline)')
-    .addOption(
-      new Option('--status <status>', 'only workflows in this state').choices([
-        'Running',
-        'Completed',
-        'Failed',
-        'Canceled',
-        'Terminated',
-        'TimedOut',
-        'ContinuedAsNew',
-      ]),
+    .option(
+      '--status <status>',
+      `only workflows in this state: ${Object.keys(STATUSES).join(', ')}`,
+      parseStatus,
     )
     .option('--json', 'print a JSON array')
     .action(async (opts: RunsListOpts) => {

@@ -2,9 +2,9 @@
 import { Option, type Command } from 'commander';
 import type * as SimulatorMain from '../../simulator/main';
 import { parseInteger } from '../parse';
-import type { CliContext } from '../support';
+import { json, type CliContext } from '../support';
 
-export function registerSimulator(program: Command, _ctx: CliContext): void {
+export function registerSimulator(program: Command, { io }: CliContext): void {
   program
     .command('simulator')
     .description('run the FLORA simulator (an HTTP server implementing the FLORA API) for demos and tests')
@@ -22,6 +22,7 @@ export function registerSimulator(program: Command, _ctx: CliContext): void {
         .default('replay'),
     )
     .option('--serve-files', 'serve output files itself (outputs then point at this simulator over http)')
+    .option('--json', 'print the settings as one JSON object on stdout instead of the export line')
     .option('--control', 'serve the /_sim control plane (faults, stats, request log) to loopback callers')
     .option(
       '--rate-limit <n>',
@@ -37,14 +38,28 @@ export function registerSimulator(program: Command, _ctx: CliContext): void {
         serveFiles?: boolean;
         control?: boolean;
         rateLimit?: number;
+        json?: boolean;
       }) => {
         // Loaded on use: `--help` must not load the simulator's server.
         const { runSimulatorFromCli } = require('../../simulator/main') as typeof SimulatorMain;
-        const { rateLimit, ...rest } = opts;
-        await runSimulatorFromCli({
+        const { rateLimit, json: asJson, ...rest } = opts;
+        const sim = await runSimulatorFromCli({
           ...rest,
           ...(rateLimit !== undefined ? { rateLimitPerSecond: rateLimit } : {}),
         });
+        // One line that points every command (worker, run, status, ...) at this simulator and at Temporal.
+        const env = {
+          FLORA_BASE_URL: sim.baseUrl,
+          FLORA_API_KEY: sim.apiKey,
+          TEMPORAL_ADDRESS: io.env.TEMPORAL_ADDRESS || 'localhost:7233',
+        };
+        io.stdout(
+          asJson
+            ? json({ baseUrl: sim.baseUrl, apiKey: sim.apiKey, env })
+            : `export ${Object.entries(env)
+                .map(([name, value]) => `${name}=${value}`)
+                .join(' ')}\n`,
+        );
       },
     );
 }

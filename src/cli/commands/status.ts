@@ -59,7 +59,10 @@ export async function statusCommand(
         json({
           workflowId,
           type,
-          runId: description.runId,
+          // Two different run ids: Temporal's (of this workflow execution) and FLORA's (of the run it follows).
+          workflowRunId: description.runId,
+          floraRunId:
+            type === 'runTechnique' ? ((progress as RunTechniqueStatus | undefined)?.runId ?? null) : null,
           temporalStatus,
           startTime: description.startTime,
           closeTime: description.closeTime ?? null,

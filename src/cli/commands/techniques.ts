@@ -5,6 +5,7 @@ import type * as FloraClientModule from '../../flora/client';
 import type * as FloraConfig from '../../flora/config';
 import type { TechniqueListItem } from '../../flora/schemas';
 import { describeTechnique } from '../describe';
+import { usd } from '../format';
 import { parseInteger } from '../parse';
 import { json, table, type CliContext, type CliIo } from '../support';
 
@@ -13,7 +14,7 @@ export function registerTechniques(program: Command, { io }: CliContext): void {
   techniques
     .command('list')
     .description('list techniques')
-    .option('--limit <n>', 'list at most n techniques', parseInteger('--limit', 1, 10_000))
+    .option('--limit <n>', 'list at most n techniques', parseInteger('--limit', 1, 1000))
     .option('--json', 'print a JSON array')
     .action(async (opts: { limit?: number; json?: boolean }) => {
       const flora = floraFromEnv(io);
@@ -29,7 +30,7 @@ export function registerTechniques(program: Command, { io }: CliContext): void {
                 t.slug ?? '-',
                 t.technique_id,
                 t.name,
-                t.run_cost == null ? '-' : `$${t.run_cost}`,
+                t.run_cost == null ? '-' : usd(t.run_cost),
               ]),
             ]),
           );
