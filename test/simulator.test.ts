@@ -405,6 +405,45 @@ describe('FLORA simulator', () => {
       assert.deepEqual(sim.stats().createsByIdempotencyKey, { 'key-409': 1 });
     });
 
+    test('concurrent same-key creates: one run when atomic, two in non-atomic mode; the request log has both', async () => {
+      const slow = await startSimulator({ createLatencyMs: 300 });
+      try {
+        const twoAtOnce = (key: string) =>
+          Promise.all([
+            call<RunObject>(slow, '/techniques/cctv-cam/runs', {
+              body: cctvBody({ idempotency_key: key }),
+              headers: { 'idempotency-key': key },
+            }),
+            sleep(50).then(() =>
+              call<RunObject>(slow, '/techniques/cctv-cam/runs', {
+                body: cctvBody({ idempotency_key: key }),
+                headers: { 'idempotency-key': key },
+              }),
+            ),
+          ]);
+        const [a, b] = await twoAtOnce('atomic');
+        assert.equal(a.body.run_id, b.body.run_id, 'the second waited for the first and got its run');
+        assert.equal(b.headers.get('idempotent-replayed'), 'true');
+        slow.setIdempotencyMode('non-atomic');
+        const [c, d] = await twoAtOnce('racy');
+        assert.notEqual(c.body.run_id, d.body.run_id, 'both ran, as FLORA warns they may');
+        assert.deepEqual(slow.stats().createsByIdempotencyKey, { atomic: 1, racy: 2 });
+        // Once the first has finished, a later same-key create is a replay in non-atomic mode too.
+        const later = await call<RunObject>(slow, '/techniques/cctv-cam/runs', {
+          body: cctvBody({ idempotency_key: 'racy' }),
+        });
+        assert.equal(later.headers.get('idempotent-replayed'), 'true');
+        // The request log: every create, each with its key, arrival times in order within each pair.
+        const log = slow.requests(0).entries.filter((r) => r.route === 'createRunNested');
+        assert.deepEqual(
+          log.map((r) => r.subject),
+          ['atomic', 'atomic', 'racy', 'racy', 'cctv-cam'],
+        );
+      } finally {
+        await slow.close();
+      }
+    });
+
     test('header and body keys must agree; keys are scoped per API key; failures are not cached', async () => {
       const mismatch = await call<ErrorBody>(sim, '/techniques/cctv-cam/runs', {
         body: cctvBody({ idempotency_key: 'a' }),

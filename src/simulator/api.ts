@@ -22,9 +22,11 @@ export interface ApiRequest {
   rawBody: string;
   apiKey: string;
   origin: string;
+  /** A delay that the simulator's close() cuts short. */
+  sleep: (ms: number) => Promise<void>;
 }
 
-type Handler = (state: SimulatorState, req: ApiRequest) => SimResponse;
+type Handler = (state: SimulatorState, req: ApiRequest) => SimResponse | Promise<SimResponse>;
 
 /** Runs each check, collecting the field errors of all of them, so one response lists every problem. */
 function collect<T>(errors: FieldError[], check: () => T): T | undefined {
@@ -139,32 +141,50 @@ function resolveIdempotencyKey(
 
 /**
  * Replays or rejects a reused key before anything else is looked at, and caches only a successful
- * create: the key must stay usable after a 400/402/404 is fixed.
+ * create: the key must stay usable after a 400/402/404 is fixed. A create takes `createLatencyMs` to
+ * process; in the atomic modes a same-key create arriving meanwhile waits for the first and then gets
+ * the mode's answer, in `non-atomic` mode it is processed too (FLORA's "may both run").
  */
-function withIdempotency(
+async function withIdempotency(
   state: SimulatorState,
   req: ApiRequest,
   key: string | undefined,
   fingerprint: unknown,
   create: () => SimResponse,
-): SimResponse {
-  if (key === undefined) return create();
+): Promise<SimResponse> {
+  const latencyMs = state.options.createLatencyMs;
+  if (key === undefined) {
+    if (latencyMs > 0) await req.sleep(latencyMs);
+    return create();
+  }
   const print = canonicalJson(fingerprint);
-  const found = state.idempotency.lookup(req.apiKey, key, print, state.idempotencyMode, state.now());
-  if (found.kind === 'replay') {
-    return { ...found.response, headers: { 'idempotent-replayed': 'true' } };
+  const atomic = state.idempotencyMode !== 'non-atomic';
+  for (;;) {
+    const found = state.idempotency.lookup(req.apiKey, key, print, state.idempotencyMode, state.now());
+    if (found.kind === 'replay') {
+      return { ...found.response, headers: { 'idempotent-replayed': 'true' } };
+    }
+    const pending = atomic ? state.idempotency.pending(req.apiKey, key) : undefined;
+    if (pending === undefined) break;
+    await pending;
   }
-  const response = create();
-  if (response.status < 300) {
-    state.idempotency.remember(
-      req.apiKey,
-      key,
-      print,
-      { status: response.status, body: response.body },
-      state.now(),
-    );
+  const release = atomic && latencyMs > 0 ? state.idempotency.claim(req.apiKey, key) : undefined;
+  try {
+    if (latencyMs > 0) await req.sleep(latencyMs);
+    const response = create();
+    if (response.status < 300) {
+      state.idempotency.remember(
+        req.apiKey,
+        key,
+        print,
+        { status: response.status, body: response.body },
+        state.now(),
+      );
+    }
+    return response;
+  } finally {
+    release?.();
   }
-  return response;
 }
 
 function withoutKey<T extends { idempotency_key?: string }>(body: T): Omit<T, 'idempotency_key'> {
@@ -297,7 +317,7 @@ const HANDLERS: Record<ApiRoute, Handler> = {
   listRuns,
 };
 
-export function handleApi(state: SimulatorState, req: ApiRequest): SimResponse {
+export function handleApi(state: SimulatorState, req: ApiRequest): SimResponse | Promise<SimResponse> {
   return HANDLERS[req.route](state, req);
 }
 

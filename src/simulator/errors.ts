@@ -104,11 +104,13 @@ export class ApiError extends Error {
     );
   }
 
-  static serviceUnavailable(): ApiError {
+  static serviceUnavailable(retryAfterSeconds: number | null = null): ApiError {
     return new ApiError(
       503,
       'service_unavailable',
       'The service is temporarily unavailable. Retry with backoff.',
+      undefined,
+      retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) },
     );
   }
 

@@ -36,6 +36,8 @@ export function canonicalJson(value: unknown): string {
 
 export class IdempotencyStore {
   private readonly byApiKey = new Map<string, Map<string, Entry>>();
+  /** Creates still being processed, by `apiKey key`: what an atomic same-key create waits for. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly ttlMs: number) {}
 
@@ -65,6 +67,23 @@ export class IdempotencyStore {
       this.byApiKey.set(apiKey, scope);
     }
     scope.set(key, { fingerprint, response, expiresAtMs: nowMs + this.ttlMs });
+  }
+
+  /** Resolves when the create holding this key finishes; undefined when none is in progress. */
+  pending(apiKey: string, key: string): Promise<void> | undefined {
+    return this.inFlight.get(`${apiKey} ${key}`);
+  }
+
+  /** Marks a create with this key as in progress; call the returned function when it has finished. */
+  claim(apiKey: string, key: string): () => void {
+    const id = `${apiKey} ${key}`;
+    let release = (): void => undefined;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    this.inFlight.set(id, done);
+    return () => {
+      if (this.inFlight.get(id) === done) this.inFlight.delete(id);
+      release();
+    };
   }
 
   clear(): void {

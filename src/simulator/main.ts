@@ -14,6 +14,8 @@ export interface SimulatorCliOptions {
   runDurationMs?: number;
   /** Default 'replay'. */
   idempotency?: IdempotencyMode;
+  /** How long a create takes to process, in ms; default 0. */
+  createLatencyMs?: number;
   /** Default 1. */
   seed?: number;
   /** Serve output files at /files and point output URLs there; default false. */
@@ -32,6 +34,7 @@ export async function runSimulatorFromCli(opts: SimulatorCliOptions): Promise<Fl
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.runDurationMs !== undefined ? { runDurationMs: opts.runDurationMs } : {}),
     ...(opts.idempotency !== undefined ? { idempotency: opts.idempotency } : {}),
+    ...(opts.createLatencyMs !== undefined ? { createLatencyMs: opts.createLatencyMs } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.serveFiles !== undefined ? { serveFiles: opts.serveFiles } : {}),
     ...(opts.control !== undefined ? { control: opts.control } : {}),

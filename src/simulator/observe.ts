@@ -17,7 +17,7 @@ export interface RequestLogEntry {
    * when the request was handled (a create billed) but the client had hung up before the answer.
    */
   outcome: number | 'reset' | 'dropped' | 'truncated' | 'aborted';
-  /** The `retry-after` header sent with a 429, in seconds. */
+  /** The `retry-after` header sent with a 429 or 503, in seconds. */
   retryAfterS?: number;
   /** What the request is about: the idempotency key of a create, the run id of a poll, a file path. */
   subject?: string;

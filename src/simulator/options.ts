@@ -45,6 +45,12 @@ export const SimulatorOptionsSchema = z.strictObject({
   pendingMs: z.number().nonnegative().optional(),
   /** What a reused idempotency key with the same body gets; default 'replay'. */
   idempotency: IdempotencyModeSchema.optional(),
+  /**
+   * How long FLORA takes to process a create, in ms, between its idempotency check and the run being
+   * made (and the key cached); default 0. With `idempotency: 'non-atomic'` this is the window in which
+   * a second create with the same key makes a second run.
+   */
+  createLatencyMs: z.number().nonnegative().optional(),
   /** How long an idempotency key is remembered, in ms; default 24 h. */
   idempotencyTtlMs: z.number().positive().optional(),
   /**
@@ -96,6 +102,7 @@ export interface ResolvedOptions {
   progress: ProgressModel;
   pendingMs: number | undefined;
   idempotency: IdempotencyMode;
+  createLatencyMs: number;
   idempotencyTtlMs: number;
   seed: number;
   idSeed: number;
@@ -145,6 +152,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     progress = 'linear',
     pendingMs,
     idempotency = 'replay',
+    createLatencyMs = 0,
     idempotencyTtlMs = 24 * 60 * 60 * 1000,
     seed,
     techniques = DEFAULT_CATALOG,
@@ -167,6 +175,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     progress,
     pendingMs,
     idempotency,
+    createLatencyMs,
     idempotencyTtlMs,
     seed: seed ?? 1,
     idSeed: seed === undefined ? randomInt(2 ** 32) : seed ^ 0x5eed1d5,

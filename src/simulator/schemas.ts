@@ -23,7 +23,13 @@ export const SIM_ROUTES = [...API_ROUTES, 'getFile'] as const;
 export const SimRouteSchema = z.enum(SIM_ROUTES);
 export type SimRoute = z.infer<typeof SimRouteSchema>;
 
-export const IdempotencyModeSchema = z.enum(['replay', 'conflict']);
+/**
+ * `replay` and `conflict` are FLORA's two documented answers to a reused key (both atomic: a same-key
+ * create that arrives while the first is still being processed waits for it, then gets that answer).
+ * `non-atomic` replays finished creates but, as FLORA's reference warns, lets a same-key create that
+ * arrives while the first is still in progress run too: two billed runs for one key.
+ */
+export const IdempotencyModeSchema = z.enum(['replay', 'conflict', 'non-atomic']);
 export type IdempotencyMode = z.infer<typeof IdempotencyModeSchema>;
 
 export const RUN_ERROR_CODES = [
@@ -99,7 +105,10 @@ export const FaultSpecSchema = z.strictObject({
   status: z
     .union([z.literal(500), z.literal(503), z.literal(401), z.literal(403), z.literal(404)])
     .optional(),
-  /** For `rateLimit`: the `retry-after` header in seconds (default 1); null sends no header. */
+  /**
+   * For `rateLimit`: the `retry-after` header in seconds (default 1); null sends no header.
+   * For `status5xx`: sent only when given (a 503 asking to come back later).
+   */
   retryAfterSeconds: z.number().nonnegative().nullable().optional(),
   /** For `latency`: delay before handling; for `slowResponse`: delay after it; in ms (default 1000). */
   latencyMs: z.number().nonnegative().optional(),

@@ -73,7 +73,11 @@ function subjectOf(req: IncomingMessage, match: RouteMatch): string | undefined 
 function faultResponse(fault: FaultSpec): SimResponse | undefined {
   switch (fault.kind) {
     case 'status5xx':
-      return errorResponse(fault.status === 500 ? ApiError.internal() : ApiError.serviceUnavailable());
+      return errorResponse(
+        fault.status === 500
+          ? ApiError.internal()
+          : ApiError.serviceUnavailable(fault.retryAfterSeconds ?? null),
+      );
     case 'status4xx':
       if (fault.status === 401) return errorResponse(ApiError.invalidApiKey());
       if (fault.status === 403)
@@ -220,7 +224,7 @@ class Simulator implements FloraSimulator, ControlTarget {
     // Without the `control` option, or from another machine, /_sim is just an unknown path.
     if (isControl && this.state.options.control && isLoopbackPeer(req.socket.remoteAddress)) {
       const body = await readBody(req);
-      const response = this.respond(() => {
+      const response = await this.respond(() => {
         if ('tooLarge' in body) throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
         return handleControl(this, method, url.pathname, body.text, url.searchParams);
       });
@@ -236,7 +240,7 @@ class Simulator implements FloraSimulator, ControlTarget {
     if (match.kind !== 'route') {
       const body = await readBody(req);
       if (this.closing) return;
-      const response = this.respond(() => this.dispatch(req, url, match, body, method));
+      const response = await this.respond(() => this.dispatch(req, url, match, body, method));
       writeResponse(res, requestId, response);
       this.state.stats.response('unmatched', response.status);
       logLine(String(response.status));
@@ -248,7 +252,7 @@ class Simulator implements FloraSimulator, ControlTarget {
     const subject = subjectOf(req, match);
     const count = (outcome: RequestLogEntry['outcome'], response?: SimResponse): void => {
       this.state.stats.response(route, outcome);
-      const retryAfter = response?.status === 429 ? Number(response.headers?.['retry-after']) : NaN;
+      const retryAfter = Number(response?.headers?.['retry-after'] ?? NaN);
       this.requestLog.add({
         atMs: arrivedAtMs,
         route,
@@ -289,7 +293,8 @@ class Simulator implements FloraSimulator, ControlTarget {
       let response =
         (fault && faultResponse(fault)) ??
         (limitedFor !== undefined ? errorResponse(ApiError.rateLimited(limitedFor)) : undefined) ??
-        this.respond(() => this.dispatch(req, url, match, body, method));
+        (await this.respond(() => this.dispatch(req, url, match, body, method)));
+      if (this.closing) return;
       const note = fault ? ` [fault: ${fault.kind}]` : limitedFor !== undefined ? ' [rate limit]' : '';
       if (fault) response = rewriteBody(fault, route, response);
 
@@ -353,7 +358,7 @@ class Simulator implements FloraSimulator, ControlTarget {
     match: RouteMatch,
     body: { text: string } | { tooLarge: true },
     method: string,
-  ): SimResponse {
+  ): SimResponse | Promise<SimResponse> {
     // Files sit outside the API and need no key, as signed CDN URLs do.
     if (match.kind === 'route' && match.route === 'getFile') return serveFile(this.state, match.params);
     if (match.kind === 'methodNotAllowed' && url.pathname.startsWith(`${FILES_PREFIX}/`))
@@ -374,12 +379,13 @@ class Simulator implements FloraSimulator, ControlTarget {
       rawBody: body.text,
       apiKey,
       origin: `http://${req.headers.host ?? this.hostPort}`,
+      sleep: (ms) => this.sleep(ms),
     });
   }
 
-  private respond(run: () => SimResponse): SimResponse {
+  private async respond(run: () => SimResponse | Promise<SimResponse>): Promise<SimResponse> {
     try {
-      return run();
+      return await run();
     } catch (err) {
       if (err instanceof ApiError) return errorResponse(err);
       this.reportUnexpected(err);

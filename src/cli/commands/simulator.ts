@@ -17,9 +17,17 @@ export function registerSimulator(program: Command, { io }: CliContext): void {
       8000,
     )
     .addOption(
-      new Option('--idempotency <mode>', 'duplicate-key behaviour')
-        .choices(['replay', 'conflict'])
+      new Option(
+        '--idempotency <mode>',
+        'duplicate-key behaviour (non-atomic: a same-key create during the first one makes a second run)',
+      )
+        .choices(['replay', 'conflict', 'non-atomic'])
         .default('replay'),
+    )
+    .option(
+      '--create-latency-ms <ms>',
+      'how long FLORA takes to process a create',
+      parseInteger('--create-latency-ms', 0, 600_000),
     )
     .option('--serve-files', 'serve output files itself (outputs then point at this simulator over http)')
     .option('--json', 'print the settings as one JSON object on stdout instead of the export line')
@@ -34,7 +42,8 @@ export function registerSimulator(program: Command, { io }: CliContext): void {
         port: number;
         host: string;
         runDurationMs: number;
-        idempotency: 'replay' | 'conflict';
+        idempotency: 'replay' | 'conflict' | 'non-atomic';
+        createLatencyMs?: number;
         serveFiles?: boolean;
         control?: boolean;
         rateLimit?: number;
