@@ -11,6 +11,11 @@ import { createActivities, type CreateRunRequest, type FloraActivities } from '.
 import type { FloraFailureDetails } from '../src/activities/failures';
 import { FloraClient } from '../src/flora/client';
 import { FailureType } from '../src/flora/failure-types';
+import {
+  MAX_RETRY_AFTER_MS,
+  MIN_RETRY_DELAY_MS,
+  UNKNOWN_CREATE_RETRY_DELAY_MS,
+} from '../src/flora/retry-delays';
 import { DEFAULT_WORKSPACE_ID, startSimulator, type FloraSimulator } from '../src/simulator';
 import { closedPort, sendJson, startHttpStub, type HttpStub, type StubHandler } from './helpers/http-stub';
 
@@ -425,6 +430,89 @@ describe('failure mapping', () => {
     assert.equal(details.status, undefined);
     assert.equal(details.code, FailureType.NetworkError);
     assertNoKey(failure, details, sim.apiKey);
+  });
+
+  test('retry-after is honoured within [1 s, 120 s], on 429 and on 503', async () => {
+    const delayFor = async (fault: Parameters<FloraSimulator['addFault']>[1]): Promise<unknown> => {
+      sim.addFault('getTechnique', fault);
+      const { failure } = await failureOf(inActivity(() => acts.getTechnique('text-to-image')));
+      assert.equal(failure.nonRetryable, false);
+      return failure.nextRetryDelay;
+    };
+    assert.equal(await delayFor({ kind: 'rateLimit', retryAfterSeconds: 0 }), MIN_RETRY_DELAY_MS);
+    assert.equal(await delayFor({ kind: 'rateLimit', retryAfterSeconds: 45 }), 45_000);
+    assert.equal(await delayFor({ kind: 'rateLimit', retryAfterSeconds: 3_600 }), MAX_RETRY_AFTER_MS);
+    assert.equal(await delayFor({ kind: 'status5xx', status: 503, retryAfterSeconds: 3 }), 3_000);
+    assert.equal(MAX_RETRY_AFTER_MS, 120_000);
+  });
+
+  test('5xx without retry-after backs off 1 s doubling to 30 s, by attempt', async () => {
+    for (const [attempt, expected] of [
+      [1, 1_000],
+      [4, 8_000],
+      [9, 30_000],
+    ] as const) {
+      sim.addFault('getTechnique', { kind: 'status5xx', status: 500 });
+      const { failure } = await failureOf(
+        inActivity(() => acts.getTechnique('text-to-image'), mockEnv({ attempt })),
+      );
+      assert.equal(failure.nextRetryDelay, expected, `attempt ${attempt}`);
+    }
+  });
+
+  test('a create with no answer is retried only after the unknown-outcome delay; a read, or a refused connection, at once', async () => {
+    const silent = await stub(() => undefined); // reads the request, never answers
+    const slowActs = (() => {
+      const client = new FloraClient({
+        baseUrl: silent.baseUrl,
+        apiKey: sim.apiKey,
+        timeoutMs: 200,
+      });
+      closers.push(() => client.close());
+      return createActivities({ flora: client });
+    })();
+    const create: CreateRunRequest = {
+      route: 'nested',
+      slug: 'text-to-image',
+      inputs: PROMPT,
+      idempotencyKey: 'act-unknown',
+    };
+    const timedOut = await failureOf(inActivity(() => slowActs.createRun(create)));
+    assert.equal(timedOut.failure.type, FailureType.Timeout);
+    assert.equal(timedOut.failure.nextRetryDelay, UNKNOWN_CREATE_RETRY_DELAY_MS);
+    assert.match(timedOut.failure.message, /may still be processing/);
+    const read = await failureOf(inActivity(() => slowActs.getTechnique('text-to-image')));
+    assert.equal(read.failure.type, FailureType.Timeout);
+    assert.equal(read.failure.nextRetryDelay, 1_000);
+    const port = await closedPort();
+    const refused = await failureOf(
+      inActivity(() => activitiesFor(`http://127.0.0.1:${port}/api/v1`).createRun(create)),
+    );
+    assert.equal(refused.failure.type, FailureType.NetworkError);
+    assert.equal(refused.failure.nextRetryDelay, 1_000, 'FLORA never saw it: no reason to wait');
+    assert.equal(UNKNOWN_CREATE_RETRY_DELAY_MS, 120_000);
+  });
+
+  test('cancelling the activity does not abort a create FLORA is processing', async () => {
+    const slow = await startSimulator({ runDurationMs: RUN_DURATION_MS, createLatencyMs: 600 });
+    closers.push(() => slow.close());
+    const slowActs = activitiesFor(slow.baseUrl, slow.apiKey);
+    const activity = mockEnv();
+    const running = inActivity(
+      () =>
+        slowActs.createRun({
+          route: 'nested',
+          slug: 'text-to-image',
+          inputs: PROMPT,
+          idempotencyKey: 'act-cancel',
+        }),
+      activity,
+    );
+    await sleep(150);
+    activity.cancel('WORKER_SHUTDOWN');
+    const res = await running;
+    assert.equal(res.kind, 'created');
+    assert.equal(slow.stats().runsCreated, 1);
   });
 
   test('a wrong key (401) never appears in the failure', async () => {

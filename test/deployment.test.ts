@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { MAX_FLORA_HTTP_TIMEOUT_MS } from '../src/flora/config';
+import { shutdownGraceMs } from '../src/worker/worker';
 
 const root = join(__dirname, '..');
 
@@ -17,6 +19,7 @@ interface Service {
   profiles?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
 }
 
 test('docker-compose.yml: Temporal on PostgreSQL, the UI, the worker, and the simulator as a profile', async () => {
@@ -37,6 +40,11 @@ test('docker-compose.yml: Temporal on PostgreSQL, the UI, the worker, and the si
     'the key comes from the environment, never the file',
   );
   assert.equal(worker?.depends_on?.temporal?.condition, 'service_healthy');
+  // A stopping worker lets a create in flight finish (its grace time outlasts the HTTP timeout); the
+  // container must not be killed before that.
+  const grace = /^(\d+)s$/.exec(worker?.stop_grace_period ?? '');
+  assert.ok(grace?.[1], `the worker's stop_grace_period is in seconds, got ${worker?.stop_grace_period}`);
+  assert.ok(Number(grace[1]) * 1000 > shutdownGraceMs(MAX_FLORA_HTTP_TIMEOUT_MS));
   assert.deepEqual(simulator?.profiles, ['simulator']);
   assert.equal(simulator?.command?.[0], 'simulator');
 });

@@ -6,7 +6,8 @@ import type { Run, Slot, Technique } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
 import { visibilityString } from '../temporal/search-attributes';
 import { FloraRunIdKey } from '../workflows/search-attributes';
-import { toApplicationFailure } from './failures';
+import { UNKNOWN_CREATE_RETRY_DELAY_MS } from '../flora/retry-delays';
+import { toApplicationFailure as mapFailure } from './failures';
 import { prefixedActivityName, type FLORA_ACTIVITY_PREFIX } from '../workflows/activity-names';
 import type {
   CreateRunRequest,
@@ -26,6 +27,11 @@ export interface ActivityDependencies {
   flora: FloraClient;
   /** Where `options.downloadTo` directories live on this worker (FLORA_DOWNLOAD_ROOT). @default downloads disabled */
   downloadRoot?: string | undefined;
+  /**
+   * Wait before retrying a create whose outcome is unknown. Only a test against a simulator whose
+   * processing time it controls should shorten it. @default UNKNOWN_CREATE_RETRY_DELAY_MS (2 min)
+   */
+  unknownCreateRetryDelayMs?: number | undefined;
 }
 
 /** Page size for the idempotency look-up in `/technique-runs`. */
@@ -33,9 +39,14 @@ const FIND_RUNS_PAGE_SIZE = 50;
 
 /**
  * Builds the FLORA activities around one injected client. Each activity makes exactly one HTTP call and
- * maps any failure through `toApplicationFailure`, so retries are decided by Temporal alone.
+ * maps any failure through `toApplicationFailure`, so retries are Temporal's alone (at the delay each
+ * failure names).
  */
-function floraActivityFunctions({ flora, downloadRoot }: ActivityDependencies) {
+function floraActivityFunctions({
+  flora,
+  downloadRoot,
+  unknownCreateRetryDelayMs = UNKNOWN_CREATE_RETRY_DELAY_MS,
+}: ActivityDependencies) {
   return {
     ...createDownloadActivities({ root: downloadRoot }),
     /** `GET /techniques/{slug or id}`: the schema and price. */
@@ -54,24 +65,24 @@ function floraActivityFunctions({ flora, downloadRoot }: ActivityDependencies) {
      * so the workflow can find the paid run instead of losing it.
      */
     async createRun(req: CreateRunRequest): Promise<CreateRunResult> {
-      const signal = cancellationSignal();
+      // No cancellation signal: aborting a create that FLORA may already be processing cannot unbill
+      // it, and leaves its retry (same key) free to overlap it. The HTTP timeout still bounds it, and
+      // the worker's shutdown grace time outlasts that timeout, so a deploy lets it finish.
       try {
         if (req.route === 'nested') {
-          const res = await flora.createRunNested(
-            { slug: req.slug, inputs: req.inputs, idempotencyKey: req.idempotencyKey },
-            { signal },
-          );
-          return created(res, undefined);
-        }
-        const res = await flora.createRunTopLevel(
-          {
-            techniqueId: req.techniqueId,
-            workspaceId: req.workspaceId,
+          const res = await flora.createRunNested({
+            slug: req.slug,
             inputs: req.inputs,
             idempotencyKey: req.idempotencyKey,
-          },
-          { signal },
-        );
+          });
+          return created(res, undefined);
+        }
+        const res = await flora.createRunTopLevel({
+          techniqueId: req.techniqueId,
+          workspaceId: req.workspaceId,
+          inputs: req.inputs,
+          idempotencyKey: req.idempotencyKey,
+        });
         return created(res, res.data.estimated_seconds ?? undefined);
       } catch (err) {
         // FLORA documents 409 as "a replay of an earlier request" (idempotency_duplicate or conflict):
@@ -89,7 +100,7 @@ function floraActivityFunctions({ flora, downloadRoot }: ActivityDependencies) {
         }
         // The attempt number tells the workflow whether an earlier attempt of this create may have
         // reached FLORA (and been billed) before this one was refused.
-        throw toApplicationFailure(err, { attempt: activityAttempt() });
+        throw toApplicationFailure(err, { unknownCreateRetryDelayMs, recordAttempt: true });
       }
     },
 
@@ -242,6 +253,14 @@ function created(
     estimatedSeconds,
     requestId: res.requestId,
   };
+}
+
+/** Maps a failure with the current attempt number (for the backoff) filled in. */
+function toApplicationFailure(
+  err: unknown,
+  context: { unknownCreateRetryDelayMs?: number; recordAttempt?: boolean } = {},
+) {
+  return mapFailure(err, { ...context, attempt: activityAttempt() });
 }
 
 function cancellationSignal(): AbortSignal | undefined {

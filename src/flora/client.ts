@@ -113,7 +113,8 @@ export class FloraClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly apiKey: string;
-  private readonly timeoutMs: number;
+  /** The whole-request timeout, for callers that must outlast a request (a worker's shutdown grace). */
+  readonly timeoutMs: number;
   private readonly pool: Pool;
   private readonly onRequest: ((event: FloraRequestEvent) => void) | undefined;
 
@@ -383,6 +384,8 @@ export class FloraClient {
     return new FloraError({
       status,
       code: isTimeout ? FailureType.Timeout : FailureType.NetworkError,
+      // Without a status, only a failure to connect proves FLORA never saw the request.
+      outcomeUnknown: status === undefined && !(code !== undefined && NOT_SENT_CODES.has(code)),
       message: this.redact(
         isTimeout
           ? `FLORA did not answer within ${this.timeoutMs} ms`
@@ -439,6 +442,16 @@ function parseBody<S extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** Connection failures that happen before a request is written: FLORA cannot have seen it. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function idempotencyHeader(key: string | undefined): Record<string, string> {
   return key === undefined ? {} : { 'idempotency-key': key };

@@ -18,6 +18,11 @@ export interface FloraErrorInit {
   retryAfterMs?: number | undefined;
   /** The route that failed, e.g. `POST /techniques/{slug}/runs`. */
   route?: string | undefined;
+  /**
+   * No answer came, but the request may have reached FLORA (a timeout, or a connection lost after it
+   * was sent): FLORA may have acted on it, or may still be acting on it.
+   */
+  outcomeUnknown?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -36,6 +41,7 @@ export class FloraError extends Error {
   readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly route: string | undefined;
+  readonly outcomeUnknown: boolean;
 
   constructor(init: FloraErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -45,6 +51,7 @@ export class FloraError extends Error {
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
     this.route = init.route;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
   }
 
   /** Worth another attempt later: 429, 5xx, timeouts and connection failures. */

@@ -47,6 +47,18 @@ export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
   }
 }
 
+/** Added to the FLORA HTTP timeout: time for a create that just answered to report its result. */
+export const SHUTDOWN_GRACE_MARGIN_MS = 5_000;
+
+/**
+ * How long a stopping worker lets in-flight activities run before cancelling them: longer than any
+ * FLORA request can take, so a create in flight always gets its answer (at most 25 s + 5 s; the
+ * compose file's `stop_grace_period` covers it).
+ */
+export function shutdownGraceMs(floraTimeoutMs: number): number {
+  return floraTimeoutMs + SHUTDOWN_GRACE_MARGIN_MS;
+}
+
 /** FLORA_DOWNLOAD_ROOT, absolute; unset disables `options.downloadTo` on this worker. */
 function downloadRootFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env.FLORA_DOWNLOAD_ROOT?.trim();
@@ -109,13 +121,17 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     activities: createActivities({ flora, downloadRoot, legacyActivityNames }),
     // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
+    // A deploy must not cut a create short: FLORA may process it anyway, and its retry would overlap.
+    shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
     ...workerOptions,
   });
 }
 
 /**
- * Runs a worker from the environment until SIGINT or SIGTERM: in-flight activities finish, then the
- * connection, the FLORA pool and the trace exporter close, and the process exits 0.
+ * Runs a worker from the environment until SIGINT or SIGTERM: in-flight activities get the shutdown
+ * grace time (FLORA_HTTP_TIMEOUT_MS + 5 s) to finish, polls and downloads still running after it are
+ * cancelled (and retried elsewhere), then the connection, the FLORA pool and the trace exporter close,
+ * and the process exits 0.
  */
 export async function runWorkerFromEnv(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),

@@ -1,18 +1,33 @@
 import type { ActivityOptions } from '@temporalio/common';
+import { FLORA_MAX_RETRY_INTERVAL_MS } from '../flora/retry-delays';
 
 /**
- * Named activity option presets, defined once. Every FLORA request has an HTTP timeout (at most 25 s)
- * shorter than `startToCloseTimeout` (30 s), so a stale attempt is dead before its retry starts and two
- * creates with one idempotency key never run at once.
+ * Named activity option presets, defined once.
  *
  * The HTTP layer never retries; these policies are the only retries. Non-retryable failures (4xx) are
- * marked so by the activities themselves, and a 429 carries its own `nextRetryDelay`.
+ * marked so by the activities themselves, and every retryable FLORA failure carries its own
+ * `nextRetryDelay` (src/flora/retry-delays.ts): `retry-after` on a 429 or 503 (1 s to 2 min), two
+ * minutes after a create whose outcome is unknown, else 1 s doubling to 30 s. The server clamps
+ * `nextRetryDelay` to `maximumInterval`, so every FLORA preset sets it to the largest of those
+ * delays; the policy's own backoff then only applies when an attempt dies without an answer (its
+ * worker crashed and `startToCloseTimeout` ran out).
+ *
+ * Every FLORA request has an HTTP timeout (at most 25 s) shorter than `startToCloseTimeout` (30 s),
+ * so a worker never retries a request it is still making. That alone does not stop a retry from
+ * overlapping a first create FLORA is still processing: the create activity is never aborted (not by
+ * cancellation, not by a worker's shutdown, whose grace time outlasts the HTTP timeout), and a create
+ * that got no answer is retried only after UNKNOWN_CREATE_RETRY_DELAY_MS.
  */
 export const ActivityPresets = {
   /** Schema and run-history reads: nothing is spent yet, so give up after a few minutes of outage. */
   floraRead: {
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: FLORA_MAX_RETRY_INTERVAL_MS,
+      maximumAttempts: 12,
+    },
   },
   /**
    * Creates are safe to retry because every attempt carries the same idempotency key, but only while
@@ -22,12 +37,12 @@ export const ActivityPresets = {
   floraCreate: {
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '90m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: FLORA_MAX_RETRY_INTERVAL_MS },
   },
   /** Polls retry through outages until the workflow's deadline: the run goes on at FLORA regardless. */
   floraPoll: {
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: FLORA_MAX_RETRY_INTERVAL_MS },
   },
   /**
    * Saving outputs: many files, possibly large; retried a few times, since output URLs expire. The
