@@ -4,6 +4,7 @@
  * them only when they were given some at start.
  */
 import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
 import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 type OperatorService = Connection['operatorService'];
@@ -57,14 +58,80 @@ export function visibilityString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** Temporal's IndexedValueType numbers, named as `temporal operator search-attribute create --type` takes them. */
+const INDEXED_VALUE_TYPES: Record<number, string> = {
+  1: 'Text',
+  2: 'Keyword',
+  3: 'Int',
+  4: 'Double',
+  5: 'Bool',
+  6: 'Datetime',
+  7: 'KeywordList',
+};
+
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+export interface WrongSearchAttributeType {
+  name: string;
+  /** As registered, e.g. 'Keyword'. */
+  actual: string;
+  /** As our workflows write it, e.g. 'KeywordList'. */
+  expected: string;
+}
+
+export interface SearchAttributeCheck {
+  /** Not registered: runs work, but cannot be searched by them. */
+  missing: string[];
+  /** Registered with another type: an upsert of them fails the workflow task, again and again. */
+  wrongType: WrongSearchAttributeType[];
+}
+
+/** Compares the namespace's custom search attributes with ours, by name and by type. */
+export async function checkSearchAttributes(
+  operator: OperatorService,
+  namespace: string,
+): Promise<SearchAttributeCheck> {
+  const response = await operator.listSearchAttributes({ namespace });
+  const registered = response.customAttributes ?? {};
+  const missing: string[] = [];
+  const wrongType: WrongSearchAttributeType[] = [];
+  for (const key of FLORA_SEARCH_ATTRIBUTES) {
+    const type = registered[key.name];
+    if (type === undefined || type === null) {
+      missing.push(key.name);
+      continue;
+    }
+    const actual = INDEXED_VALUE_TYPES[Number(type)] ?? `type ${String(type)}`;
+    const expected = CLI_TYPE_NAMES[key.type];
+    if (actual !== expected) wrongType.push({ name: key.name, actual, expected });
+  }
+  return { missing, wrongType };
+}
+
 /** The names of our search attributes missing from the namespace (empty when all are registered). */
 export async function missingSearchAttributes(
   operator: OperatorService,
   namespace: string,
 ): Promise<string[]> {
-  const response = await operator.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(response.customAttributes ?? {}));
-  return FLORA_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !known.has(name));
+  return (await checkSearchAttributes(operator, namespace)).missing;
+}
+
+/** One line: what is wrong, why it matters, and the commands that fix it. */
+export function describeWrongType(namespace: string, wrong: WrongSearchAttributeType): string {
+  return (
+    `Search attribute ${wrong.name} is registered on namespace ${namespace} as ${wrong.actual}, but flora-temporal ` +
+    `writes it as ${wrong.expected}: every workflow that sets it would fail its workflow task forever. ` +
+    `Fix: temporal operator search-attribute remove --namespace ${namespace} --name ${wrong.name}, then ` +
+    `temporal operator search-attribute create --namespace ${namespace} --name ${wrong.name} --type ${wrong.expected}`
+  );
 }
 
 /** Cached per connection and namespace: the answer does not change while a process runs. */
@@ -78,8 +145,9 @@ export function searchAttributesRegistered(operator: OperatorService, namespace:
   }
   let answer = byNamespace.get(namespace);
   if (!answer) {
-    answer = missingSearchAttributes(operator, namespace).then(
-      (missing) => missing.length === 0,
+    answer = checkSearchAttributes(operator, namespace).then(
+      // A wrongly typed one is as good as missing: setting it would fail.
+      (check) => check.missing.length === 0 && check.wrongType.length === 0,
       () => false, // no permission to list them (e.g. a restricted Cloud key): run without
     );
     byNamespace.set(namespace, answer);

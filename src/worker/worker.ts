@@ -9,7 +9,7 @@ import { observabilityFromEnv } from '../observability/env';
 import { floraRequestObserver } from '../observability/flora-requests';
 import { installWorkerRuntime } from '../observability/runtime';
 import { tracingFromEnv } from '../observability/tracing';
-import { missingSearchAttributes, registerCommand } from '../temporal/search-attributes';
+import { checkFloraKey, checkNamespace } from './preflight';
 
 /**
  * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
@@ -151,18 +151,8 @@ export async function runWorkerFromEnv(
   const tracing = tracingFromEnv(observability);
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   try {
-    try {
-      const missing = await missingSearchAttributes(connection.operatorService, temporal.namespace);
-      if (missing.length > 0) {
-        logger.warn(
-          `Search attributes ${missing.join(', ')} are not registered on namespace ${temporal.namespace}: runs work, ` +
-            `but cannot be searched by technique, FLORA run id or pipeline. Register them with: ` +
-            registerCommand(temporal.namespace),
-        );
-      }
-    } catch (err) {
-      logger.warn(`Could not list search attributes (${(err as Error).message}); runs work without them`);
-    }
+    await checkNamespace(connection, temporal.namespace, logger);
+    await checkFloraKey(flora, logger);
     const worker = await createFloraWorker({
       connection,
       namespace: temporal.namespace,
