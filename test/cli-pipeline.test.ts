@@ -155,3 +155,21 @@ describe('flora-temporal pipeline', () => {
     assert.match(missing.stderr, /no such pipeline file: nope\.yaml/);
   });
 });
+
+test('a spec polling faster than 1 s is refused unless FLORA_BASE_URL is a loopback simulator', async () => {
+  const spec = await specFile({
+    name: 'fast',
+    options: { pollMinMs: 100, pollMaxMs: 200 },
+    steps: [{ id: 'speech', technique: 'text-to-speech', inputs: { text: 'hi' } }],
+  });
+  const remote = await runCli(
+    ['pipeline', spec, '--workflow-id', id()],
+    { ...env, FLORA_BASE_URL: 'https://app.flora.ai/api/v1' },
+    60_000,
+  );
+  assert.notEqual(remote.code, 0);
+  assert.match(remote.stderr, /options\.pollMinMs: at least 1000 ms against FLORA/);
+  assert.equal(h.sim.stats().runsCreated, 0);
+  const local = await runCli(['pipeline', spec, '--workflow-id', id(), '--wait', '--json'], env, 120_000);
+  assert.equal(local.code, 0, local.stderr);
+});

@@ -16,7 +16,7 @@ let seq = 0;
 useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
-  flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+  flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
 });
 
 const id = (name: string) => `lib-${name}-${process.pid}-${++seq}`;
@@ -35,6 +35,46 @@ function listUntil(
 }
 
 describe('FloraWorkflows', () => {
+  test('pollMinMs below 1,000 ms is refused, naming the field, unless allowFastPolling (a loopback simulator)', async () => {
+    const strict = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+    const fastId = id('fast');
+    await assert.rejects(
+      strict.startRun(
+        { technique: 'text-to-speech', inputs: { text: 'hi' }, options: FAST },
+        { workflowId: fastId },
+      ),
+      /options\.pollMinMs: at least 1000 ms against FLORA.*got 50/,
+    );
+    await assert.rejects(
+      strict.startPipeline(
+        {
+          name: 'fast',
+          steps: [
+            { id: 'a', technique: 'text-to-speech', inputs: { text: 'hi' } },
+            { id: 'b', technique: 'text-to-speech', inputs: { text: 'hi' }, options: { pollMinMs: 200 } },
+          ],
+        },
+        { workflowId: id('fast-pipeline') },
+      ),
+      /steps\[1\]\.options\.pollMinMs: at least 1000 ms/,
+    );
+    await assert.rejects(
+      h.env.client.workflow.getHandle(fastId).describe(),
+      /not found/i,
+      'nothing was started',
+    );
+    // 1,000 ms and above is fine without the flag.
+    const slowEnough = await strict.startRun(
+      {
+        technique: 'text-to-speech',
+        inputs: { text: 'hi' },
+        options: { pollMinMs: 1_000, pollMaxMs: 1_000 },
+      },
+      { workflowId: id('one-second') },
+    );
+    assert.equal((await slowEnough.result()).status, 'completed');
+  });
+
   test('startRun → status → result; search attributes and memo let an operator find the FLORA run', async () => {
     const run = await flora.startRun(
       { technique: 'cctv-cam', inputs: { input_image: IMAGE }, options: FAST },

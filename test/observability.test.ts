@@ -75,7 +75,7 @@ test('metrics, traces and FLORA request logs from a worker process; clean SIGTER
     FLORA_LOG_LEVEL: 'DEBUG',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
   });
-  const flora = new FloraWorkflows(h.env.client, { taskQueue: queue });
+  const flora = new FloraWorkflows(h.env.client, { taskQueue: queue, allowFastPolling: true });
   const run = await flora.startRun({ technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST });
   const result = await run.result();
   assert.equal(result.status, 'completed', worker.output());
@@ -125,7 +125,7 @@ test('a namespace without our search attributes: one warning, runs still complet
   assert.match(worker.output(), /temporal operator search-attribute create --namespace no-attributes/);
 
   const client = new Client({ connection: h.env.connection, namespace: 'no-attributes' });
-  const flora = new FloraWorkflows(client, { taskQueue: queue });
+  const flora = new FloraWorkflows(client, { taskQueue: queue, allowFastPolling: true });
   const run = await flora.startRun({ technique: 'text-to-speech', inputs: { text: 'hi' }, options: FAST });
   const result = await run.result();
   assert.equal(result.status, 'completed');

@@ -119,7 +119,7 @@ describe('a lost create response never adopts a run another workflow owns', () =
   test('409: a sibling workflow’s run (listed in its FloraRunId) is excluded; our own run is adopted', async () => {
     h.sim.setIdempotencyMode('conflict');
     h.sim.setRunDuration(60_000);
-    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
     const sibling = await flora.startRun(
       { ...PROMPT, options: FAST },
       { workflowId: `sibling-${process.pid}-${++seq}` },

@@ -28,6 +28,11 @@ import { startTechniqueRun } from './runs';
 export interface FloraWorkflowsOptions {
   /** Task queue of the flora-temporal workers. @default 'flora' */
   taskQueue?: string;
+  /**
+   * Allow `pollMinMs` below 1,000 ms. Only for a FLORA simulator on loopback (tests, demos): FLORA
+   * asks for one poll every 2–5 s. @default false
+   */
+  allowFastPolling?: boolean;
 }
 
 /** Options of `startRun` and `startPipeline`. */
@@ -139,17 +144,23 @@ function summarize(info: WorkflowExecutionInfo): RunSummary {
 
 export class FloraWorkflows {
   private readonly taskQueue: string;
+  private readonly allowFastPolling: boolean;
 
   constructor(
     readonly client: Client,
     options: FloraWorkflowsOptions = {},
   ) {
     this.taskQueue = options.taskQueue ?? 'flora';
+    this.allowFastPolling = options.allowFastPolling ?? false;
   }
 
   /** Starts `runTechnique`; an explicit workflow id is an idempotent request (see StartOptions). */
   async startRun(input: RunTechniqueInput, options: StartOptions = {}): Promise<TechniqueRun> {
-    const handle = await startTechniqueRun(this.client, input, { taskQueue: this.taskQueue, ...options });
+    const handle = await startTechniqueRun(this.client, input, {
+      taskQueue: this.taskQueue,
+      allowFastPolling: this.allowFastPolling,
+      ...options,
+    });
     return new TechniqueRun(handle, handle.start);
   }
 
@@ -164,7 +175,11 @@ export class FloraWorkflows {
 
   /** Starts `runPipeline`; an explicit workflow id is an idempotent request (see StartOptions). */
   async startPipeline(spec: PipelineSpecInput, options: StartOptions = {}): Promise<PipelineRun> {
-    const handle = await startPipeline(this.client, spec, { taskQueue: this.taskQueue, ...options });
+    const handle = await startPipeline(this.client, spec, {
+      taskQueue: this.taskQueue,
+      allowFastPolling: this.allowFastPolling,
+      ...options,
+    });
     return new PipelineRun(handle, handle.start);
   }
 

@@ -8,6 +8,7 @@ import { FloraPipelineKey } from '../workflows/search-attributes';
 import { startIdempotently } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';
 import type { StartedHandle } from './runs';
+import { fastPollingProblems } from './polling';
 
 export class InvalidPipelineError extends Error {
   override readonly name = 'InvalidPipelineError';
@@ -55,6 +56,8 @@ export interface StartPipelineOptions {
    * FLORA runs are billed). Without it such a start is refused with RerunRequiredError. @default false
    */
   rerun?: boolean;
+  /** Allow `pollMinMs` below 1,000 ms, in the spec's or a step's options: a loopback simulator only. @default false */
+  allowFastPolling?: boolean;
 }
 
 /**
@@ -68,6 +71,17 @@ export async function startPipeline(
 ): Promise<StartedHandle<typeof runPipeline>> {
   const parsed = parsePipelineSpec(spec);
   if (!parsed.ok) throw new InvalidPipelineError(describeSpecProblems(parsed.problems));
+  const polling = fastPollingProblems(
+    [
+      { field: 'options.pollMinMs', pollMinMs: parsed.spec.options?.pollMinMs },
+      ...parsed.spec.steps.map((step, i) => ({
+        field: `steps[${i}].options.pollMinMs`,
+        pollMinMs: step.options?.pollMinMs,
+      })),
+    ],
+    options.allowFastPolling,
+  );
+  if (polling.length > 0) throw new InvalidPipelineError(polling.join('; '));
   const slug =
     parsed.spec.name
       .toLowerCase()

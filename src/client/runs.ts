@@ -7,6 +7,7 @@ import { FloraTechniqueKey } from '../workflows/search-attributes';
 import { checkRequest, describeProblems } from '../workflows/validation';
 import { startIdempotently, type StartOutcome } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';
+import { fastPollingProblems } from './polling';
 
 export interface StartRunOptions {
   /** Temporal task queue of the flora-temporal workers. @default 'flora' */
@@ -22,6 +23,11 @@ export interface StartRunOptions {
    * FLORA runs are billed). Without it such a start is refused with RerunRequiredError. @default false
    */
   rerun?: boolean;
+  /**
+   * Allow `options.pollMinMs` below 1,000 ms. Only for a FLORA simulator on loopback (tests, demos):
+   * FLORA asks for one poll every 2–5 s. @default false
+   */
+  allowFastPolling?: boolean;
 }
 
 /** A workflow handle plus what the start did (started, attached, completed, rerun). */
@@ -44,6 +50,11 @@ export async function startTechniqueRun(
   const { taskQueue = 'flora', workflowId = `flora-run-${crypto.randomUUID()}`, rerun = false } = options;
   const checked = checkRequest(input);
   if (!checked.ok) throw new InvalidRunRequestError(describeProblems(checked.problems));
+  const polling = fastPollingProblems(
+    [{ field: 'options.pollMinMs', pollMinMs: input.options?.pollMinMs }],
+    options.allowFastPolling,
+  );
+  if (polling.length > 0) throw new InvalidRunRequestError(polling.join('; '));
   const searchable = await searchAttributesRegistered(
     client.connection.operatorService,
     client.options.namespace,

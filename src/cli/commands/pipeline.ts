@@ -16,6 +16,7 @@ import type * as Pipelines from '../../client/pipelines';
 import type * as AwaitWorkflow from '../await-workflow';
 import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
+import { fastPollingAllowedByEnv } from '../../client/polling';
 import { describePipelineResult } from '../describe';
 import { usd } from '../format';
 import { registerRaiseBudget } from './raise-budget';
@@ -77,6 +78,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       taskQueue: settings.taskQueue,
       workflowId: opts.workflowId,
       rerun: opts.rerun ?? false,
+      allowFastPolling: fastPollingAllowedByEnv(io.env),
     });
     const workflowId = handle.workflowId;
     const { reportStart } = require('../start-report') as typeof StartReport;

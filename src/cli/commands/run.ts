@@ -11,6 +11,7 @@ import { describeRunResult } from '../describe';
 import { collectInput, parseInteger, parseNumber } from '../parse';
 import { renderRunStatus } from '../progress';
 import { CliError, ExitCode, json, type CliContext, type CliIo } from '../support';
+import { fastPollingAllowedByEnv } from '../../client/polling';
 
 export interface RunOpts {
   input: Record<string, string>;
@@ -95,6 +96,7 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
         taskQueue: settings.taskQueue,
         workflowId: opts.workflowId,
         rerun: opts.rerun ?? false,
+        allowFastPolling: fastPollingAllowedByEnv(io.env),
       });
     } catch (err) {
       if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
