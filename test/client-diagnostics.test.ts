@@ -75,7 +75,7 @@ describe('client diagnostics', () => {
 
 describe('orphans', () => {
   test('findOrphanRuns lists the FLORA runs in the window that no workflow records', async () => {
-    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+    const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
     const since = new Date(Date.now() - 1_000);
     const recorded = await flora.startRun({
       technique: 'text-to-speech',

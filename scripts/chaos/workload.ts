@@ -43,7 +43,8 @@ export class Workload {
     const connection = await Connection.connect({ address, connectTimeout: '10s' });
     const client = new Client({ connection, namespace: 'default' });
     return {
-      load: new Workload(new FloraWorkflows(client, { taskQueue }), tag),
+      // The chaos harness drives the loopback simulator, which may be polled faster than FLORA.
+      load: new Workload(new FloraWorkflows(client, { taskQueue, allowFastPolling: true }), tag),
       close: () => connection.close(),
     };
   }
