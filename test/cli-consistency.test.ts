@@ -23,7 +23,7 @@ let seq = 0;
 useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
-  flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue });
+  flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
   env = { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
 });
 

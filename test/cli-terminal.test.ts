@@ -21,7 +21,13 @@ let file: string;
 useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
-  env = { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
+  // A loopback FLORA_BASE_URL is what lets the CLI accept the fast test cadence (pollMinMs < 1 s).
+  env = {
+    TEMPORAL_ADDRESS: h.env.address,
+    FLORA_TASK_QUEUE: worker.taskQueue,
+    FLORA_BASE_URL: h.sim.baseUrl,
+    FLORA_API_KEY: h.sim.apiKey,
+  };
 });
 
 before(async () => {

@@ -20,6 +20,7 @@ import { floraRequestObserver } from '../../src/observability/flora-requests';
 import { installWorkerRuntime } from '../../src/observability/runtime';
 import { tracingFromEnv } from '../../src/observability/tracing';
 import { createFloraWorker } from '../../src/worker/worker';
+import { prefixedActivityName } from '../../src/workflows/activity-names';
 
 async function main(): Promise<void> {
   const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;
@@ -65,7 +66,15 @@ async function main(): Promise<void> {
     downloadRoot,
     workerOptions: {
       ...(tracing?.workerOptions ?? {}),
-      activities: { ...activities, pollRunOnce, createRun },
+      // Both names: workflows started before the prefixed-names patch schedule `createRun`, newer ones
+      // `flora.createRun`; the wrappers must see every create and poll.
+      activities: {
+        ...activities,
+        pollRunOnce,
+        createRun,
+        [prefixedActivityName('pollRunOnce')]: pollRunOnce,
+        [prefixedActivityName('createRun')]: createRun,
+      },
       identity: `chaos-${process.pid}`,
       shutdownGraceTime: '20s',
     },
