@@ -94,7 +94,7 @@ test('metrics, traces and FLORA request logs from a worker process; clean SIGTER
 
   const traces = await waitFor('workflow and activity spans exported over OTLP', () => {
     const all = spans.join('\n');
-    const done = all.includes('RunWorkflow:runTechnique') && all.includes('RunActivity:createRun');
+    const done = all.includes('RunWorkflow:runTechnique') && /RunActivity:(flora\.)?createRun/.test(all);
     return Promise.resolve(done ? all : undefined);
   });
   assert.ok(!traces.includes(h.sim.apiKey), 'the API key is in no span');
