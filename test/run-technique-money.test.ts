@@ -13,6 +13,13 @@ import type { RunTechniqueEndDetails, RunTechniqueInput } from '../src/workflows
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 
+/** A scheduled activity's name without the `flora.` prefix new executions use (prefixed-names patch). */
+function activityName(e: {
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+}): string | undefined {
+  return e.activityTaskScheduledEventAttributes?.activityType?.name?.replace(/^flora\./, '') ?? undefined;
+}
+
 let h: Harness;
 let worker: RunningWorker;
 let seq = 0;
@@ -56,14 +63,10 @@ describe('a transient run failure is re-created after a jittered wait, not at on
 
     // Between the failed run's last poll and the second create, the history holds one timer of 1–3 s.
     const events = (await handle.fetchHistory()).events ?? [];
-    const creates = events.flatMap((e, i) =>
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'createRun' ? [i] : [],
-    );
+    const creates = events.flatMap((e, i) => (activityName(e) === 'createRun' ? [i] : []));
     assert.equal(creates.length, 2);
     const polls = events.flatMap((e, i) =>
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'pollRunOnce' && i < (creates[1] ?? 0)
-        ? [i]
-        : [],
+      activityName(e) === 'pollRunOnce' && i < (creates[1] ?? 0) ? [i] : [],
     );
     const lastPoll = polls[polls.length - 1] ?? 0;
     const timers = events
@@ -242,9 +245,7 @@ describe('409 adoption is bounded and needs a checked owner', () => {
     // Past the clock-skew margin of the first attempt, so only the reset-aware window finds the run.
     await new Promise((resolve) => setTimeout(resolve, 31_000));
     const events = (await handle.fetchHistory()).events ?? [];
-    const createAt = events.findIndex(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createRun',
-    );
+    const createAt = events.findIndex((e) => activityName(e) === 'createRun');
     const resetTo = events
       .slice(0, createAt)
       .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
