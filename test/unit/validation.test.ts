@@ -31,6 +31,7 @@ describe('checkRequest', () => {
       pollMinMs: 2000,
       pollMaxMs: 5000,
       maxRunAttempts: 2,
+      recreateDelayMs: 10000,
       maxCostUsd: undefined,
       deadlineMs: 6 * 3600 * 1000,
       idempotencyKey: undefined,
