@@ -817,7 +817,9 @@ describe('FLORA simulator', () => {
 
   describe('credits', () => {
     test('402 once in-flight and billed runs would exceed the balance; failed runs give it back', async () => {
-      const poor = await startSimulator({ runDurationMs: 60, credits: 0.1 });
+      // Long enough that the first run is still in flight (and reserved) when the third create
+      // arrives, on a loaded machine too; it fails as soon as it finishes.
+      const poor = await startSimulator({ runDurationMs: 2_000, credits: 0.1 });
       try {
         const create = (): Promise<Reply<RunObject & ErrorBody>> =>
           call(poor, '/techniques/text-to-image/runs', {
@@ -1030,9 +1032,13 @@ describe('FLORA simulator output files (serveFiles)', () => {
   });
 
   test('404 for unknown runs and outputs, text outputs and unfinished runs; 405 for other methods', async () => {
-    const created = await call<RunObject>(sim, '/techniques/cctv-cam/runs', { body: cctvBody() });
-    const early = await getFile(`${origin()}/files/runs/${created.body.run_id}/image.png`);
+    // A run that cannot finish during the check, however slow the machine.
+    sim.setRunDuration(3_600_000, 'cctv-cam');
+    const pending = await call<RunObject>(sim, '/techniques/cctv-cam/runs', { body: cctvBody() });
+    sim.setRunDuration(60, 'cctv-cam');
+    const early = await getFile(`${origin()}/files/runs/${pending.body.run_id}/image.png`);
     assert.equal(early.res.status, 404, 'no file before the run completes');
+    const created = await call<RunObject>(sim, '/techniques/cctv-cam/runs', { body: cctvBody() });
     await waitForTerminal(sim, created.body.poll_url);
     assert.equal((await getFile(`${origin()}/files/runs/${created.body.run_id}/image.png`)).res.status, 200);
     for (const path of [

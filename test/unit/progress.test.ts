@@ -27,7 +27,11 @@ async function collect(isTTY: boolean, frames: string[][], columns?: () => numbe
     { write: (t) => (out += t), isTTY, ...(columns ? { columns } : {}) },
     5,
   );
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  // Wait until every frame has been rendered, not for a fixed time: a loaded machine can delay the
+  // timers well past any small constant.
+  for (let waited = 0; i < frames.length && waited < 10_000; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   await stop();
   return out;
 }
@@ -95,17 +99,28 @@ describe('progress rendering', () => {
     let width = 40;
     const long = 'x'.repeat(30) + ' [####] 50% running · 3 polls · $0.10';
     let out = '';
+    let renders = 0;
     const stop = followProgress(
-      () => Promise.resolve([long, long]),
+      () => {
+        renders += 1;
+        return Promise.resolve([long, long]);
+      },
       { write: (t) => (out += t), isTTY: true, columns: () => width },
       5,
     );
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Count renders rather than wait a fixed time, which a loaded machine can stretch.
+    const rendersAfter = async (n: number) => {
+      for (let waited = 0; renders < n && waited < 10_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await rendersAfter(3);
     const firstFrame = out;
     assert.ok(!firstFrame.includes('\u001b'), 'the same lines at the same width are drawn once');
     for (const line of firstFrame.split('\n').filter(Boolean)) assert.ok(line.length < 40, line);
     width = 20;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await rendersAfter(renders + 2);
     await stop();
     // The 39-column lines drawn at 40 take two rows each at 20 columns: four rows up.
     assert.ok(out.slice(firstFrame.length).startsWith('\u001b[4F\u001b[J'), JSON.stringify(out));
