@@ -8,6 +8,7 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './domain/task-queue';
 import { ConfigError, describeEnvError, emptyToUndefined } from './flora/config';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
@@ -21,7 +22,7 @@ export const TemporalEnv = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).optional(),
   /** The task queue our workflows and activities run on. */
-  FLORA_TASK_QUEUE: z.string().trim().min(1).default('flora'),
+  FLORA_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   /**
    * FLORA requests per second for the whole task queue (every worker together): Temporal's task-queue
    * activity rate limit, so a fleet shares FLORA's per-workspace rate limit. @default no limit

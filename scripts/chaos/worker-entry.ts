@@ -13,8 +13,7 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { connectionOptions, temporalSettingsFromEnv } from '../../src/config';
-import { FloraClient } from '../../src/flora/client';
-import { floraConfigFromEnv } from '../../src/flora/config';
+import { floraClientFromEnv } from '../../src/flora/from-env';
 import { observabilityFromEnv } from '../../src/observability/env';
 import { floraRequestObserver } from '../../src/observability/flora-requests';
 import { installWorkerRuntime } from '../../src/observability/runtime';
@@ -27,12 +26,8 @@ async function main(): Promise<void> {
   if (!codePath) throw new Error('CHAOS_WORKFLOW_BUNDLE is required');
   const observability = observabilityFromEnv();
   const temporal = temporalSettingsFromEnv();
-  const floraConfig = floraConfigFromEnv();
   const runtime = installWorkerRuntime(observability);
-  const flora = new FloraClient({
-    baseUrl: floraConfig.baseUrl,
-    apiKey: floraConfig.apiKey,
-    timeoutMs: floraConfig.timeoutMs,
+  const { flora } = floraClientFromEnv(process.env, {
     onRequest: floraRequestObserver(runtime.logger, runtime.metricMeter),
   });
   const tracing = tracingFromEnv(observability);

@@ -2,24 +2,11 @@
  * What crosses the activity boundary: plain JSON, camelCase, no secrets. Workflows import these as types.
  */
 
-/** The technique schema as workflows see it. */
-export interface TechniqueInfo {
-  techniqueId: string;
-  slug: string | undefined;
-  name: string;
-  description: string | undefined;
-  runCost: number;
-  inputs: SlotInfo[];
-  outputs: SlotInfo[];
-}
+import type { OutputRef } from '../domain/run-request';
 
-export interface SlotInfo {
-  id: string;
-  name: string;
-  type: string;
-  optional: boolean;
-  description?: string | undefined;
-}
+// Re-exported for branches that still import them from here (this session only; remove next session:
+// import from src/domain/technique).
+export type { SlotInfo, TechniqueInfo } from '../domain/technique';
 
 export interface NestedCreate {
   route: 'nested';
@@ -69,11 +56,8 @@ export interface PollRunRequest {
   pollUrl?: string | undefined;
 }
 
-export interface RunOutputInfo {
-  outputId: string;
-  type: string;
-  url: string;
-}
+/** One output of a run, as FLORA lists it. */
+export type RunOutputInfo = OutputRef;
 
 export interface RunSnapshot {
   runId: string;

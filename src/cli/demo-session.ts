@@ -9,19 +9,18 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FloraClient } from '../flora/client';
-import { floraConfigFromEnv } from '../flora/config';
+import { floraClientFromEnv } from '../flora/from-env';
 import { startSimulator, type FloraSimulator } from '../simulator';
 import { startLocalTemporal } from '../dev/test-server';
 import { createFloraWorker } from '../worker/worker';
 import { connectionOptions, temporalSettingsFromEnv } from '../config';
 import { join } from 'node:path';
 import { toTechniqueInfo } from '../activities';
-import type { TechniqueInfo } from '../activities/types';
 import { loadPipelineFile } from '../client/pipelines';
 import { usd } from './format';
 import { CliError } from './support';
 import { followProgress, renderPipelineProgress } from './progress';
-import { planPipeline, techniqueKeys } from '../pipelines/plan';
+import { fetchSchemasAndPlan } from '../pipelines/fetch-plan';
 import { describeSpecProblems, parsePipelineSpec } from '../pipelines/spec';
 import type { PipelineResult } from '../pipelines/types';
 import { progressQuery, runPipeline } from '../workflows';
@@ -96,12 +95,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     let sim: FloraSimulator | undefined;
     let flora: FloraClient;
     if (real) {
-      const config = floraConfigFromEnv(env);
-      flora = new FloraClient({
-        baseUrl: config.baseUrl,
-        apiKey: config.apiKey,
-        timeoutMs: config.timeoutMs,
-      });
+      const fromEnv = floraClientFromEnv(env);
+      const config = fromEnv.config;
+      flora = fromEnv.flora;
       err(`FLORA: ${config.baseUrl} (real API: runs are billed)\n`);
     } else {
       sim = await startSimulator({ runDurationMs: simRunDurationMs });
@@ -116,10 +112,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       const parsed = parsePipelineSpec(spec);
       if (!parsed.ok)
         throw new Error(`the demo pipeline is invalid: ${describeSpecProblems(parsed.problems)}`);
-      const schemas: Record<string, TechniqueInfo> = {};
-      for (const key of techniqueKeys(parsed.spec))
-        schemas[key] = toTechniqueInfo(await flora.getTechnique(key), key);
-      const planned = planPipeline(parsed.spec, schemas);
+      const client = flora;
+      const planned = await fetchSchemasAndPlan(parsed.spec, async (key) =>
+        toTechniqueInfo(await client.getTechnique(key), key),
+      );
       if (!planned.ok)
         throw new Error(
           `the demo pipeline does not fit FLORA's schemas: ${describeSpecProblems(planned.problems)}`,

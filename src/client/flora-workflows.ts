@@ -9,6 +9,7 @@
  *   const result = await run.result();
  */
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import type { PipelineSpecInput } from '../pipelines/spec';
 import type { Ledger, PipelineProgress, PipelineResult } from '../pipelines/types';
 import {
@@ -26,7 +27,7 @@ import type { StartOutcome } from './idempotent-start';
 import { startTechniqueRun } from './runs';
 
 export interface FloraWorkflowsOptions {
-  /** Task queue of the flora-temporal workers. @default 'flora' */
+  /** Task queue of the flora-temporal workers. @default DEFAULT_TASK_QUEUE ('flora') */
   taskQueue?: string;
   /**
    * Allow `pollMinMs` below 1,000 ms. Only for a FLORA simulator on loopback (tests, demos): FLORA
@@ -150,7 +151,7 @@ export class FloraWorkflows {
     readonly client: Client,
     options: FloraWorkflowsOptions = {},
   ) {
-    this.taskQueue = options.taskQueue ?? 'flora';
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.allowFastPolling = options.allowFastPolling ?? false;
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
@@ -43,7 +44,7 @@ export async function loadPipelineFile(path: string): Promise<PipelineSpecInput>
 }
 
 export interface StartPipelineOptions {
-  /** @default 'flora' */
+  /** @default DEFAULT_TASK_QUEUE ('flora') */
   taskQueue?: string;
   /**
    * Workflow id. An explicit id makes the start idempotent: the same spec attaches to the running
@@ -88,7 +89,7 @@ export async function startPipeline(
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'pipeline';
   const {
-    taskQueue = 'flora',
+    taskQueue = DEFAULT_TASK_QUEUE,
     workflowId = `pipeline-${slug}-${crypto.randomUUID()}`,
     rerun = false,
   } = options;

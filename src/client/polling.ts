@@ -4,7 +4,7 @@
  * 50 ms would eat the whole fleet's budget. Below 1 s is for a loopback simulator only. Not checked
  * in workflow code: recorded histories that polled faster must keep replaying.
  */
-import { isLoopbackHost } from '../downloads/url-policy';
+import { isLoopbackHost } from '../domain/loopback';
 
 export const MIN_POLL_MS = 1_000;
 

@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
@@ -10,7 +11,7 @@ import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';
 import { fastPollingProblems } from './polling';
 
 export interface StartRunOptions {
-  /** Temporal task queue of the flora-temporal workers. @default 'flora' */
+  /** Temporal task queue of the flora-temporal workers. @default DEFAULT_TASK_QUEUE ('flora') */
   taskQueue?: string;
   /**
    * Workflow id. An explicit id makes the start idempotent: the same request attaches to the running
@@ -47,7 +48,11 @@ export async function startTechniqueRun(
   input: RunTechniqueInput,
   options: StartRunOptions = {},
 ): Promise<StartedHandle<typeof runTechnique>> {
-  const { taskQueue = 'flora', workflowId = `flora-run-${crypto.randomUUID()}`, rerun = false } = options;
+  const {
+    taskQueue = DEFAULT_TASK_QUEUE,
+    workflowId = `flora-run-${crypto.randomUUID()}`,
+    rerun = false,
+  } = options;
   const checked = checkRequest(input);
   if (!checked.ok) throw new InvalidRunRequestError(describeProblems(checked.problems));
   const polling = fastPollingProblems(

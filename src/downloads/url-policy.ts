@@ -3,16 +3,10 @@
  * hostile or broken one must not make a worker fetch `file://`, talk plain HTTP across the internet,
  * or be redirected into either. Applied to every redirect hop as well as to the first URL.
  */
-import { isIPv4 } from 'node:net';
+import { isLoopbackHost } from '../domain/loopback';
 import { DownloadError } from './errors';
 
-/** 127.0.0.0/8, `localhost` and `::1`: plain http there never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
-  // WHATWG URL parsing already normalised `127.1` and `0x7f.1` to dotted-quad form.
-  return isIPv4(host) && host.startsWith('127.');
-}
+export { isLoopbackHost };
 
 /** Parses and checks a URL; throws a `refused_url` DownloadError naming what is allowed. */
 export function checkDownloadUrl(url: string | URL, allowHttpLoopback: boolean, outputId?: string): URL {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopbackHost } from '../downloads/url-policy';
+import { isLoopbackHost } from '../domain/loopback';
 
 export const DEFAULT_FLORA_BASE_URL = 'https://app.flora.ai/api/v1';
 /** Per-request HTTP timeout. Must stay below the activities' `startToCloseTimeout` (30 s). */

@@ -3,7 +3,7 @@
  * found: unknown steps, cycles, unknown or missing inputs, literal values of the wrong shape and type
  * mismatches along an edge. Runs before anything is created. Pure: used by the workflow and the CLI.
  */
-import type { SlotInfo, TechniqueInfo } from '../activities/types';
+import type { SlotInfo, TechniqueInfo } from '../domain/technique';
 import type { InputValue, RunTechniqueOptions } from '../workflows/types';
 import { canonicalType, checkRequest, checkValue } from '../workflows/validation';
 import type { FromStep, PipelineSpec, SpecProblem, Step, StepOptions } from './spec';

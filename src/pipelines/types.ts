@@ -1,5 +1,7 @@
 /** Public types of the `runPipeline` workflow: input, result, progress query, signals. Pure. */
-import type { OutputRef } from '../workflows/types';
+import type { OutputRef, ReportTo } from '../domain/run-request';
+
+export type { ReportTo };
 import type { PipelineSpecInput } from './spec';
 
 /** The failure types runPipeline ends with of its own (a failed step ends with the step's own type). */
@@ -110,11 +112,4 @@ export interface ChildProgress {
   runId: string | undefined;
   progress: number;
   polls: number;
-}
-
-/** Where a child reports progress: the parent pipeline's workflow id and the child's place in it. */
-export interface ReportTo {
-  workflowId: string;
-  step: string;
-  index: number;
 }

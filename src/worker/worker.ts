@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NativeConnection, type Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
-import { FloraClient } from '../flora/client';
-import { floraConfigFromEnv } from '../flora/config';
+import type { FloraClient } from '../flora/client';
+import { floraClientFromEnv } from '../flora/from-env';
 import { observabilityFromEnv } from '../observability/env';
 import { floraRequestObserver } from '../observability/flora-requests';
 import { installWorkerRuntime } from '../observability/runtime';
@@ -69,7 +70,7 @@ export interface FloraWorkerOptions {
   connection: NativeConnection;
   /** @default 'default' */
   namespace?: string;
-  /** @default 'flora' */
+  /** @default DEFAULT_TASK_QUEUE ('flora') */
   taskQueue?: string;
   /** The one FLORA client this worker's activities share. */
   flora: FloraClient;
@@ -100,7 +101,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
   const {
     connection,
     namespace = 'default',
-    taskQueue = 'flora',
+    taskQueue = DEFAULT_TASK_QUEUE,
     flora,
     workflowBundle,
     maxRequestsPerSecond,
@@ -138,16 +139,12 @@ export async function runWorkerFromEnv(
 ): Promise<void> {
   const observability = observabilityFromEnv();
   const temporal = temporalSettingsFromEnv();
-  const floraConfig = floraConfigFromEnv();
   const runtime: Runtime = installWorkerRuntime(observability);
   const logger = runtime.logger;
-  for (const warning of floraConfig.warnings) logger.warn(warning);
-  const flora = new FloraClient({
-    baseUrl: floraConfig.baseUrl,
-    apiKey: floraConfig.apiKey,
-    timeoutMs: floraConfig.timeoutMs,
+  const { flora, config: floraConfig } = floraClientFromEnv(process.env, {
     onRequest: floraRequestObserver(logger, runtime.metricMeter),
   });
+  for (const warning of floraConfig.warnings) logger.warn(warning);
   const tracing = tracingFromEnv(observability);
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   try {

@@ -20,9 +20,8 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { TechniqueInfo } from '../activities/types';
 import { NO_EVIDENCE, parseEndEvidence, type EndEvidence } from '../pipelines/billing';
-import { planPipeline, techniqueKeys } from '../pipelines/plan';
+import { fetchSchemasAndPlan } from '../pipelines/fetch-plan';
 import {
   PipelineFailureType,
   PipelineScheduler,
@@ -175,14 +174,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
       },
     },
   );
-  const keys = techniqueKeys(spec);
-  const fetched = await Promise.all(keys.map((key) => getTechnique(key)));
-  const schemas: Record<string, TechniqueInfo> = {};
-  keys.forEach((key, i) => {
-    const schema = fetched[i];
-    if (schema !== undefined) schemas[key] = schema;
-  });
-  const planned = planPipeline(spec, schemas);
+  const planned = await fetchSchemasAndPlan(spec, (key) => getTechnique(key));
   if (!planned.ok) return fail(invalid(planned.problems));
   const plan = planned.plan;
   if (patched(Patches.MemoAndSearchAttributes))

@@ -2,12 +2,12 @@
  * The public input, result and query types of `runTechnique`. Pure types and constants: shared by the
  * workflow, the client library and the CLI.
  */
-import type { TechniqueInfo } from '../activities/types';
+import type { TechniqueInfo } from '../domain/technique';
 import type { ManifestEntry } from '../downloads/manifest';
-import type { ReportTo } from '../pipelines/types';
+import type { ReportTo } from '../domain/run-request';
 
-/** An input value: the value itself, or the value with an explicit type (aliases such as `image_url` accepted). */
-export type InputValue = string | { type?: string; value: string };
+export type { InputValue, OutputRef } from '../domain/run-request';
+import type { InputValue, OutputRef } from '../domain/run-request';
 
 export interface RunTechniqueOptions {
   /** Shortest wait between two polls, in ms. FLORA asks for 2–5 s. @default 2000 */
@@ -78,13 +78,6 @@ export interface TechniqueRef {
   slug: string | undefined;
   techniqueId: string;
   name: string;
-}
-
-export interface OutputRef {
-  outputId: string;
-  type: string;
-  /** The URL, or the text itself for `type: "text"`. */
-  url: string;
 }
 
 export interface RunTechniqueResult {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SlotInfo, TechniqueInfo } from '../../src/activities/types';
+import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
 import { planPipeline, resolveInputs, techniqueKeys } from '../../src/pipelines/plan';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
 

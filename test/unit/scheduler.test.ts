@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SlotInfo, TechniqueInfo } from '../../src/activities/types';
+import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
 import { budgetLeftUsd, percentOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
 import { NO_EVIDENCE, type EndEvidence } from '../../src/pipelines/billing';

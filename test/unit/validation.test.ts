@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { TechniqueInfo } from '../../src/activities/types';
+import type { TechniqueInfo } from '../../src/domain/technique';
 import { checkInputs, checkRequest, describeProblems } from '../../src/workflows/validation';
 
 const technique: TechniqueInfo = {

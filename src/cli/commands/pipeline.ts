@@ -1,11 +1,11 @@
 /** `flora-temporal pipeline run <file>` (also `pipeline <file>`) and `flora-temporal pipeline validate <file>`. */
 import type { Command } from 'commander';
-import type { TechniqueInfo } from '../../activities/types';
 import type * as Activities from '../../activities';
 import type { FloraClient } from '../../flora/client';
-import type * as FloraClientModule from '../../flora/client';
+import type * as FloraFromEnv from '../../flora/from-env';
 import type * as FloraConfig from '../../flora/config';
 import type * as Plan from '../../pipelines/plan';
+import type * as FetchPlan from '../../pipelines/fetch-plan';
 import type { PipelinePlan } from '../../pipelines/plan';
 import type * as Spec from '../../pipelines/spec';
 import type { SpecProblem } from '../../pipelines/spec';
@@ -159,9 +159,10 @@ export async function pipelineValidateCommand(
   // Loaded on use, so `--help` and the other commands do not pay for them.
   const { InvalidPipelineError, readSpecFile } = require('../../client/pipelines') as typeof Pipelines;
   const { parsePipelineSpec } = require('../../pipelines/spec') as typeof Spec;
-  const { planPipeline, techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
-  const { ConfigError, floraConfigFromEnv } = require('../../flora/config') as typeof FloraConfig;
-  const { FloraClient } = require('../../flora/client') as typeof FloraClientModule;
+  const { techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
+  const { fetchSchemasAndPlan } = require('../../pipelines/fetch-plan') as typeof FetchPlan;
+  const { ConfigError } = require('../../flora/config') as typeof FloraConfig;
+  const { floraClientFromEnv } = require('../../flora/from-env') as typeof FloraFromEnv;
   const { toTechniqueInfo } = require('../../activities') as typeof Activities;
   let value: unknown;
   try {
@@ -185,8 +186,7 @@ export async function pipelineValidateCommand(
   }
   let flora: FloraClient | undefined;
   try {
-    const config = floraConfigFromEnv(io.env);
-    flora = new FloraClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+    flora = floraClientFromEnv(io.env).flora;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.stderr(
@@ -196,21 +196,24 @@ export async function pipelineValidateCommand(
     return finish(report, opts, io);
   }
   try {
-    const schemas: Record<string, TechniqueInfo> = {};
-    for (const key of techniqueKeys(parsed.spec)) {
+    const client = flora;
+    const unfetched = new Map<string, SpecProblem>();
+    const planned = await fetchSchemasAndPlan(parsed.spec, async (key) => {
       try {
-        schemas[key] = toTechniqueInfo(await flora.getTechnique(key), key);
+        return toTechniqueInfo(await client.getTechnique(key), key);
       } catch (err) {
         const index = parsed.spec.steps.findIndex((s) => (s.technique ?? s.techniqueId) === key);
-        report.problems.push({
+        unfetched.set(key, {
           path: `steps[${index}].technique`,
           message: `cannot fetch "${key}": ${(err as Error).message}`,
         });
+        return undefined;
       }
-    }
+    });
     report.schemasChecked = true;
+    // In the spec's order, however the fetches finished.
+    report.problems.push(...techniqueKeys(parsed.spec).flatMap((key) => unfetched.get(key) ?? []));
     if (report.problems.length > 0) return finish(report, opts, io);
-    const planned = planPipeline(parsed.spec, schemas);
     if (!planned.ok) {
       report.problems = planned.problems;
       return finish(report, opts, io);

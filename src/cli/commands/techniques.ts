@@ -1,8 +1,7 @@
 /** `flora-temporal techniques list|get`: browse FLORA's techniques (needs FLORA_API_KEY). */
 import type { Command } from 'commander';
 import type { FloraClient } from '../../flora/client';
-import type * as FloraClientModule from '../../flora/client';
-import type * as FloraConfig from '../../flora/config';
+import type * as FloraFromEnv from '../../flora/from-env';
 import type { TechniqueListItem } from '../../flora/schemas';
 import { describeTechnique } from '../describe';
 import { usd } from '../format';
@@ -57,11 +56,10 @@ export function registerTechniques(program: Command, { io }: CliContext): void {
 /** A FLORA API client from FLORA_BASE_URL, FLORA_API_KEY and FLORA_HTTP_TIMEOUT_MS; warnings go to stderr. */
 export function floraFromEnv(io: CliIo): FloraClient {
   // Loaded on use: the HTTP client (undici) is heavy and `--help` must stay fast.
-  const { floraConfigFromEnv } = require('../../flora/config') as typeof FloraConfig;
-  const { FloraClient } = require('../../flora/client') as typeof FloraClientModule;
-  const config = floraConfigFromEnv(io.env);
+  const { floraClientFromEnv } = require('../../flora/from-env') as typeof FloraFromEnv;
+  const { flora, config } = floraClientFromEnv(io.env);
   for (const warning of config.warnings) io.stderr(`warning: ${warning}\n`);
-  return new FloraClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  return flora;
 }
 
 async function listTechniques(flora: FloraClient, limit: number | undefined): Promise<TechniqueListItem[]> {
