@@ -204,6 +204,16 @@ describe('cancellation, deadline, continue-as-new', () => {
     assert.equal(result.attempts, 1);
     assert.equal(result.polls, h.sim.stats().requests.getRun, 'poll count carried across runs');
     assert.deepEqual(h.sim.stats().createsByIdempotencyKey, { [`${handle.firstExecutionRunId}-1`]: 1 });
+    // The carried state travels as `continued` (issue 10), and still as the legacy `resume` for workers
+    // from before the rename; histories that carry only `resume` replay (test/replay.test.ts).
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    assert.ok(payload, 'the continued run has an input');
+    const carried = h.env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as {
+      continued?: { runId?: string };
+      resume?: { runId?: string };
+    };
+    assert.equal(carried.continued?.runId, result.runId);
+    assert.deepEqual(carried.resume, carried.continued);
   });
 });
 

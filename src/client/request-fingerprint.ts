@@ -45,8 +45,9 @@ function build(kind: RequestFingerprint['kind'], parts: Record<string, unknown>)
 
 /**
  * A technique run's request: which technique (slug, or id and workspace), its inputs, its options.
- * Fields the workflow sets for itself (`resume` on continue-as-new, `reportTo` and `schema` from a
- * pipeline) are not part of the request, so a continued run's input fingerprints like its first one.
+ * Fields only flora's workflows set (`continued`, formerly `resume`, on continue-as-new; `reportTo` and
+ * `schema` from a pipeline: see RunTechniqueWireInput) are not part of the request, so a continued run's
+ * input fingerprints like its first one.
  */
 export function runFingerprint(input: RunTechniqueInput): RequestFingerprint {
   return build('run', {

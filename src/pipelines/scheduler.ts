@@ -4,7 +4,7 @@
  * the ledger, how the pipeline ends). Pure: no Temporal, no clock (the caller passes `now`), so every
  * rule is unit-tested in milliseconds and the workflow keeps only the Temporal calls.
  */
-import type { OutputRef, RunTechniqueInput } from '../workflows/types';
+import type { OutputRef, RunTechniqueWireInput } from '../workflows/types';
 import { settleReservation, type EndEvidence } from './billing';
 import { budgetLeftUsd, EPSILON_USD, ledgerOf } from './ledger';
 import { resolveInputs, roundUsd, type PipelinePlan, type PlannedStep } from './plan';
@@ -89,7 +89,7 @@ export interface Launch {
   run: StepRunProgress;
   planned: PlannedStep;
   /** The child's input, with its inputs resolved from earlier steps' outputs. */
-  input: RunTechniqueInput;
+  input: RunTechniqueWireInput;
 }
 
 export type StopReason = 'fail-fast' | 'budget' | 'done';
@@ -368,7 +368,7 @@ export class PipelineScheduler {
     }
     run.phase = 'running';
     run.reservedUsd = step.runCost;
-    const input: RunTechniqueInput = {
+    const input: RunTechniqueWireInput = {
       ...p.target,
       inputs: resolved.inputs,
       options: {

@@ -21,7 +21,7 @@ import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
-import type { ResumeCreate, RunTechniqueStatus } from './types';
+import type { CreateRequest, RunTechniqueStatus } from './types';
 
 const { findRecentRuns } = proxyFloraActivities(ActivityPresets.floraRead);
 const { createRun } = proxyFloraActivities(ActivityPresets.floraCreate);
@@ -40,7 +40,7 @@ type Duplicate = Extract<CreateRunResult, { kind: 'duplicate' }>;
 
 export async function createOnce(
   loop: Loop,
-  create: ResumeCreate,
+  create: CreateRequest,
   idempotencyKey: string,
   status: RunTechniqueStatus,
 ): Promise<{ runId: string; pollUrl: string | undefined }> {

@@ -23,7 +23,7 @@ import { proxyFloraActivities } from './flora-activities';
 import { nextPollDelayMs } from './cadence';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
-import type { ResumeState, RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from './types';
+import type { ContinuedState, RunTechniqueResult, RunTechniqueStatus, RunTechniqueWireInput } from './types';
 import type { ResolvedOptions } from './validation';
 
 const { pollRunOnce } = proxyFloraActivities(ActivityPresets.floraPoll);
@@ -47,10 +47,10 @@ function activityFailureType(err: unknown): string | undefined {
   return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 }
 
-type RunWorkflow = (input: RunTechniqueInput) => Promise<RunTechniqueResult>;
+type RunWorkflow = (input: RunTechniqueWireInput) => Promise<RunTechniqueResult>;
 
 export async function pollUntilDone(
-  input: RunTechniqueInput,
+  input: RunTechniqueWireInput,
   loop: Loop,
   options: ResolvedOptions,
   deadlineAtMs: number,
@@ -148,7 +148,7 @@ async function retryAfterPollFailure(
 
 /** Continues as new once the history is long (or the server suggests it), carrying the run and counters. */
 async function continueIfLong(
-  input: RunTechniqueInput,
+  input: RunTechniqueWireInput,
   loop: Loop,
   options: ResolvedOptions,
   deadlineAtMs: number,
@@ -158,7 +158,7 @@ async function continueIfLong(
   const runId = loop.runId;
   if (runId === undefined) return;
   if (!info.continueAsNewSuggested && info.historyLength < options.maxHistoryEvents) return;
-  const carried: ResumeState = {
+  const carried: ContinuedState = {
     technique: loop.technique,
     pollTechnique: loop.pollTechnique,
     runId,
@@ -181,5 +181,8 @@ async function continueIfLong(
     runId,
     polls: status.polls,
   });
-  await continueAsNew<RunWorkflow>({ ...input, resume: carried });
+  // Written under both names: a worker from before the rename (during a rolling deploy) reads `resume`.
+  // The continue-as-new command is matched by its type on replay, not its payload, so histories
+  // recorded before the rename replay (test/replay.test.ts).
+  await continueAsNew<RunWorkflow>({ ...input, continued: carried, resume: carried });
 }

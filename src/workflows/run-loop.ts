@@ -3,13 +3,13 @@
  * Types only: safe in workflow code.
  */
 import type { BillingEvidence } from './billing';
-import type { ResumeCreate, TechniqueRef } from './types';
+import type { CreateRequest, TechniqueRef } from './types';
 
 export interface Loop {
   technique: TechniqueRef;
   pollTechnique: string;
   runCost: number;
-  create: ResumeCreate | undefined;
+  create: CreateRequest | undefined;
   keyBase: { custom: string | undefined; firstExecutionRunId: string };
   runId: string | undefined;
   pollUrl: string | undefined;

@@ -31,13 +31,13 @@ import { pollUntilDone } from './polling';
 import type { Loop } from './run-loop';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
-import { Phase } from './types';
+import { continuedStateOf, Phase } from './types';
 import type { ReportTo } from '../pipelines/types';
 import type {
-  ResumeCreate,
-  ResumeState,
+  CreateRequest,
+  ContinuedState,
   RunTechniqueEndDetails,
-  RunTechniqueInput,
+  RunTechniqueWireInput,
   RunTechniqueResult,
   RunTechniqueStatus,
   TechniqueRef,
@@ -118,8 +118,8 @@ export function idempotencyKeyFor(
   return `${base.firstExecutionRunId}-${attempt}`;
 }
 
-export async function runTechnique(input: RunTechniqueInput): Promise<RunTechniqueResult> {
-  const resume = input.resume;
+export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTechniqueResult> {
+  const resume = continuedStateOf(input);
   const status: RunTechniqueStatus = {
     phase: resume ? Phase.Polling : Phase.Validating,
     technique: resume?.technique,
@@ -260,7 +260,7 @@ function deadlineFailure(
 }
 
 async function execute(
-  input: RunTechniqueInput,
+  input: RunTechniqueWireInput,
   route: RequestRoute,
   options: ResolvedOptions,
   deadlineAtMs: number,
@@ -268,7 +268,7 @@ async function execute(
   billing: BillingEvidence,
   report: () => void,
 ): Promise<RunTechniqueResult> {
-  const resume = input.resume;
+  const resume = continuedStateOf(input);
   const loop = resume
     ? restore(resume, report, billing)
     : await prepare(input, route, options, status, report, billing);
@@ -396,7 +396,7 @@ async function execute(
   }
 }
 
-function restore(resume: ResumeState, report: () => void, billing: BillingEvidence): Loop {
+function restore(resume: ContinuedState, report: () => void, billing: BillingEvidence): Loop {
   return {
     report,
     billing,
@@ -419,7 +419,7 @@ function restore(resume: ResumeState, report: () => void, billing: BillingEviden
 }
 
 async function prepare(
-  input: RunTechniqueInput,
+  input: RunTechniqueWireInput,
   route: RequestRoute,
   options: ResolvedOptions,
   status: RunTechniqueStatus,
@@ -440,7 +440,7 @@ async function prepare(
   if (patched(Patches.MemoAndSearchAttributes)) {
     upsertMemo({ technique: technique.name, techniqueId: technique.techniqueId, runCostUsd: schema.runCost });
   }
-  let create: ResumeCreate | undefined;
+  let create: CreateRequest | undefined;
   if (options.attachRunId === undefined) {
     const checked = checkInputs(schema, route, input.inputs, options);
     if (!checked.ok) throw invalid(checked.problems);

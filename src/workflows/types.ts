@@ -56,6 +56,7 @@ export const RUN_TECHNIQUE_DEFAULTS = {
   maxHistoryEvents: 2_000,
 } as const;
 
+/** What a caller passes to `runTechnique`: the technique, its inputs and options. The public input type. */
 export interface RunTechniqueInput {
   /** Technique slug: runs are created on `POST /techniques/{slug}/runs`. */
   technique?: string;
@@ -66,12 +67,31 @@ export interface RunTechniqueInput {
   /** `{ inputId: value }`. Omitted optional inputs are not sent. */
   inputs: Record<string, InputValue>;
   options?: RunTechniqueOptions;
+}
+
+/**
+ * What the `runTechnique` workflow accepts on the wire: the public input plus fields only flora's own
+ * workflows set. Not exported from the package: a caller never sets them.
+ */
+export interface RunTechniqueWireInput extends RunTechniqueInput {
   /** Set by `runPipeline` on its children: where to signal progress. */
   reportTo?: ReportTo;
   /** Set by `runPipeline`: the schema it already fetched (once per technique), so the child skips the fetch. */
   schema?: TechniqueInfo;
-  /** Internal: state carried across continue-as-new. Do not set. */
-  resume?: ResumeState;
+  /** State carried across continue-as-new (the run, counters, deadline). */
+  continued?: ContinuedState;
+  /**
+   * The same state under its name before it was renamed to `continued` (so it could not be confused with
+   * a pipeline's `resume` option). Executions continued by older workers carry only this one, so it is
+   * still read; it is also still written, for workers not yet upgraded during a rolling deploy.
+   * @deprecated read `continued`; written until 1.0.0
+   */
+  resume?: ContinuedState;
+}
+
+/** The continue-as-new state of a wire input, under its new name or its old one. */
+export function continuedStateOf(input: RunTechniqueWireInput): ContinuedState | undefined {
+  return input.continued ?? input.resume;
 }
 
 export interface TechniqueRef {
@@ -134,7 +154,7 @@ export interface RunTechniqueStatus {
 }
 
 /** Carried across continue-as-new so a long run keeps its FLORA run, counters and deadline. */
-export interface ResumeState {
+export interface ContinuedState {
   technique: TechniqueRef;
   /** Where to poll: slug or `tech_` id. */
   pollTechnique: string;
@@ -149,13 +169,14 @@ export interface ResumeState {
   runCost: number;
   keyBase: { custom: string | undefined; firstExecutionRunId: string };
   /** The validated request, so a re-created run after a transient failure sends the same inputs. */
-  create: ResumeCreate | undefined;
+  create: CreateRequest | undefined;
   continuedTimes: number;
   /** What is known about billing so far (absent in histories recorded before it was added). */
   billing?: { createsInDoubt: number; failedRunIds: string[] };
 }
 
-export type ResumeCreate =
+/** The validated create request (route and inputs), as sent to FLORA. */
+export type CreateRequest =
   | { route: 'nested'; slug: string; inputs: { id: string; type: string; value: string }[] }
   | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };
 

@@ -6,7 +6,7 @@
 import type { SlotInfo, TechniqueInfo } from '../activities/types';
 import { RUN_TECHNIQUE_DEFAULTS } from './types';
 import { durationToMs } from './duration';
-import type { InputValue, ResumeCreate, RunTechniqueInput, RunTechniqueOptions } from './types';
+import type { InputValue, CreateRequest, RunTechniqueInput, RunTechniqueOptions } from './types';
 
 export interface Problem {
   field: string;
@@ -273,7 +273,7 @@ export function checkInputs(
   route: RequestRoute,
   inputs: Record<string, InputValue>,
   options: Pick<ResolvedOptions, 'maxCostUsd'>,
-): { ok: true; create: ResumeCreate } | { ok: false; problems: Problem[] } {
+): { ok: true; create: CreateRequest } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   const slots = new Map(technique.inputs.map((slot) => [slot.id, slot]));
   for (const id of Object.keys(inputs)) {
