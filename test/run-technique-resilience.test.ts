@@ -208,10 +208,10 @@ describe('cancellation, deadline, continue-as-new', () => {
     // from before the rename; histories that carry only `resume` replay (test/replay.test.ts).
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     assert.ok(payload, 'the continued run has an input');
-    const carried = h.env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as {
+    const carried = h.env.client.options.loadedDataConverter.payloadConverter.fromPayload<{
       continued?: { runId?: string };
       resume?: { runId?: string };
-    };
+    }>(payload);
     assert.equal(carried.continued?.runId, result.runId);
     assert.deepEqual(carried.resume, carried.continued);
   });
