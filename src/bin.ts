@@ -4,6 +4,15 @@
  */
 import { main } from './cli/main';
 
+// `flora-temporal runs list | head -1`: the reader has gone, so there is nobody left to tell. Exit
+// quietly instead of crashing with an unhandled EPIPE (Node ignores SIGPIPE, so writes fail instead).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

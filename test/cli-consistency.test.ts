@@ -5,11 +5,12 @@
  * TEMPORAL_ADDRESS named in the error. Child processes against a real dev server and the simulator.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { FloraWorkflows } from '../src/client';
 import { statusQuery } from '../src/workflows';
-import { runCli, spawnCli } from './helpers/cli';
+import { BIN, runCli, spawnCli } from './helpers/cli';
 import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -102,6 +103,30 @@ describe('CLI consistency', () => {
     const r = await runCli(['watch', run.workflowId], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /charged \$\d+\.\d{2,4}, 1 run attempt, \d+ polls?/);
+  });
+
+  test('a closed pipe ends the CLI quietly (`runs list | head -1`, `--help | true`), no EPIPE crash', async () => {
+    await flora.startRun(
+      { technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST },
+      { workflowId: id('pipe') },
+    );
+    const cli = [process.execPath, '--require', 'tsx/cjs', BIN].map((s) => `'${s}'`).join(' ');
+    // `true` reads nothing and exits at once, so every write of the CLI meets a closed pipe.
+    for (const command of [
+      `${cli} runs list --limit 200 | true`,
+      `${cli} --help | true`,
+      `${cli} runs list | head -1`,
+    ]) {
+      const child = spawn('bash', ['-c', `${command}; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await once(child, 'close');
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled 'error' event/, command);
+      assert.match(stderr, /exit=0/, `${command}\n${stderr}`);
+    }
   });
 
   test('a wrong TEMPORAL_ADDRESS fails naming the address', async () => {

@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import type * as Errors from './errors';
 import { registerCancel } from './commands/cancel';
 import { registerDemo } from './commands/demo';
+import { registerDownload } from './commands/download';
 import { registerPipeline } from './commands/pipeline';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
@@ -56,6 +57,7 @@ Configuration (environment):
   registerPipeline(program, ctx);
   registerStatus(program, ctx);
   registerWatch(program, ctx);
+  registerDownload(program, ctx);
   registerCancel(program, ctx);
   registerRuns(program, ctx);
   registerRun(program, ctx);

@@ -4,6 +4,7 @@
  */
 import type { IdempotencyMode } from './schemas';
 import { startSimulator } from './server';
+import { SIMULATOR_TLS_CERT, SIMULATOR_TLS_KEY } from './tls';
 import type { FloraSimulator } from './types';
 
 export interface SimulatorCliOptions {
@@ -18,7 +19,10 @@ export interface SimulatorCliOptions {
   createLatencyMs?: number;
   /** Default 1. */
   seed?: number;
-  /** Serve output files at /files and point output URLs there; default false. */
+  /**
+   * Serve output files at /files and point output URLs there, over https with the loopback certificate
+   * of ./tls (FLORA's inputs are https-only, so chained steps need https URLs); default false.
+   */
   serveFiles?: boolean;
   /** Serve the /_sim control plane to loopback callers; default false. */
   control?: boolean;
@@ -37,6 +41,7 @@ export async function runSimulatorFromCli(opts: SimulatorCliOptions): Promise<Fl
     ...(opts.createLatencyMs !== undefined ? { createLatencyMs: opts.createLatencyMs } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.serveFiles !== undefined ? { serveFiles: opts.serveFiles } : {}),
+    ...(opts.serveFiles ? { filesTls: { key: SIMULATOR_TLS_KEY, cert: SIMULATOR_TLS_CERT } } : {}),
     ...(opts.control !== undefined ? { control: opts.control } : {}),
     ...(opts.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: opts.rateLimitPerSecond } : {}),
     ...(opts.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),

@@ -80,6 +80,13 @@ export const SimulatorOptionsSchema = z.strictObject({
    */
   serveFiles: z.boolean().optional(),
   /**
+   * With `serveFiles` and no `outputBaseUrl`: serve `/files` over https too, on a second port of the same
+   * host, with this key and certificate (e.g. SIMULATOR_TLS_KEY/CERT from ./tls), and point output URLs
+   * there. FLORA accepts only https inputs, so chained pipeline steps need https output URLs. Default:
+   * output URLs point at the plain http port.
+   */
+  filesTls: z.object({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
+  /**
    * Serve the `/_sim` control plane (faults, stats, the request log), to callers on loopback only.
    * Default false: `/_sim` is an unknown path, as it must be anywhere but a test machine.
    */
@@ -112,6 +119,7 @@ export interface ResolvedOptions {
   /** Undefined when serveFiles is on without an outputBaseUrl: the simulator's own origin, known once listening. */
   outputBaseUrl: string | undefined;
   serveFiles: boolean;
+  filesTls: { key: string; cert: string } | undefined;
   control: boolean;
   rateLimitPerSecond: number | undefined;
   log: ((line: string) => void) | undefined;
@@ -159,6 +167,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     workspaceId = DEFAULT_WORKSPACE_ID,
     credits = Number.POSITIVE_INFINITY,
     serveFiles = false,
+    filesTls,
     control = false,
     rateLimitPerSecond,
     outputBaseUrl = serveFiles ? undefined : 'https://files.flora-sim.test',
@@ -185,6 +194,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     credits,
     outputBaseUrl: outputBaseUrl?.replace(/\/+$/, ''),
     serveFiles,
+    filesTls,
     control,
     rateLimitPerSecond,
     log,

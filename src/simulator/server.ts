@@ -2,6 +2,7 @@
  * The HTTP server: routing, auth, fault injection and logging around the API handlers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { authenticate, handleApi } from './api';
@@ -114,6 +115,8 @@ class Simulator implements FloraSimulator, ControlTarget {
     private readonly server: Server,
     private readonly state: SimulatorState,
     readonly port: number,
+    /** The https listener for `/files` (option `filesTls`), closed with the main one. */
+    private readonly filesServer?: HttpsServer,
   ) {
     this.hostPort = `${dialableHost(state.options.host)}:${port}`;
     this.baseUrl = `http://${this.hostPort}${API_PREFIX}`;
@@ -193,12 +196,16 @@ class Simulator implements FloraSimulator, ControlTarget {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    const closeOne = (server: Server | HttpsServer) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // server.close() alone waits for idle keep-alive sockets to time out.
+        server.closeAllConnections();
+      });
+    this.closing ??= (async () => {
       for (const wake of [...this.wakers]) wake();
-      this.server.close(() => resolve());
-      // server.close() alone waits for idle keep-alive sockets to time out.
-      this.server.closeAllConnections();
-    });
+      await Promise.all([this.server, ...(this.filesServer ? [this.filesServer] : [])].map(closeOne));
+    })();
     return this.closing;
   }
 
@@ -413,7 +420,7 @@ class Simulator implements FloraSimulator, ControlTarget {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -430,13 +437,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Flora
   const server = createServer();
   await listen(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
+  let filesServer: HttpsServer | undefined;
+  let filesOrigin = `http://${dialableHost(options.host)}:${port}`;
+  if (options.serveFiles && options.filesTls && options.outputBaseUrl === undefined) {
+    filesServer = createHttpsServer({ key: options.filesTls.key, cert: options.filesTls.cert });
+    try {
+      await listen(filesServer, 0, options.host);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    filesOrigin = `https://${dialableHost(options.host)}:${(filesServer.address() as AddressInfo).port}`;
+  }
   // Built after listen: with serveFiles, output URLs carry the port, which only now is known.
-  const state = new SimulatorState(options, `http://${dialableHost(options.host)}:${port}`);
-  const sim = new Simulator(server, state, port);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => sim.onRequest(req, res));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  const state = new SimulatorState(options, filesOrigin);
+  const sim = new Simulator(server, state, port, filesServer);
+  for (const listener of [server, ...(filesServer ? [filesServer] : [])]) {
+    listener.on('request', (req: IncomingMessage, res: ServerResponse) => sim.onRequest(req, res));
+    listener.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
   return sim;
 }

@@ -18,6 +18,7 @@ import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { fastPollingAllowedByEnv } from '../../client/polling';
 import { describePipelineResult } from '../describe';
+import { prepareDownloadDir } from '../download-target';
 import { usd } from '../format';
 import { registerRaiseBudget } from './raise-budget';
 import { renderPipelineProgress } from '../progress';
@@ -40,7 +41,11 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
       'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
     )
     .option('--wait', 'wait for the result')
-    .option('--download <dir>', 'with --wait: save every step’s outputs in dir, with a manifest')
+    .option(
+      '--download <dir>',
+      'with --wait: save every step’s outputs in dir (new or empty), with a manifest',
+    )
+    .option('--overwrite', 'with --download: use a directory that is not empty (same names are replaced)')
     .option('--json', 'machine-readable output on stdout')
     .action(async (file: string, opts: PipelineRunOpts) => {
       outcome.exitCode = await pipelineRunCommand(file, opts, io);
@@ -60,18 +65,21 @@ export interface PipelineRunOpts {
   rerun?: boolean;
   wait?: boolean;
   download?: string;
+  overwrite?: boolean;
   json?: boolean;
 }
 
 export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
+  const spec = await loadSpec(file);
+  // Before anything is started or paid for: a bad directory is found now, not after the pipeline.
+  if (opts.download !== undefined) await prepareDownloadDir(opts.download, opts.overwrite ?? false);
   // Loaded on use, so `--help` and the other commands do not pay for them.
   const { connectCli } = require('../connect') as typeof Connect;
   const { startPipeline } = require('../../client/pipelines') as typeof Pipelines;
   const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
   const { progressQuery } = require('../../workflows') as typeof Workflows;
-  const spec = await loadSpec(file);
   const { client, settings, close } = await connectCli(io);
   try {
     const handle = await startPipeline(client, spec, {
@@ -90,7 +98,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
     let finish = {};
     if (opts.download !== undefined) {
       const { savePipelineOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
-      finish = { finish: withDownloads(opts.download, savePipelineOutputs, io) };
+      finish = { finish: withDownloads(opts.download, savePipelineOutputs, io, workflowId) };
     }
     return await awaitWorkflow<PipelineResult>({
       workflowId,

@@ -8,6 +8,7 @@ import type * as AwaitWorkflow from '../await-workflow';
 import type * as StartReport from '../start-report';
 import type * as SaveOutputs from '../save-outputs';
 import { describeRunResult } from '../describe';
+import { prepareDownloadDir } from '../download-target';
 import { collectInput, parseInteger, parseNumber } from '../parse';
 import { renderRunStatus } from '../progress';
 import { CliError, ExitCode, json, type CliContext, type CliIo } from '../support';
@@ -26,6 +27,7 @@ export interface RunOpts {
   maxRunAttempts?: number;
   wait?: boolean;
   download?: string;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -56,8 +58,9 @@ export function registerRun(program: Command, { io, outcome }: CliContext): void
     .option('--wait', 'wait for the result')
     .option(
       '--download <dir>',
-      'with --wait: save the outputs in dir (manifest.json has content types and sha256)',
+      'with --wait: save the outputs in dir, new or empty (manifest.json has content types and sha256)',
     )
+    .option('--overwrite', 'with --download: use a directory that is not empty (same names are replaced)')
     .option('--json', 'machine-readable output on stdout')
     .action(async (slug: string | undefined, opts: RunOpts) => {
       outcome.exitCode = await runCommand(slug, opts, io);
@@ -87,6 +90,8 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
   if (!checked.ok) throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`);
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the run completes');
+  // Before anything is started or paid for: a bad directory is found now, not after the run.
+  if (opts.download !== undefined) await prepareDownloadDir(opts.download, opts.overwrite ?? false);
 
   const { client, settings, close } = await connectCli(io);
   try {
@@ -112,7 +117,7 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
     let finish = {};
     if (opts.download !== undefined) {
       const { saveRunOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
-      finish = { finish: withDownloads(opts.download, saveRunOutputs, io) };
+      finish = { finish: withDownloads(opts.download, saveRunOutputs, io, workflowId) };
     }
     return await awaitWorkflow<RunTechniqueResult>({
       workflowId,

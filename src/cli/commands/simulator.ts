@@ -1,6 +1,7 @@
 /** `flora-temporal simulator`: the FLORA simulator as a standalone HTTP server. */
 import { Option, type Command } from 'commander';
 import type * as SimulatorMain from '../../simulator/main';
+import type * as SimulatorTls from '../../simulator/tls';
 import { parseInteger } from '../parse';
 import { json, type CliContext } from '../support';
 
@@ -29,7 +30,10 @@ export function registerSimulator(program: Command, { io }: CliContext): void {
       'how long FLORA takes to process a create',
       parseInteger('--create-latency-ms', 0, 600_000),
     )
-    .option('--serve-files', 'serve output files itself (outputs then point at this simulator over http)')
+    .option(
+      '--serve-files',
+      'serve output files itself, over https with a loopback-only certificate (the export line trusts it)',
+    )
     .option('--json', 'print the settings as one JSON object on stdout instead of the export line')
     .option('--control', 'serve the /_sim control plane (faults, stats, request log) to loopback callers')
     .option(
@@ -56,12 +60,17 @@ export function registerSimulator(program: Command, { io }: CliContext): void {
           ...rest,
           ...(rateLimit !== undefined ? { rateLimitPerSecond: rateLimit } : {}),
         });
-        // One line that points every command (worker, run, status, ...) at this simulator and at Temporal.
-        const env = {
+        // One line that points every command (worker, run, status, ...) at this simulator and at Temporal;
+        // with --serve-files it also makes them trust the files' loopback certificate (read at start-up).
+        const env: Record<string, string> = {
           FLORA_BASE_URL: sim.baseUrl,
           FLORA_API_KEY: sim.apiKey,
           TEMPORAL_ADDRESS: io.env.TEMPORAL_ADDRESS || 'localhost:7233',
         };
+        if (opts.serveFiles) {
+          const { writeSimulatorCaFile } = require('../../simulator/tls') as typeof SimulatorTls;
+          env.NODE_EXTRA_CA_CERTS = await writeSimulatorCaFile(io.env.NODE_EXTRA_CA_CERTS);
+        }
         io.stdout(
           asJson
             ? json({ baseUrl: sim.baseUrl, apiKey: sim.apiKey, env })
