@@ -29,6 +29,7 @@ import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
 import { moneyScenarios } from './money-scenarios';
 import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenarios';
+import { scaleScenarios } from './scale-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -292,6 +293,8 @@ const SCENARIOS: Scenario[] = [
       });
     },
   },
+  // Large pipelines: coalesced progress reports and continue-as-new between batches.
+  ...scaleScenarios(),
 ];
 
 async function exists(path: string): Promise<boolean> {
