@@ -3,8 +3,12 @@
  * that crosses several continue-as-new boundaries, recorded before the change, after it and straddling it.
  */
 import type { RunPipelineInput } from '../src/pipelines/types';
+import { progressQuery } from '../src/workflows';
 import { FAST } from '../test/helpers/env';
 import type { Scenario } from './record-histories';
+
+/** The main commit the large-pipeline changes started from. */
+const BEFORE_SCALE = '9a1c43bbb02c4075cb1fea06714f4a0d226987a4';
 
 /** A forEach of 12 prompts, 3 at a time. */
 export function scaleForEach(name: string): RunPipelineInput {
@@ -35,7 +39,57 @@ export function scaleScenarios(): Scenario[] {
         ctx.h.sim.setRunDuration(600);
         const handle = await ctx.startPipeline('scale-before-pipeline-foreach', scaleForEach('scale-before'));
         await ctx.save('scale-before-pipeline-foreach', handle);
-        await ctx.saveWorkflow('scale-before-pipeline-foreach-child-frames-0', `${handle.workflowId}/frames/0`);
+        await ctx.saveWorkflow(
+          'scale-before-pipeline-foreach-child-frames-0',
+          `${handle.workflowId}/frames/0`,
+        );
+      },
+    },
+    {
+      // Children report only a new run id and at most once a minute (Patches.CoalescedChildProgress).
+      name: 'scale-coalesced-pipeline-foreach',
+      files: ['scale-coalesced-pipeline-foreach', 'scale-coalesced-pipeline-foreach-child-frames-0'],
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(600);
+        const handle = await ctx.startPipeline(
+          'scale-coalesced-pipeline-foreach',
+          scaleForEach('scale-coalesced'),
+        );
+        await ctx.save('scale-coalesced-pipeline-foreach', handle);
+        await ctx.saveWorkflow(
+          'scale-coalesced-pipeline-foreach-child-frames-0',
+          `${handle.workflowId}/frames/0`,
+        );
+      },
+    },
+    {
+      // Children polling on the old code, finishing on the code that coalesces their reports.
+      name: 'straddle-scale-coalesced-pipeline-foreach',
+      files: [
+        'straddle-scale-coalesced-pipeline-foreach',
+        'straddle-scale-coalesced-pipeline-foreach-child-frames-0',
+      ],
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(4000);
+        await ctx.straddle('straddle-scale-coalesced-pipeline-foreach', {
+          from: BEFORE_SCALE,
+          start: (queue) =>
+            ctx.startPipeline(
+              'straddle-scale-coalesced-pipeline-foreach',
+              scaleForEach('straddle-scale-coalesced'),
+              queue,
+            ),
+          handoverWhen: async (handle) =>
+            (await handle.query(progressQuery)).steps.some((s) =>
+              s.runs.some((r) => r.index === 0 && r.polls >= 1),
+            ),
+          alsoSave: [
+            [
+              'straddle-scale-coalesced-pipeline-foreach-child-frames-0',
+              'fixture-straddle-scale-coalesced-pipeline-foreach/frames/0',
+            ],
+          ],
+        });
       },
     },
   ];

@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
-import { progressQuery, raiseBudgetSignal, raiseBudgetUpdate, runPipeline } from '../src/workflows';
+import {
+  progressQuery,
+  raiseBudgetSignal,
+  raiseBudgetUpdate,
+  runPipeline,
+  statusQuery,
+} from '../src/workflows';
 import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { expectWorkflowFailure, waitFor } from './helpers/failures';
 
@@ -199,8 +205,8 @@ describe('pipelines: reservations are freed only on proof', () => {
     // Once the first clip's run was seen, its polls answer 404 (on both routes): the child ends
     // not_found while its FLORA run goes on and is billed.
     await waitFor('the first clip to be polled', async () => {
-      const p = await handle.query(progressQuery);
-      return (p.steps.find((s) => s.id === 'clips')?.runs[0]?.progress ?? 0) > 0 ? true : undefined;
+      const child = h.env.client.workflow.getHandle(`${handle.workflowId}/clips/0`);
+      return (await child.query(statusQuery)).polls > 0 ? true : undefined;
     });
     h.sim.addFault('getRun', { kind: 'status4xx', status: 404, count: 2 });
     const { app } = await expectWorkflowFailure(handle);

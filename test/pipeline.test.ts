@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
-import { progressQuery, raiseBudgetSignal, runPipeline } from '../src/workflows';
+import { progressQuery, raiseBudgetSignal, runPipeline, statusQuery } from '../src/workflows';
 import { FAST, startWorker, taskQueue, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 
@@ -346,11 +346,16 @@ describe('pipelines: failures and cancellation', () => {
         { id: 'c', technique: 'caption-image', inputs: { image: { fromStep: 'b' } } },
       ],
     });
-    const progress = await waitFor('both runs reported', async () => {
-      const p = await handle.query(progressQuery);
-      const ids = p.steps.flatMap((s) => s.runs.map((r) => r.runId)).filter(Boolean);
-      return ids.length === 2 && p.steps.some((s) => s.runs.some((r) => r.progress > 0)) ? p : undefined;
-    });
+    const progress = await waitFor(
+      'both runs reported',
+      async () => {
+        const p = await handle.query(progressQuery);
+        const ids = p.steps.flatMap((s) => s.runs.map((r) => r.runId)).filter(Boolean);
+        return ids.length === 2 && p.steps.some((s) => s.runs.some((r) => r.progress > 0)) ? p : undefined;
+        // Children report progress at most every 10 s (pipeline-child-progress-coalesced-v1).
+      },
+      40_000,
+    );
     assert.equal(progress.phase, 'running');
     assert.equal(progress.ledger.reservedUsd, 0.3);
     assert.equal(progress.steps.find((s) => s.id === 'c')?.phase, 'pending');
@@ -386,8 +391,8 @@ describe('pipelines: durability', () => {
       queue,
     );
     await waitFor('the poster run to be polled', async () => {
-      const p = await handle.query(progressQuery);
-      return (p.steps.find((s) => s.id === 'poster')?.runs[0]?.progress ?? 0) > 0 ? true : undefined;
+      const child = h.env.client.workflow.getHandle(`${handle.workflowId}/poster/0`);
+      return (await child.query(statusQuery)).polls > 0 ? true : undefined;
     });
     await first.stop();
     const second = await startWorker(h, queue);

@@ -36,5 +36,7 @@ export const Patches = {
    * cannot collide with a team's own activities on a shared worker. Workers register both names.
    */
   PrefixedActivityNames: 'flora-prefixed-activity-names-v1',
+  /** runTechnique (a pipeline's child): progress signals only for a new run id, and at most every 10 s. */
+  CoalescedChildProgress: 'pipeline-child-progress-coalesced-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -72,18 +72,34 @@ interface Reporter {
   flush: () => Promise<void>;
 }
 
+/** Since `Patches.CoalescedChildProgress`: a child reports its progress at most this often. */
+export const CHILD_PROGRESS_EVERY_MS = 10_000;
+
 /**
- * For a pipeline's children: signals the parent when the phase, the run id or the progress (in steps of
- * 10 %) changes, so the pipeline's progress query can show it. At most a few dozen signals per run.
- * Only runs when `reportTo` is set, which no history recorded before pipelines existed has.
+ * For a pipeline's children: signals the parent so the pipeline's progress query can show the run.
+ * Every signal is an event in the parent's history, so since `Patches.CoalescedChildProgress` a child
+ * reports only a new FLORA run id (what the parent's money rules need: fail-fast keeps created runs) and
+ * its progress at most every 10 s: one signal for a short run, one per 10 s for a long one, where
+ * every phase and 10 % step cost up to a dozen. Before it: every change of phase, run id or 10 % step of progress. Only runs when `reportTo`
+ * is set, which no history recorded before pipelines existed has.
  */
 function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueStatus): Reporter {
   if (reportTo === undefined) return { report: () => {}, flush: () => Promise.resolve() };
   let last = '';
+  let lastRunId: string | undefined;
+  let lastAtMs = 0;
   let pending: Promise<void> = Promise.resolve();
   const report = (): void => {
     const key = `${status.phase}|${status.runId ?? ''}|${Math.floor(status.progress / 10)}`;
     if (key === last) return;
+    // Asked at each report, so a run that straddles a deploy coalesces from its next report on.
+    if (patched(Patches.CoalescedChildProgress)) {
+      const newRun = status.runId !== undefined && status.runId !== lastRunId;
+      if (!newRun && Date.now() - lastAtMs < CHILD_PROGRESS_EVERY_MS) return;
+      if (status.runId === undefined) return; // nothing created yet: the parent shows the run as running
+      lastRunId = status.runId;
+      lastAtMs = Date.now();
+    }
     last = key;
     const send = (): Promise<void> =>
       getExternalWorkflowHandle(reportTo.workflowId).signal(childProgressSignal, {
