@@ -2,37 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
-
-const nodeBuiltins = [
-  'assert',
-  'buffer',
-  'child_process',
-  'cluster',
-  'crypto',
-  'dgram',
-  'dns',
-  'events',
-  'fs',
-  'fs/promises',
-  'http',
-  'http2',
-  'https',
-  'net',
-  'os',
-  'path',
-  'perf_hooks',
-  'process',
-  'readline',
-  'stream',
-  'timers',
-  'tls',
-  'url',
-  'util',
-  'v8',
-  'vm',
-  'worker_threads',
-  'zlib',
-];
+import { NODE_BUILTINS, SANDBOX_FOLDERS, layersPlugin } from './eslint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'bin/', 'test/fixtures/'] },
@@ -60,14 +30,21 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no HTTP client.
-    files: ['src/workflows/**/*.ts'],
+    // The dependency rule between the folders of src/ (docs/architecture.md, "Layers").
+    files: ['src/**/*.ts'],
+    plugins: { flora: layersPlugin },
+    rules: { 'flora/layers': 'error' },
+  },
+  {
+    // Workflow code (and the pure code it imports) runs in Temporal's deterministic sandbox: no Node
+    // built-ins (every one node:module lists), no HTTP client.
+    files: SANDBOX_FOLDERS.map((folder) => `src/${folder}/**/*.ts`),
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
+            ...NODE_BUILTINS.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
             { name: 'undici', message: 'Workflow code must not do I/O; call an activity.' },
             { name: '@temporalio/activity', message: 'Activities are imported as types only.' },
             { name: '@temporalio/client', message: 'Not sandbox-safe.' },

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
-import { FLORA_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { FLORA_SEARCH_ATTRIBUTES } from '../src/domain/search-attribute-keys';
 
 export interface DevServer {
   address: string;

@@ -10,7 +10,7 @@ export {
   type FloraActivities,
   type PrefixedFloraActivities,
 } from './index';
-export { FLORA_ACTIVITY_PREFIX, prefixedActivityName } from '../workflows/activity-names';
+export { FLORA_ACTIVITY_PREFIX, prefixedActivityName } from '../domain/activity-names';
 export type * from './types';
 export { FloraClient, type FloraClientOptions, type FloraRequestEvent } from '../flora/client';
 export { FloraError } from '../flora/errors';

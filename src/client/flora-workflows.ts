@@ -19,7 +19,7 @@ import {
   type runTechnique,
   statusQuery,
 } from '../workflows';
-import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
+import { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { requireSearchAttributes, visibilityString } from '../temporal/search-attributes';
 import { startPipeline } from './pipelines';

@@ -35,5 +35,5 @@ export {
   type ListRunsOptions,
   type RunSummary,
 } from './flora-workflows';
-export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../workflows/search-attributes';
+export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
 export { SearchAttributesMissingError, START_DEV_FLAGS } from '../temporal/search-attributes';

@@ -14,7 +14,7 @@ import type { FloraClient } from '../flora/client';
 import type { TechniqueRunItem } from '../flora/schemas';
 import { missingSearchAttributes, registerCommand, visibilityString } from '../temporal/search-attributes';
 import { statusQuery } from '../workflows';
-import { FloraRunIdKey } from '../workflows/search-attributes';
+import { FloraRunIdKey } from '../domain/search-attribute-keys';
 import { withDeadline } from './workers';
 
 export interface OrphanQuery {

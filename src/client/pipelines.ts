@@ -5,7 +5,7 @@ import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
-import { FloraPipelineKey } from '../workflows/search-attributes';
+import { FloraPipelineKey } from '../domain/search-attribute-keys';
 import { startIdempotently } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';
 import type { StartedHandle } from './runs';

@@ -4,7 +4,7 @@ import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
-import { FloraTechniqueKey } from '../workflows/search-attributes';
+import { FloraTechniqueKey } from '../domain/search-attribute-keys';
 import { checkRequest, describeProblems } from '../workflows/validation';
 import { startIdempotently, type StartOutcome } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';

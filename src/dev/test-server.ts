@@ -6,7 +6,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Testing from '@temporalio/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { FLORA_SEARCH_ATTRIBUTES } from '../domain/search-attribute-keys';
 import { cacheDir, resolveTemporalCli } from './temporal-cli';
 
 export interface LocalServerOptions {

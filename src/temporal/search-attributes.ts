@@ -5,7 +5,7 @@
  */
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { FLORA_SEARCH_ATTRIBUTES } from '../domain/search-attribute-keys';
 
 type OperatorService = Connection['operatorService'];
 
