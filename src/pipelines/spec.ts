@@ -29,6 +29,8 @@ export const StepOptions = z.strictObject({
   maxCostUsd: z.number().nonnegative().optional(),
   deadline: z.union([z.string().min(1), z.number().positive()]).optional(),
   maxHistoryEvents: z.number().int().min(20).optional(),
+  /** Wait before re-creating after a transient run failure (transient-recreate-backoff-v1). */
+  recreateDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   /** Save outputs on the worker under FLORA_DOWNLOAD_ROOT/<downloadTo>/<step>-<index>/. */
   downloadTo: z.string().min(1).max(400).optional(),
 });

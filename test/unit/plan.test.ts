@@ -255,6 +255,31 @@ describe('resolveInputs', () => {
 });
 
 describe('planPipeline: step options', () => {
+  test('recreateDelayMs is a step option (and a pipeline option) passed to each run', () => {
+    const parsed = parsePipelineSpec({
+      name: 'x',
+      options: { recreateDelayMs: 2_000 },
+      steps: [
+        { id: 'a', technique: 't2i', inputs: { prompt: 'p' } },
+        { id: 'b', technique: 't2i', inputs: { prompt: 'q' }, options: { recreateDelayMs: 0 } },
+      ],
+    });
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const planned = planPipeline(parsed.spec, SCHEMAS);
+    assert.ok(planned.ok);
+    assert.equal(planned.plan.steps.find((s) => s.id === 'a')?.options.recreateDelayMs, 2_000);
+    assert.equal(planned.plan.steps.find((s) => s.id === 'b')?.options.recreateDelayMs, 0);
+    const bad = parsePipelineSpec({
+      name: 'x',
+      steps: [{ id: 'a', technique: 't2i', inputs: { prompt: 'p' }, options: { recreateDelayMs: -1 } }],
+    });
+    assert.equal(bad.ok, false);
+    assert.deepEqual(
+      (bad as { problems: { path: string }[] }).problems.map((p) => p.path),
+      ['steps[0].options.recreateDelayMs'],
+    );
+  });
+
   test('bad runTechnique options are refused in the plan, naming where they were set', () => {
     const p = problems({
       name: 'x',
