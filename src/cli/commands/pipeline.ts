@@ -13,9 +13,7 @@ import type { PipelineResult } from '../../pipelines/types';
 import type * as Workflows from '../../workflows';
 import type * as Connect from '../connect';
 import type * as Pipelines from '../../client/pipelines';
-import type * as AwaitWorkflow from '../await-workflow';
-import type * as StartReport from '../start-report';
-import type * as SaveOutputs from '../save-outputs';
+import type * as FollowStart from '../follow-start';
 import { fastPollingAllowedByEnv } from '../../client/polling';
 import { describePipelineResult } from '../describe';
 import { prepareDownloadDir } from '../download-target';
@@ -78,7 +76,6 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
   // Loaded on use, so `--help` and the other commands do not pay for them.
   const { connectCli } = require('../connect') as typeof Connect;
   const { startPipeline } = require('../../client/pipelines') as typeof Pipelines;
-  const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
   const { progressQuery } = require('../../workflows') as typeof Workflows;
   const { client, settings, close } = await connectCli(io);
   try {
@@ -88,28 +85,20 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       rerun: opts.rerun ?? false,
       allowFastPolling: fastPollingAllowedByEnv(io.env),
     });
-    const workflowId = handle.workflowId;
-    const { reportStart } = require('../start-report') as typeof StartReport;
-    await reportStart(client, handle.start, 'pipeline', settings.taskQueue, opts.wait ?? false, io);
-    if (!opts.wait) {
-      io.stdout(opts.json ? json({ workflowId, action: handle.start.action }) : `${workflowId}\n`);
-      return ExitCode.Ok;
-    }
-    let finish = {};
-    if (opts.download !== undefined) {
-      const { savePipelineOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
-      finish = { finish: withDownloads(opts.download, savePipelineOutputs, io, workflowId) };
-    }
-    return await awaitWorkflow<PipelineResult>({
-      workflowId,
+    const { followStart } = require('../follow-start') as typeof FollowStart;
+    return await followStart<PipelineResult>({
+      client,
+      taskQueue: settings.taskQueue,
+      what: 'pipeline',
+      workflowId: handle.workflowId,
+      start: handle.start,
       result: () => handle.result(),
+      opts,
+      io,
+      saver: (save) => save.savePipelineOutputs,
       progress: async () => renderPipelineProgress(await handle.query(progressQuery)),
       describe: describePipelineResult,
-      ...finish,
       exitCode: (result) => (result.status === 'completed' ? ExitCode.Ok : ExitCode.Partial),
-      json: opts.json ?? false,
-      io,
-      workers: { client, taskQueue: settings.taskQueue },
     });
   } finally {
     await close();

@@ -4,14 +4,12 @@ import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from 
 import type * as Validation from '../../workflows/validation';
 import type * as Connect from '../connect';
 import type * as Runs from '../../client/runs';
-import type * as AwaitWorkflow from '../await-workflow';
-import type * as StartReport from '../start-report';
-import type * as SaveOutputs from '../save-outputs';
+import type * as FollowStart from '../follow-start';
 import { describeRunResult } from '../describe';
 import { prepareDownloadDir } from '../download-target';
 import { collectInput, parseInteger, parseNumber } from '../parse';
 import { renderRunStatus } from '../progress';
-import { CliError, ExitCode, json, type CliContext, type CliIo } from '../support';
+import { CliError, ExitCode, type CliContext, type CliIo } from '../support';
 import { fastPollingAllowedByEnv } from '../../client/polling';
 
 export interface RunOpts {
@@ -73,7 +71,6 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
   const { connectCli } = require('../connect') as typeof Connect;
   const { InvalidRunRequestError, runStatus, startTechniqueRun } =
     require('../../client/runs') as typeof Runs;
-  const { awaitWorkflow } = require('../await-workflow') as typeof AwaitWorkflow;
 
   const options: RunTechniqueOptions = {};
   if (opts.maxCost !== undefined) options.maxCostUsd = opts.maxCost;
@@ -107,28 +104,21 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
       if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
       throw err;
     }
-    const workflowId = handle.workflowId;
-    const { reportStart } = require('../start-report') as typeof StartReport;
-    await reportStart(client, handle.start, 'workflow', settings.taskQueue, opts.wait ?? false, io);
-    if (!opts.wait) {
-      io.stdout(opts.json ? json({ workflowId, action: handle.start.action }) : `${workflowId}\n`);
-      return ExitCode.Ok;
-    }
-    let finish = {};
-    if (opts.download !== undefined) {
-      const { saveRunOutputs, withDownloads } = require('../save-outputs') as typeof SaveOutputs;
-      finish = { finish: withDownloads(opts.download, saveRunOutputs, io, workflowId) };
-    }
-    return await awaitWorkflow<RunTechniqueResult>({
-      workflowId,
-      result: () => handle.result(),
-      progress: async () => renderRunStatus(await runStatus(handle)),
-      describe: describeRunResult,
-      ...finish,
-      exitCode: () => ExitCode.Ok,
-      json: opts.json ?? false,
+    const started = handle;
+    const { followStart } = require('../follow-start') as typeof FollowStart;
+    return await followStart<RunTechniqueResult>({
+      client,
+      taskQueue: settings.taskQueue,
+      what: 'workflow',
+      workflowId: started.workflowId,
+      start: started.start,
+      result: () => started.result(),
+      opts,
       io,
-      workers: { client, taskQueue: settings.taskQueue },
+      saver: (save) => save.saveRunOutputs,
+      progress: async () => renderRunStatus(await runStatus(started)),
+      describe: describeRunResult,
+      exitCode: () => ExitCode.Ok,
     });
   } finally {
     await close();
