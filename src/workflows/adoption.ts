@@ -80,11 +80,16 @@ export async function createOnce(
   return { runId: adopted, pollUrl: undefined };
 }
 
-/** Every candidate created since `sinceMs`, over up to ADOPTION_MAX_PAGES pages. */
+/**
+ * Every candidate created since `sinceMs` that `keep` accepts, over up to ADOPTION_MAX_PAGES pages: one
+ * findRecentRuns call per page (both adoption paths, so their activity calls stay the same on replay).
+ * A failed look-up fails the workflow naming the candidates kept so far.
+ */
 async function listCandidates(
   loop: Loop,
   sinceMs: number,
   idempotencyKey: string,
+  keep: (candidate: Candidate) => boolean = () => true,
 ): Promise<{ candidates: Candidate[]; ownershipChecked: boolean }> {
   const candidates: Candidate[] = [];
   let ownershipChecked = true;
@@ -100,7 +105,7 @@ async function listCandidates(
     } catch (err) {
       throw lookupFailed(idempotencyKey, candidates, err);
     }
-    candidates.push(...found.candidates);
+    candidates.push(...found.candidates.filter(keep));
     if (found.ownershipChecked === false) ownershipChecked = false;
     if (found.nextCursor === undefined) break;
     cursor = found.nextCursor;
@@ -205,28 +210,13 @@ async function adoptUnbounded(
   status: RunTechniqueStatus,
 ): Promise<string> {
   const since = res.firstAttemptAtMs - ADOPTION_CLOCK_SKEW_MS;
-  const candidates: { runId: string; status: string }[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < ADOPTION_MAX_PAGES; page++) {
-    let found;
-    try {
-      found = await findRecentRuns({
-        techniqueId: loop.technique.techniqueId,
-        createdSinceMs: since,
-        cursor,
-      });
-    } catch (err) {
-      throw lookupFailed(idempotencyKey, candidates, err);
-    }
-    const self = workflowInfo().workflowId;
-    for (const candidate of found.candidates) {
-      if (status.runIds.includes(candidate.runId)) continue;
-      if (candidate.claimedBy !== undefined && candidate.claimedBy !== self) continue;
-      candidates.push(candidate);
-    }
-    if (found.nextCursor === undefined) break;
-    cursor = found.nextCursor;
-  }
+  const self = workflowInfo().workflowId;
+  const { candidates } = await listCandidates(
+    loop,
+    since,
+    idempotencyKey,
+    (c) => !status.runIds.includes(c.runId) && (c.claimedBy === undefined || c.claimedBy === self),
+  );
   const only = candidates.length === 1 ? candidates[0] : undefined;
   if (only !== undefined) {
     log.warn(
