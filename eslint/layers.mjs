@@ -130,7 +130,7 @@ const layersRule = {
   create(context) {
     const filename = context.filename;
     /**
-     * @param {import('estree').Node} node
+     * @param {import('eslint').Rule.Node} node
      * @param {unknown} source
      * @param {boolean} typeOnly
      */

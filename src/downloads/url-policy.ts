@@ -6,8 +6,6 @@
 import { isLoopbackHost } from '../domain/loopback';
 import { DownloadError } from './errors';
 
-export { isLoopbackHost };
-
 /** Parses and checks a URL; throws a `refused_url` DownloadError naming what is allowed. */
 export function checkDownloadUrl(url: string | URL, allowHttpLoopback: boolean, outputId?: string): URL {
   const text = String(url);

@@ -31,10 +31,12 @@ export const FailureType = {
   ProtocolError: 'flora_protocol_error',
   // Ours: raised by the workflow.
   InvalidRequest: 'invalid_request',
+  /** @deprecated Never raised (a price above maxCostUsd is `invalid_request`); kept while public names are frozen. */
   CostLimitExceeded: 'cost_limit_exceeded',
   DeadlineExceeded: 'deadline_exceeded',
   IdempotencyUnresolved: 'idempotency_unresolved',
   RunFailed: 'run_failed',
+  /** @deprecated Never raised (the last attempt's own failure type ends the run); kept while public names are frozen. */
   RunAttemptsExhausted: 'run_attempts_exhausted',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

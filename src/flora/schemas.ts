@@ -8,13 +8,10 @@
  */
 import { z } from 'zod';
 
-/** The slot types FLORA documents. Unknown future types are accepted as strings and passed through. */
-export const SLOT_TYPES = ['imageUrl', 'videoUrl', 'audioUrl', 'text', 'documentUrl'] as const;
-export type KnownSlotType = (typeof SLOT_TYPES)[number];
-
 export const Slot = z.object({
   id: z.string().min(1),
   name: z.string().optional(),
+  /** imageUrl, videoUrl, audioUrl, text, documentUrl, or a type FLORA adds later (passed through). */
   type: z.string().min(1),
   description: z.string().nullish(),
   optional: z.boolean().nullish(),
@@ -65,9 +62,6 @@ export const RunOutput = z.object({
   url: z.string(),
 });
 export type RunOutput = z.infer<typeof RunOutput>;
-
-/** Terminal statuses. Anything else (including statuses FLORA adds later) counts as still running. */
-export const TERMINAL_STATUSES = ['completed', 'failed'] as const;
 
 /** The run object: the nested create response and every poll response. */
 export const Run = z.object({

@@ -44,7 +44,6 @@ export const NestedCreateBodySchema = z.strictObject({
   idempotency_key: IdempotencyKeySchema.optional(),
   callback_url: HttpsUrlSchema.optional(),
 });
-export type NestedCreateBody = z.infer<typeof NestedCreateBodySchema>;
 
 export const TopLevelCreateBodySchema = z.strictObject({
   technique_id: z
@@ -55,7 +54,6 @@ export const TopLevelCreateBodySchema = z.strictObject({
   idempotency_key: IdempotencyKeySchema.optional(),
   callback_url: HttpsUrlSchema.optional(),
 });
-export type TopLevelCreateBody = z.infer<typeof TopLevelCreateBodySchema>;
 
 /** `inputs[0].id` rather than `inputs.0.id`, so an index never reads like an input id. */
 function formatPath(path: readonly PropertyKey[]): string {

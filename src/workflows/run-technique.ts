@@ -55,7 +55,6 @@ const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
-export { ADOPTION_CLOCK_SKEW_MS } from './adoption';
 
 function invalid(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
