@@ -1,10 +1,9 @@
 /** The FLORA simulator over a real socket: the API's front door: auth and transport, techniques, input validation, credits. Helpers: test/helpers/simulator-http.ts. */
 import assert from 'node:assert/strict';
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DEFAULT_CATALOG, startSimulator, type FloraSimulator, type RunObject } from '../src/simulator';
 import {
-  OTHER_KEY,
   call,
   cctvBody,
   fieldsOf,
@@ -12,24 +11,13 @@ import {
   type ErrorBody,
   type Reply,
   type TechniqueListBody,
+  useSharedSimulator,
 } from './helpers/simulator-http';
 
 describe('FLORA simulator', () => {
   let sim: FloraSimulator;
+  useSharedSimulator((started) => (sim = started));
 
-  before(async () => {
-    sim = await startSimulator({
-      runDurationMs: 200,
-      apiKeys: ['sk_test_simulator', OTHER_KEY],
-      control: true,
-    });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.reset();
-  });
   describe('auth and transport', () => {
     test('missing, malformed and unknown API keys get 401 with distinct codes', async () => {
       const missing = await call<ErrorBody>(sim, '/techniques', { key: null });

@@ -1,7 +1,7 @@
 /** The FLORA simulator over a real socket: faults, the /_sim control plane, options, close. Helpers: test/helpers/simulator-http.ts. */
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   DEFAULT_CATALOG,
   startSimulator,
@@ -10,7 +10,6 @@ import {
   type SimStats,
 } from '../src/simulator';
 import {
-  OTHER_KEY,
   call,
   cctvBody,
   fieldsOf,
@@ -19,24 +18,13 @@ import {
   type Reply,
   type TechniqueListBody,
   type TopLevelBody,
+  useSharedSimulator,
 } from './helpers/simulator-http';
 
 describe('FLORA simulator', () => {
   let sim: FloraSimulator;
+  useSharedSimulator((started) => (sim = started));
 
-  before(async () => {
-    sim = await startSimulator({
-      runDurationMs: 200,
-      apiKeys: ['sk_test_simulator', OTHER_KEY],
-      control: true,
-    });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.reset();
-  });
   describe('faults', () => {
     test('status5xx: 503 service_unavailable by default, 500 internal_error on request, count consumed', async () => {
       sim.addFault('listTechniques', { kind: 'status5xx', count: 2 });

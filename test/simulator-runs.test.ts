@@ -1,7 +1,7 @@
 /** The FLORA simulator over a real socket: runs: idempotency, lifecycle, history. Helpers: test/helpers/simulator-http.ts. */
 import assert from 'node:assert/strict';
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startSimulator, type FloraSimulator, type RunObject } from '../src/simulator';
 import {
   OTHER_KEY,
@@ -13,24 +13,13 @@ import {
   type ErrorBody,
   type RunListBody,
   type TopLevelBody,
+  useSharedSimulator,
 } from './helpers/simulator-http';
 
 describe('FLORA simulator', () => {
   let sim: FloraSimulator;
+  useSharedSimulator((started) => (sim = started));
 
-  before(async () => {
-    sim = await startSimulator({
-      runDurationMs: 200,
-      apiKeys: ['sk_test_simulator', OTHER_KEY],
-      control: true,
-    });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.reset();
-  });
   describe('idempotency', () => {
     test('replay mode returns the original response and creates one run', async () => {
       const first = await call<RunObject>(sim, '/techniques/cctv-cam/runs', {

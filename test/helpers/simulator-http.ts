@@ -3,7 +3,13 @@
  * a real socket, request bodies, and polling a run to its end.
  */
 import assert from 'node:assert/strict';
-import type { FloraSimulator, RunHistoryItem, RunObject } from '../../src/simulator';
+import { after, before, beforeEach } from 'node:test';
+import {
+  startSimulator,
+  type FloraSimulator,
+  type RunHistoryItem,
+  type RunObject,
+} from '../../src/simulator';
 
 export const OTHER_KEY = 'sk_test_other';
 
@@ -96,4 +102,26 @@ export async function waitForTerminal(
     await sleep(15);
   }
   throw new Error(`run at ${pollUrl} never finished`);
+}
+
+/**
+ * One simulator for a describe block (two API keys, the /_sim control plane on), reset before each test
+ * and closed after the block; `use` receives it once started.
+ */
+export function useSharedSimulator(use: (sim: FloraSimulator) => void): void {
+  let sim: FloraSimulator | undefined;
+  before(async () => {
+    sim = await startSimulator({
+      runDurationMs: 200,
+      apiKeys: ['sk_test_simulator', OTHER_KEY],
+      control: true,
+    });
+    use(sim);
+  });
+  after(async () => {
+    await sim?.close();
+  });
+  beforeEach(() => {
+    sim?.reset();
+  });
 }
