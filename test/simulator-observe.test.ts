@@ -172,3 +172,101 @@ describe('simulator: an answer nobody reads', () => {
     }
   });
 });
+
+describe('simulator: holdResponse, an answer held until the client dies', () => {
+  let sim: FloraSimulator;
+  before(async () => {
+    sim = await startSimulator({ runDurationMs: 50, control: true, serveFiles: true });
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const value = probe();
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  test('a held create is billed and listed; the client leaving loses its answer', async () => {
+    sim.reset();
+    sim.addFault('createRunNested', { kind: 'holdResponse' });
+    const controller = new AbortController();
+    const pending = fetch(`${sim.baseUrl}/techniques/cctv-cam/runs`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sim.apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'held-1',
+      },
+      body: JSON.stringify(BODY),
+      signal: controller.signal,
+    });
+    const held = await until('the held create', () => sim.activity().held.find((h) => h.state === 'holding'));
+    assert.equal(held.route, 'createRunNested');
+    assert.equal(held.subject, 'held-1');
+    const run = sim.activity().runs.find((r) => r.run_id === held.run_id);
+    assert.ok(run, 'the run exists (billed) while its answer is held');
+    assert.equal(run.create_answered, false);
+    controller.abort();
+    await assert.rejects(pending);
+    const gone = await until('the client to be gone', () =>
+      sim.activity().held.find((h) => h.id === held.id && h.state === 'client-gone'),
+    );
+    assert.ok(gone.ended_ms !== null);
+    assert.deepEqual(
+      sim.requests(0).entries.map((e) => e.outcome),
+      ['aborted'],
+    );
+    assert.equal(sim.activity().runs[0]?.create_answered, false);
+  });
+
+  test('a create answered normally is marked create_answered; a hold ends by answering after latencyMs', async () => {
+    sim.reset();
+    sim.addFault('createRunNested', { kind: 'holdResponse', latencyMs: 50 });
+    const res = await post(sim, '/techniques/cctv-cam/runs', BODY, 'held-2');
+    assert.equal(res.status, 200);
+    const { run_id } = (await res.json()) as { run_id: string };
+    const activity = sim.activity();
+    assert.equal(activity.held[0]?.state, 'answered');
+    assert.equal(activity.runs.find((r) => r.run_id === run_id)?.create_answered, true);
+  });
+
+  test('a held file sends half its bytes, then waits: a download cut off mid-body', async () => {
+    sim.reset();
+    const created = (await (
+      await post(sim, '/techniques/text-to-image/runs', {
+        inputs: [{ id: 'prompt', type: 'text', value: 'fox' }],
+        mode: 'async',
+      })
+    ).json()) as { poll_url: string };
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const run = (await (
+        await fetch(created.poll_url, { headers: { authorization: `Bearer ${sim.apiKey}` } })
+      ).json()) as { status: string; outputs?: { url: string }[] };
+      if (run.status === 'completed') url = run.outputs?.[0]?.url;
+    }
+    assert.ok(url);
+    sim.addFault('getFile', { kind: 'holdResponse' });
+    const controller = new AbortController();
+    const res = await fetch(url, { signal: controller.signal });
+    assert.equal(res.status, 200);
+    const total = Number(res.headers.get('content-length'));
+    const reader = res.body?.getReader();
+    assert.ok(reader);
+    const first = (await reader.read()) as { value?: Uint8Array };
+    const got = first.value?.length ?? 0;
+    assert.ok(got > 0 && got < total, 'part of the body came');
+    const held = sim.activity().held.find((h) => h.route === 'getFile');
+    assert.equal(held?.state, 'holding');
+    controller.abort();
+    await until('the download to be cut off', () =>
+      sim.activity().held.find((h) => h.route === 'getFile' && h.state === 'client-gone'),
+    );
+  });
+});

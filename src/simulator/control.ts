@@ -16,9 +16,8 @@ import {
   type IdempotencyMode,
   type RunErrorCode,
 } from './schemas';
-import type { RequestLogEntry } from './observe';
-import type { SimRunSummary, SimRunView } from './runs';
-import type { SimRoute } from './schemas';
+import type { RequestLogEntry, SimActivity } from './observe';
+import type { SimRunView } from './runs';
 import type { SimStats } from './stats';
 import { parseOrThrow } from './validation';
 
@@ -38,7 +37,7 @@ export interface ControlTarget {
   hasTechnique(slugOrTechniqueId: string): boolean;
   setRateLimit(perSecond: number | undefined): void;
   requests(afterSeq: number): { entries: RequestLogEntry[]; last: number };
-  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] };
+  activity(): SimActivity;
 }
 
 const FaultBody = z.strictObject({ route: FaultTargetSchema, fault: FaultSpecSchema });

@@ -25,6 +25,6 @@ export {
 } from './schemas';
 export type { SimStats } from './stats';
 export type { RunHistoryItem, RunObject, RunOutput, SimRunSummary, SimRunView } from './runs';
-export type { RequestLogEntry } from './observe';
+export type { HeldResponse, RequestLogEntry, SimActivity } from './observe';
 export type { RunOutcome, RunStatus } from './lifecycle';
 export type { FloraSimulator } from './types';

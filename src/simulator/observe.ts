@@ -3,6 +3,7 @@
  * a bounded log of API requests with their timing and outcome, the requests in flight right now, how
  * often each run was polled, and the per-workspace request-rate limit FLORA enforces.
  */
+import type { SimRunSummary } from './runs';
 import type { SimRoute } from './schemas';
 
 /** One API request as the simulator saw it. */
@@ -101,4 +102,61 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 /** The control plane answers only callers on this machine, whatever address the simulator binds. */
 export function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK.test(address);
+}
+
+/** One answer held back by a `holdResponse` fault, in `GET /_sim/activity`. */
+export interface HeldResponse {
+  /** Increases by one per held answer. */
+  id: number;
+  route: SimRoute;
+  /** As in the request log: a create's idempotency key, a file's path. */
+  subject: string | null;
+  /** The run a held create made (billed already), when the answer names one. */
+  run_id: string | null;
+  since_ms: number;
+  /**
+   * `holding` until the answer goes out (`answered`, after the hold time) or the client's connection
+   * closes first (`client-gone`: a create's answer is lost, a download is cut off mid-body).
+   */
+  state: 'holding' | 'answered' | 'client-gone';
+  ended_ms: number | null;
+}
+
+/** The held answers, newest kept: what the chaos harness reads to prove where a kill landed. */
+export class HeldResponses {
+  private entries: HeldResponse[] = [];
+  private seq = 0;
+
+  constructor(private readonly capacity = 1_000) {}
+
+  open(route: SimRoute, subject: string | undefined, runId: string | undefined, nowMs: number): HeldResponse {
+    this.seq += 1;
+    const entry: HeldResponse = {
+      id: this.seq,
+      route,
+      subject: subject ?? null,
+      run_id: runId ?? null,
+      since_ms: nowMs,
+      state: 'holding',
+      ended_ms: null,
+    };
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries = this.entries.slice(-this.capacity / 2);
+    return entry;
+  }
+
+  snapshot(): HeldResponse[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+/** `GET /_sim/activity`: what is going on right now, as the simulator sees it. */
+export interface SimActivity {
+  inFlight: Partial<Record<SimRoute, number>>;
+  runs: SimRunSummary[];
+  held: HeldResponse[];
 }

@@ -81,6 +81,8 @@ export interface SimRunSummary {
   created_at_ms: number;
   /** Successful polls of this run so far (GET /techniques/{id}/runs/{run_id} answered 200). */
   polls: number;
+  /** The create's 2xx answer naming this run was written to its client (not lost, not held). */
+  create_answered: boolean;
 }
 
 export const FILE_EXTENSIONS: Record<Exclude<SlotType, 'text'>, string> = {

@@ -80,6 +80,7 @@ export const FAULT_KINDS = [
   'missingField',
   'foreignPollUrl',
   'status4xx',
+  'holdResponse',
 ] as const;
 
 /**
@@ -87,6 +88,11 @@ export const FAULT_KINDS = [
  * before sending it: past the client's timeout, the answer to a paid create is lost. `missingField`
  * sends a 2xx body without the field the contract requires first (`run_id`, `status`, ...).
  * `foreignPollUrl` points a 2xx body's `poll_url` at `foreignOrigin`, another host.
+ *
+ * `holdResponse` handles the request (a create is made and billed), then holds the answer until the
+ * client's connection closes or `latencyMs` (default 30 s) passes; on `getFile` it sends the headers
+ * and half the bytes first, then holds the rest (a download cut off mid-body if the client dies). Each
+ * held answer shows in `GET /_sim/activity` (`held`), so a harness can kill a worker exactly then.
  *
  * On `getFile`, `malformedJson` has no JSON to garble: it sends the file's headers (full
  * content-length) and half its bytes, then cuts the connection, the way a CDN transfer breaks off.
@@ -110,7 +116,10 @@ export const FaultSpecSchema = z.strictObject({
    * For `status5xx`: sent only when given (a 503 asking to come back later).
    */
   retryAfterSeconds: z.number().nonnegative().nullable().optional(),
-  /** For `latency`: delay before handling; for `slowResponse`: delay after it; in ms (default 1000). */
+  /**
+   * For `latency`: delay before handling; for `slowResponse`: delay after it; in ms (default 1000).
+   * For `holdResponse`: the longest hold (default 30000).
+   */
   latencyMs: z.number().nonnegative().optional(),
   /** For `foreignPollUrl`: the origin the `poll_url` moves to (default 'http://127.0.0.1:9'). */
   foreignOrigin: z.url().optional(),

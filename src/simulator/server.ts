@@ -9,7 +9,15 @@ import { authenticate, handleApi } from './api';
 import { CONTROL_PREFIX, handleControl, type ControlTarget } from './control';
 import { ApiError } from './errors';
 import { serveFile } from './files';
-import { InFlight, isLoopbackPeer, RateLimiter, RequestLog, type RequestLogEntry } from './observe';
+import {
+  HeldResponses,
+  InFlight,
+  isLoopbackPeer,
+  RateLimiter,
+  RequestLog,
+  type RequestLogEntry,
+  type SimActivity,
+} from './observe';
 import {
   MAX_BODY_BYTES,
   errorResponse,
@@ -93,6 +101,18 @@ function faultResponse(fault: FaultSpec): SimResponse | undefined {
   }
 }
 
+/** The longest a `holdResponse` fault holds an answer when the spec gives no `latencyMs`. */
+const DEFAULT_HOLD_MS = 30_000;
+
+/** The run id a create's answer names, if this is a create that made one. */
+function createdRunId(route: SimRoute, response: SimResponse | undefined): string | undefined {
+  if (route !== 'createRunNested' && route !== 'createRunTopLevel') return undefined;
+  const body = response?.body;
+  if (body === null || typeof body !== 'object') return undefined;
+  const runId = (body as { run_id?: unknown }).run_id;
+  return typeof runId === 'string' ? runId : undefined;
+}
+
 /** A wildcard bind address is not dialable; point the base URL at loopback instead. */
 function dialableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
@@ -109,6 +129,9 @@ class Simulator implements FloraSimulator, ControlTarget {
   private readonly requestLog = new RequestLog();
   private readonly inFlight = new InFlight();
   private readonly pollCounts = new Map<string, number>();
+  /** Runs whose create answer reached the client. */
+  private readonly answeredRuns = new Set<string>();
+  private readonly held = new HeldResponses();
   private rateLimiter: RateLimiter | undefined;
 
   constructor(
@@ -132,7 +155,7 @@ class Simulator implements FloraSimulator, ControlTarget {
     return this.requestLog.after(afterSeq);
   }
 
-  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] } {
+  activity(): SimActivity {
     const now = this.state.now();
     const runs: SimRunSummary[] = [];
     for (const run of this.state.runs.newestFirst()) {
@@ -146,9 +169,10 @@ class Simulator implements FloraSimulator, ControlTarget {
         error_code: view.error_code ?? null,
         created_at_ms: run.createdAtMs,
         polls: this.pollCounts.get(run.runId) ?? 0,
+        create_answered: this.answeredRuns.has(run.runId),
       });
     }
-    return { inFlight: this.inFlight.snapshot(), runs: runs.reverse() };
+    return { inFlight: this.inFlight.snapshot(), runs: runs.reverse(), held: this.held.snapshot() };
   }
 
   stats(): SimStats {
@@ -192,6 +216,8 @@ class Simulator implements FloraSimulator, ControlTarget {
     this.state.reset();
     this.requestLog.clear();
     this.pollCounts.clear();
+    this.answeredRuns.clear();
+    this.held.clear();
     this.setRateLimit(this.state.options.rateLimitPerSecond);
   }
 
@@ -270,6 +296,8 @@ class Simulator implements FloraSimulator, ControlTarget {
       if (route === 'getRun' && outcome === 200 && match.params.runId !== undefined) {
         this.pollCounts.set(match.params.runId, (this.pollCounts.get(match.params.runId) ?? 0) + 1);
       }
+      const runId = createdRunId(route, response);
+      if (runId !== undefined && typeof outcome === 'number' && outcome < 300) this.answeredRuns.add(runId);
     };
     try {
       this.state.stats.request(route);
@@ -312,6 +340,13 @@ class Simulator implements FloraSimulator, ControlTarget {
         req.socket.destroy();
         return;
       }
+      if (fault?.kind === 'holdResponse') {
+        await this.hold(res, route, subject, response, fault.latencyMs ?? DEFAULT_HOLD_MS, requestId);
+        if (res.writableEnded) count(response.status, response);
+        else count('aborted');
+        logLine(res.writableEnded ? String(response.status) : 'aborted (client gone while held)', note);
+        return;
+      }
       if (fault?.kind === 'slowResponse') {
         // Handled (and billed) already; the answer arrives late, after a client's timeout has fired.
         await this.sleep(fault.latencyMs ?? DEFAULT_FAULT_LATENCY_MS);
@@ -347,6 +382,48 @@ class Simulator implements FloraSimulator, ControlTarget {
     } finally {
       leave();
     }
+  }
+
+  /**
+   * A `holdResponse` fault: the answer (a file: its headers and half its bytes) waits until the client
+   * hangs up or `maxMs` passes, then the rest goes out. Ends with `res.writableEnded` false when the
+   * client left first.
+   */
+  private async hold(
+    res: ServerResponse,
+    route: SimRoute,
+    subject: string | undefined,
+    response: SimResponse,
+    maxMs: number,
+    requestId: string,
+  ): Promise<void> {
+    const entry = this.held.open(route, subject, createdRunId(route, response), this.state.now());
+    const half = response.bytes ? Math.floor(response.bytes.length / 2) : 0;
+    if (response.bytes) {
+      res.writeHead(response.status, {
+        ...response.headers,
+        'content-length': String(response.bytes.length),
+        'request-id': requestId,
+      });
+      res.write(response.bytes.subarray(0, half));
+    }
+    const gone = await new Promise<boolean>((resolve) => {
+      const onClose = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        res.off('close', onClose);
+        resolve(false);
+      }, maxMs);
+      if (res.destroyed || res.socket?.destroyed) onClose();
+      else res.once('close', onClose);
+    });
+    entry.state = gone || this.closing ? 'client-gone' : 'answered';
+    entry.ended_ms = this.state.now();
+    if (entry.state === 'client-gone') return;
+    if (response.bytes) res.end(response.bytes.subarray(half));
+    else writeResponse(res, requestId, response);
   }
 
   /** Full headers, half the bytes, then a cut connection: a client sees a short read, never a clean end. */

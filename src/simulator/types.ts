@@ -2,8 +2,8 @@
  * The simulator's public handle.
  */
 import type { RunErrorCode, FaultSpec, IdempotencyMode, SimRoute } from './schemas';
-import type { RequestLogEntry } from './observe';
-import type { SimRunSummary, SimRunView } from './runs';
+import type { RequestLogEntry, SimActivity } from './observe';
+import type { SimRunView } from './runs';
 import type { SimStats } from './stats';
 
 export interface FloraSimulator {
@@ -41,7 +41,7 @@ export interface FloraSimulator {
   /** The request log after entry `afterSeq` (at most 10,000 entries; page with `last`). */
   requests(afterSeq: number): { entries: RequestLogEntry[]; last: number };
   /** Requests in flight by route, and every run with its key, outcome and number of polls, oldest first. */
-  activity(): { inFlight: Partial<Record<SimRoute, number>>; runs: SimRunSummary[] };
+  activity(): SimActivity;
   /** Closes the server and every socket, keep-alive ones included. Safe to call twice. */
   close(): Promise<void>;
 }
