@@ -1,11 +1,15 @@
 /**
  * `npm run build` (also `prepare`, so `npm ci`, `npm pack` and git installs build it): compiles src/ to
- * dist/ (JS, .d.ts, source maps), bundles flora's workflows once into dist/workflow-bundle.js so a worker
- * restart does not re-bundle, and copies the replay histories the package ships (dist/replay-histories).
+ * dist/ (JS, .d.ts, source maps), bundles flora's workflows once into dist/workflow-bundle.js (and, with
+ * the OpenTelemetry workflow interceptors, dist/workflow-bundle-tracing.js) so a worker restart does not
+ * re-bundle, and copies the replay histories the package ships (dist/replay-histories).
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 const root = join(__dirname, '..');
@@ -24,11 +28,20 @@ async function main(): Promise<void> {
   );
 
   const noop = () => {};
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(dist, 'workflows', 'index.js'),
-    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
+  const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+  const workflowsPath = join(dist, 'workflows', 'index.js');
+  // Two bundles: plain, and with the OpenTelemetry workflow interceptors (the plugin names its module;
+  // only its bundler part runs here, so the span processor is a no-op).
+  const tracing = new OpenTelemetryPlugin({
+    spanProcessor: new NoopSpanProcessor(),
+    resource: Resource.empty(),
   });
+  const [{ code }, traced] = await Promise.all([
+    bundleWorkflowCode({ workflowsPath, logger }),
+    bundleWorkflowCode({ workflowsPath, logger, plugins: [tracing] }),
+  ]);
   await writeFile(join(dist, 'workflow-bundle.js'), code);
+  await writeFile(join(dist, 'workflow-bundle-tracing.js'), traced.code);
   const workflowSdkVersion = (
     JSON.parse(await readFile(require.resolve('@temporalio/workflow/package.json'), 'utf8')) as {
       version: string;

@@ -9,7 +9,7 @@ import { floraClientFromEnv } from '../flora/from-env';
 import { observabilityFromEnv } from '../observability/env';
 import { floraRequestObserver } from '../observability/flora-requests';
 import { installWorkerRuntime } from '../observability/runtime';
-import { tracingFromEnv } from '../observability/tracing';
+import { isTracingPlugin, tracingFromEnv } from '../observability/tracing';
 import { checkFloraKey, checkNamespace } from './preflight';
 
 /**
@@ -20,6 +20,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** Written by `npm run build` next to the compiled code; absent when the TypeScript sources run. */
 export const PREBUILT_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+/** The same workflows with the OpenTelemetry workflow interceptors bundled in (for a traced worker). */
+export const PREBUILT_TRACING_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle-tracing.js');
 const PREBUILT_BUNDLE_INFO = join(__dirname, '..', 'workflow-bundle.json');
 
 /** What the build records about the prebuilt bundle. */
@@ -33,8 +35,9 @@ export interface PrebuiltBundleInfo {
  * re-bundle. Undefined when there is none, or when it was built with another `@temporalio/workflow` than
  * the one installed next to this worker (the bundle carries that library, and it must match the worker's).
  */
-export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
-  if (!existsSync(PREBUILT_BUNDLE_PATH) || !existsSync(PREBUILT_BUNDLE_INFO)) return undefined;
+export function prebuiltWorkflowBundle(tracing = false): { codePath: string } | undefined {
+  const codePath = tracing ? PREBUILT_TRACING_BUNDLE_PATH : PREBUILT_BUNDLE_PATH;
+  if (!existsSync(codePath) || !existsSync(PREBUILT_BUNDLE_INFO)) return undefined;
   try {
     const info = JSON.parse(readFileSync(PREBUILT_BUNDLE_INFO, 'utf8')) as PrebuiltBundleInfo;
     const installed = (
@@ -42,10 +45,26 @@ export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
         version: string;
       }
     ).version;
-    return info.workflowSdkVersion === installed ? { codePath: PREBUILT_BUNDLE_PATH } : undefined;
+    return info.workflowSdkVersion === installed ? { codePath } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The workflow code a worker runs: the bundle given, else a prebuilt one when it fits (no workflow
+ * interceptor modules, and no plugin but the OpenTelemetry one, whose interceptors the tracing bundle
+ * carries), else undefined: bundle flora's workflows at start (with the modules and plugins given).
+ */
+export function chooseWorkflowBundle(
+  workflowBundle: WorkerOptions['workflowBundle'],
+  workerOptions: Partial<WorkerOptions>,
+): WorkerOptions['workflowBundle'] {
+  if (workflowBundle) return workflowBundle;
+  if ((workerOptions.interceptors?.workflowModules?.length ?? 0) > 0) return undefined;
+  const plugins: unknown[] = workerOptions.plugins ?? [];
+  if (!plugins.every(isTracingPlugin)) return undefined;
+  return prebuiltWorkflowBundle(plugins.length > 0);
 }
 
 /** Added to the FLORA HTTP timeout: time for a create that just answered to report its result. */
@@ -75,9 +94,10 @@ export interface FloraWorkerOptions {
   /** The one FLORA client this worker's activities share. */
   flora: FloraClient;
   /**
-   * A prebuilt workflow bundle (tests build it once). @default the bundle `npm run build` made
-   * (dist/workflow-bundle.js) when it fits (same `@temporalio/workflow`, no workflow interceptor modules),
-   * else the workflows are bundled at start
+   * A prebuilt workflow bundle (tests build it once). @default a bundle `npm run build` made when it fits
+   * (same `@temporalio/workflow`, no workflow interceptor modules, no plugin but `OpenTelemetryPlugin`:
+   * dist/workflow-bundle-tracing.js with it, dist/workflow-bundle.js without), else the workflows are
+   * bundled at start
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
@@ -109,11 +129,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     legacyActivityNames = true,
     workerOptions = {},
   } = options;
-  // Workflow interceptor modules (tracing) must be bundled in, so only a worker without them can use
-  // the prebuilt bundle.
-  const bundle =
-    workflowBundle ??
-    ((workerOptions.interceptors?.workflowModules?.length ?? 0) === 0 ? prebuiltWorkflowBundle() : undefined);
+  const bundle = chooseWorkflowBundle(workflowBundle, workerOptions);
   return Worker.create({
     connection,
     namespace,
@@ -170,7 +186,10 @@ export async function runWorkerFromEnv(
         (observability.FLORA_METRICS_PORT !== undefined
           ? `, metrics on :${observability.FLORA_METRICS_PORT}/metrics`
           : '') +
-        (tracing ? ', tracing on' : ''),
+        (tracing ? ', tracing on' : '') +
+        (chooseWorkflowBundle(undefined, tracing?.workerOptions ?? {})
+          ? ', prebuilt workflow bundle'
+          : ', workflows bundled at start'),
     );
     await worker.run();
     log('worker stopped');
