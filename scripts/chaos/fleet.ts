@@ -6,6 +6,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { spawnProc, type Proc } from './procs';
@@ -21,14 +24,16 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * The prebuilt dist/workflow-bundle.js (npm run build) when it is newer than every source file, so
- * the harness never measures stale workflow code; otherwise a bundle built once here.
+ * The workers trace (their spans go to the harness's collector), so their bundle carries the
+ * OpenTelemetry workflow interceptors: the prebuilt dist/workflow-bundle-tracing.js (npm run build) when
+ * it is newer than every source file, so the harness never measures stale workflow code; otherwise a
+ * bundle built once here the same way.
  */
 export async function workflowBundlePath(log: (line: string) => void): Promise<string> {
   const root = resolve(__dirname, '../..');
-  const prebuilt = join(root, 'dist/workflow-bundle.js');
+  const prebuilt = join(root, 'dist/workflow-bundle-tracing.js');
   if (existsSync(prebuilt) && statSync(prebuilt).mtimeMs > newestMtime(join(root, 'src'))) {
-    log('workflow bundle: dist/workflow-bundle.js (prebuilt by npm run build)');
+    log('workflow bundle: dist/workflow-bundle-tracing.js (prebuilt by npm run build)');
     return prebuilt;
   }
   const started = Date.now();
@@ -36,6 +41,9 @@ export async function workflowBundlePath(log: (line: string) => void): Promise<s
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop },
+    plugins: [
+      new OpenTelemetryPlugin({ spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() }),
+    ],
   });
   const dir = await mkdtemp(join(tmpdir(), 'flora-chaos-bundle-'));
   const path = join(dir, 'workflow-bundle.js');

@@ -2,13 +2,10 @@
  * The harness's handle on the simulator process: every figure about FLORA is read here, from the
  * simulator's `/_sim` control plane, never from a worker's view of itself.
  */
-import type { FaultSpec, RequestLogEntry, SimRoute, SimRunSummary, SimStats } from '../../src/simulator';
+import type { FaultSpec, RequestLogEntry, SimActivity, SimRoute, SimStats } from '../../src/simulator';
 import { spawnProc, stopProc, type Proc } from './procs';
 
-export interface Activity {
-  inFlight: Partial<Record<SimRoute, number>>;
-  runs: SimRunSummary[];
-}
+export type Activity = SimActivity;
 
 export class SimProcess {
   private logSeq = 0;

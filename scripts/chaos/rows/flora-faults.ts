@@ -37,8 +37,8 @@ export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
   const smoke = ctx.options.smoke;
   const rng = ctx.rng.fork('flora-faults');
   const foreign = await foreignHost();
-  // The smoke version leaves out 0 s: a 429 with retry-after 0 fails the run today (see RELIABILITY.md).
-  const retryAfters = smoke ? [1, 2] : [0, 1, 2, 5, 30, 120];
+  // 0 s stays in the smoke version: it used to fail the run (a 0 ms retry delay); now it waits 1 s.
+  const retryAfters = smoke ? [0, 1] : [0, 1, 2, 5, 30, 120];
   const storm: [SimRoute, FaultSpec][] = [];
   // Creates and polls only: their subjects (idempotency key, run id) belong to one workflow, so the
   // next request about the same subject is that workflow's retry. A technique read is shared by all.
@@ -99,8 +99,13 @@ export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
     },
   ];
 
-  // The smoke version keeps one fault of each family: 5xx, 429, garbled body, permanent failure.
-  const cases = smoke ? allCases.filter((_, i) => [0, 1, 4, 7].includes(i)) : allCases;
+  // The smoke version keeps one fault of each family: 5xx, 429, garbled body, permanent failure; with a
+  // planted bug, only the garbled body (a create retried after it shows a key per attempt).
+  const cases = !smoke
+    ? allCases
+    : ctx.options.plantBug
+      ? allCases.filter((c) => c.name === 'malformed JSON')
+      : allCases.filter((_, i) => [0, 1, 4, 7].includes(i));
   await ctx.sim.reset();
   await ctx.sim.setRunDuration(1_500);
   const fleet = await ctx.fleet();

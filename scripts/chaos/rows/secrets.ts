@@ -44,8 +44,13 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
   const found = sources.filter(([, text]) => text.includes(key)).map(([name]) => name);
   const traces = ctx.traces;
   const traceLeak = traces?.contains(key) ?? false;
-  // Activity spans are named after the activity (RunActivity:createRun), workflow spans after the workflow.
-  const traceCanary = ['pollRunOnce', 'createRun', 'runTechnique'].find((c) => traces?.contains(c));
+  // Activity spans are named after the activity (RunActivity:flora.createRun), workflow spans after the
+  // workflow (RunWorkflow:runTechnique, exported by the interceptors inside the workflow bundle): both
+  // kinds must be there, or the search proves nothing about them.
+  const workflowSpans = traces?.contains('RunWorkflow:runTechnique') ?? false;
+  const activitySpans = traces?.contains('RunActivity:') ?? false;
+  const traceCanary =
+    workflowSpans && activitySpans ? 'RunWorkflow:runTechnique and RunActivity:' : undefined;
   const figures = [
     figure(
       'workflow histories containing the API key',
@@ -64,9 +69,9 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
     figure(
       'exported traces containing the API key',
       traces
-        ? `${traceLeak ? 'yes' : 'no'} (${traces.exports} OTLP exports, ${Math.round(traces.bytes / 1024)} KiB; canary ${traceCanary ? `"${traceCanary}" found` : 'not found'})`
+        ? `${traceLeak ? 'yes' : 'no'} (${traces.exports} OTLP exports, ${Math.round(traces.bytes / 1024)} KiB; workflow spans ${workflowSpans ? 'found' : 'NOT found'}, activity spans ${activitySpans ? 'found' : 'NOT found'})`
         : 'no traces collected',
-      'no (canary found)',
+      'no (workflow and activity spans found)',
       traces !== undefined && !traceLeak && traceCanary !== undefined,
     ),
   ];
