@@ -5,14 +5,21 @@
  * type name. docs/embedding.md shows exactly these files (test/fixtures/consumer).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { FloraWorkflows } from '../src/client';
+import { resolveTemporalCli } from '../src/dev/temporal-cli';
 import { startLocalTemporal } from '../src/dev/test-server';
+import { startSimulator } from '../src/simulator';
+import { waitFor } from './helpers/failures';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
@@ -46,6 +53,13 @@ async function lockedVersion(name: string): Promise<string> {
   const entry = lock.packages[`node_modules/${name}`];
   assert.ok(entry, `${name} is in package-lock.json`);
   return entry.version;
+}
+
+/** The lowest version a peer range allows: `^1.24.0`, `~1.24.0` and `>=1.24.0` all start at 1.24.0. */
+function lowestOf(range: string): string {
+  const m = /^(?:\^|~|>=)?\s*(\d+\.\d+\.\d+)$/.exec(range.trim());
+  assert.ok(m?.[1], `peer range ${range} has a plain lowest version this test understands`);
+  return m[1];
 }
 
 describe('the npm package, installed from its tarball', () => {
@@ -98,6 +112,7 @@ describe('the npm package, installed from its tarball', () => {
       'dist/index.js.map',
       'dist/workflows/public.js',
       'dist/workflow-bundle.js',
+      'dist/workflow-bundle-tracing.js',
       'dist/replay-histories/completed-nested.json',
       'docs/embedding.md',
       'CHANGELOG.md',
@@ -130,6 +145,113 @@ describe('the npm package, installed from its tarball', () => {
       cwd: consumer,
     });
     assert.match(stdout, /Usage: flora-temporal/);
+  });
+
+  test('the consumer runs on the lowest @temporalio/* version the peer range claims', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    // Optional peers (@temporalio/testing) are not installed in the consumer.
+    const temporalPeers = Object.entries(pkg.peerDependencies).filter(
+      ([n]) => n.startsWith('@temporalio/') && !pkg.peerDependenciesMeta[n]?.optional,
+    );
+    assert.ok(temporalPeers.length >= 5);
+    for (const [name, range] of temporalPeers) {
+      const installed = join(consumer, 'node_modules', ...name.split('/'), 'package.json');
+      const found = (JSON.parse(await readFile(installed, 'utf8')) as { version: string }).version;
+      assert.equal(
+        found,
+        lowestOf(range),
+        `${name}: the consumer test installs ${found}, but the peer range ${range} claims ${lowestOf(range)}; ` +
+          'pin the lowest version in the consumer install (or raise the range)',
+      );
+    }
+  });
+
+  test('a traced worker from the installed package runs the prebuilt bundle and exports workflow spans', async () => {
+    const sim = await startSimulator({ runDurationMs: 300 });
+    const bodies: string[] = [];
+    const otlp = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('latin1')));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    otlp.listen(0, '127.0.0.1');
+    await once(otlp, 'listening');
+    const queue = `package-tracing-${Date.now()}`;
+    const worker = spawn(join(consumer, 'node_modules', '.bin', 'flora-temporal'), ['worker'], {
+      cwd: consumer,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        TEMPORAL_ADDRESS: temporal.address,
+        FLORA_TASK_QUEUE: queue,
+        FLORA_BASE_URL: sim.baseUrl,
+        FLORA_API_KEY: sim.apiKey,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    worker.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    worker.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      await waitFor(
+        'the worker to start',
+        () => Promise.resolve(/flora-temporal worker on/.test(output) || undefined),
+        120_000,
+      );
+      assert.match(output, /tracing on, prebuilt workflow bundle/, output);
+      const flora = new FloraWorkflows(temporal.client, { taskQueue: queue, allowFastPolling: true });
+      const run = await flora.startRun({
+        technique: 'text-to-image',
+        inputs: { prompt: 'fox' },
+        options: { pollMinMs: 50, pollMaxMs: 150 },
+      });
+      assert.equal((await run.result()).status, 'completed', output);
+      const all = await waitFor('workflow and activity spans over OTLP', () => {
+        const text = bodies.join('\n');
+        return Promise.resolve(
+          text.includes('RunWorkflow:runTechnique') && text.includes('RunActivity:flora.createRun')
+            ? text
+            : undefined,
+        );
+      });
+      assert.ok(!all.includes(sim.apiKey), 'the API key is in no span');
+      worker.kill('SIGTERM');
+      const [code] = (await once(worker, 'exit')) as [number | null];
+      assert.equal(code, 0, output);
+    } finally {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+      otlp.close();
+      await sim.close();
+    }
+  });
+
+  test('flora-temporal demo runs from the installed package, without @temporalio/testing', async () => {
+    await assert.rejects(
+      stat(join(consumer, 'node_modules', '@temporalio', 'testing')),
+      'the optional peer @temporalio/testing is not installed',
+    );
+    const cli = await resolveTemporalCli({ install: false });
+    assert.ok(cli, 'a Temporal CLI (npm test builds one into the cache)');
+    const { stdout } = await run(
+      join(consumer, 'node_modules', '.bin', 'flora-temporal'),
+      ['demo', '--json'],
+      {
+        cwd: consumer,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_CLI_PATH: cli.path },
+        maxBuffer: 1 << 24,
+        timeout: 240_000,
+      },
+    );
+    const summary = JSON.parse(stdout) as { result: { status: string }; floraRuns: number };
+    assert.equal(summary.result.status, 'completed');
+    assert.equal(summary.floraRuns, 7);
   });
 
   test('CommonJS: its own workflow calls a technique run and a pipeline served by the same worker', async () => {

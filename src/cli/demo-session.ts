@@ -7,11 +7,10 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FloraClient } from '../flora/client';
 import { floraClientFromEnv } from '../flora/from-env';
 import { startSimulator, type FloraSimulator } from '../simulator';
-import { startLocalTemporal } from '../dev/test-server';
+import { startEmbeddedTemporal } from '../dev/dev-server';
 import { createFloraWorker } from '../worker/worker';
 import { connectionOptions, temporalSettingsFromEnv } from '../config';
 import { join } from 'node:path';
@@ -148,16 +147,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       err(`Temporal: ${settings.address} (namespace ${namespace})\n`);
     } else {
       err('Temporal: starting an embedded dev server...\n');
-      const testEnv: TestWorkflowEnvironment = await startLocalTemporal({
+      const server = await startEmbeddedTemporal({
         install: true,
         log: (l) => err(`${l}\n`),
         quiet: !options.verbose,
       });
-      cleanup.unshift(() => testEnv.teardown());
-      client = testEnv.client;
-      nativeConnection = testEnv.nativeConnection;
-      namespace = testEnv.namespace ?? 'default';
-      err(`Temporal: embedded dev server at ${testEnv.address}\n`);
+      cleanup.unshift(() => server.teardown());
+      const connection = await Connection.connect({ address: server.address });
+      cleanup.unshift(() => connection.close());
+      nativeConnection = await NativeConnection.connect({ address: server.address });
+      cleanup.unshift(() => nativeConnection.close());
+      client = new Client({ connection, namespace: server.namespace });
+      namespace = server.namespace;
+      err(`Temporal: embedded dev server at ${server.address}\n`);
     }
 
     const taskQueue = `flora-demo-${Date.now()}`;

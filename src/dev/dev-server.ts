@@ -1,0 +1,146 @@
+/**
+ * The demo's embedded Temporal server: `temporal server start-dev` run as a child process, found by
+ * `resolveTemporalCli` (TEMPORAL_CLI_PATH, PATH, the cache, or `go install`). Unlike the tests' server
+ * (test-server.ts), it needs no `@temporalio/testing`, so `flora-temporal demo` works from an installed
+ * package without a dev-only install. Without a CLI it falls back to the SDK's own download, which
+ * does need `@temporalio/testing`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { cacheDir, resolveTemporalCli } from './temporal-cli';
+import { startLocalTemporal } from './test-server';
+
+export interface EmbeddedTemporal {
+  /** host:port of the frontend. */
+  address: string;
+  namespace: string;
+  /** Stops the server (and waits for it to exit). */
+  teardown(): Promise<void>;
+}
+
+export interface EmbeddedTemporalOptions {
+  /** Build the CLI with `go install` if it is missing. @default true */
+  install?: boolean;
+  log?: (line: string) => void;
+  /** The server's own output goes to a log file in the cache directory instead of stderr. @default false */
+  quiet?: boolean;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+const SA_TYPES: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  KEYWORD_LIST: 'KeywordList',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+};
+
+/** Resolves once the frontend answers; rejects when the process exits first or `timeoutMs` passes. */
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `the Temporal dev server exited while starting (${child.exitCode ?? child.signalCode})`,
+      );
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      last = err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(
+    `the Temporal dev server did not answer at ${address} within ${timeoutMs} ms: ${String(last)}`,
+  );
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A dev server on free loopback ports with flora's search attributes, in memory, gone on teardown. */
+export async function startEmbeddedTemporal(
+  options: EmbeddedTemporalOptions = {},
+): Promise<EmbeddedTemporal> {
+  const cli = await resolveTemporalCli({ install: options.install ?? true, log: options.log });
+  if (!cli) {
+    // No CLI and no Go: the SDK downloads its own dev server (needs the optional @temporalio/testing).
+    const env = await startLocalTemporal({ log: options.log, quiet: options.quiet });
+    return { address: env.address, namespace: env.namespace ?? 'default', teardown: () => env.teardown() };
+  }
+  const [port, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--namespace',
+    'default',
+    '--log-level',
+    'error',
+    ...FLORA_SEARCH_ATTRIBUTES.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`,
+    ]),
+  ];
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The banner and start-up lines stay off stdout (a `--json` demo prints one object there).
+  if (options.quiet) {
+    await mkdir(cacheDir(), { recursive: true });
+    const logFile = createWriteStream(join(cacheDir(), 'dev-server.log'), { flags: 'a' });
+    child.stdout?.pipe(logFile);
+    child.stderr?.pipe(logFile);
+  } else {
+    child.stdout?.pipe(process.stderr);
+    child.stderr?.pipe(process.stderr);
+  }
+  try {
+    await waitUntilServing(address, child, 60_000);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
+  return { address, namespace: 'default', teardown: () => stop(child) };
+}
