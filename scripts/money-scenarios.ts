@@ -129,8 +129,11 @@ export function moneyScenarios(): Scenario[] {
       (ctx) => ctx.h.sim.addFault('getRun', { kind: 'status4xx', status: 401, count: 1 }),
       true,
     ),
-    simple('downloaded', downloaded('fixtures/downloaded'), undefined, true),
-    simple('download-failed', downloaded('fixtures/download-failed'), filesGone, true),
+    { ...simple('downloaded', downloaded('fixtures/downloaded'), undefined, true), servesFiles: true },
+    {
+      ...simple('download-failed', downloaded('fixtures/download-failed'), filesGone, true),
+      servesFiles: true,
+    },
     cancelledScenario('pipeline-cancelled-during-create', true),
 
     // After: the current code takes each new path.
@@ -140,7 +143,10 @@ export function moneyScenarios(): Scenario[] {
     simple('issue9-poll-not-found', fox, notFound),
     simple('issue9-poll-unauthorized', fox, unauthorized),
     simple('issue9-adopted-after-409', fox, lostCreate409),
-    simple('issue9-download-failed', downloaded('fixtures/issue9-download-failed'), filesGone),
+    {
+      ...simple('issue9-download-failed', downloaded('fixtures/issue9-download-failed'), filesGone),
+      servesFiles: true,
+    },
     cancelledScenario('issue9-pipeline-cancelled-during-create', false),
 
     // Straddles: started before each change, finished after it.
@@ -151,11 +157,14 @@ export function moneyScenarios(): Scenario[] {
     ),
     straddleTechnique('straddle-poll-not-found', { ...fox, options: SLOW_FIRST_POLL }, notFound),
     straddleTechnique('straddle-poll-unauthorized', { ...fox, options: SLOW_FIRST_POLL }, unauthorized),
-    straddleTechnique(
-      'straddle-download-failed',
-      { ...fox, options: { ...SLOW_FIRST_POLL, downloadTo: 'fixtures/straddle-download-failed' } },
-      filesGone,
-    ),
+    {
+      ...straddleTechnique(
+        'straddle-download-failed',
+        { ...fox, options: { ...SLOW_FIRST_POLL, downloadTo: 'fixtures/straddle-download-failed' } },
+        filesGone,
+      ),
+      servesFiles: true,
+    },
     straddleTechnique(
       'straddle-adopted-after-409',
       fox,

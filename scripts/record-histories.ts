@@ -23,6 +23,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { cacheDir } from '../src/dev/temporal-cli';
+import { FloraClient } from '../src/flora/client';
+import { startSimulator } from '../src/simulator';
 import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/workflows';
 import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
@@ -76,6 +78,11 @@ export interface Scenario {
   files?: string[];
   /** Recorded on workflow code that is gone: kept as shipped, never recorded again. */
   frozen?: boolean;
+  /**
+   * Downloads outputs: recorded against a simulator that serves its files (over loopback http). Every
+   * other scenario gets https output URLs, which a pipeline step may take as its input.
+   */
+  servesFiles?: boolean;
   record(ctx: RecordContext): Promise<void>;
 }
 
@@ -274,9 +281,7 @@ const SCENARIOS: Scenario[] = [
   ...moneyScenarios(),
   // Every path again on the code that schedules `flora.<name>` activities, and two runs straddling it.
   ...techniqueScenarios('names-', false),
-  // The diamond needs https output URLs, which this recorder's simulator (serving files over http) no
-  // longer gives: only the pipeline path that records here.
-  ...pipelineScenarios('names-', false).filter((s) => s.name === 'names-pipeline-continue'),
+  ...pipelineScenarios('names-', false),
   {
     name: 'straddle-names-completed-nested',
     async record(ctx) {
@@ -290,6 +295,31 @@ const SCENARIOS: Scenario[] = [
             queue,
           ),
         handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
+      });
+    },
+  },
+  {
+    // The pipeline and its poster run straddling the prefixed names: the poster run schedules `createRun`
+    // and its first poll on the old code, the rest on the current code; the children started after the
+    // handover (clip) schedule `flora.*` names from the start.
+    name: 'straddle-names-pipeline-diamond',
+    files: [
+      'straddle-names-pipeline-diamond',
+      'straddle-names-pipeline-diamond-child-poster-0',
+      'straddle-names-pipeline-diamond-child-clip-0',
+    ],
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(1500);
+      const id = 'fixture-straddle-names-pipeline-diamond';
+      await ctx.straddle('straddle-names-pipeline-diamond', {
+        from: BEFORE_PREFIXED_NAMES,
+        start: (queue) => ctx.startPipeline('straddle-names-pipeline-diamond', DIAMOND, queue),
+        handoverWhen: async () =>
+          (await ctx.h.env.client.workflow.getHandle(`${id}/poster/0`).query(statusQuery)).polls >= 1,
+        alsoSave: [
+          ['straddle-names-pipeline-diamond-child-poster-0', `${id}/poster/0`],
+          ['straddle-names-pipeline-diamond-child-clip-0', `${id}/clip/0`],
+        ],
       });
     },
   },
@@ -311,65 +341,96 @@ async function main(): Promise<void> {
   const unknown = named.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
 
-  // Files served by the simulator itself, so download scenarios have something real to fetch.
-  const h = await startHarness({ serveFiles: true });
+  // Output URLs on an https CDN (step inputs accept them); a second simulator serving its own files
+  // over loopback http is started only when a download scenario runs.
+  const h = await startHarness();
   const downloadRoot = await mkdtemp(join(tmpdir(), 'flora-fixtures-'));
   const worker = await startWorker(h, undefined, undefined, { downloadRoot });
   await mkdir(OUT, { recursive: true });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  let files: { ctx: RecordContext; close: () => Promise<void> } | undefined;
 
   const writeHistory = async (name: string, handle: WorkflowHandle, runId?: string) => {
     const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
     await writeFile(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
     log(`recorded ${name} (${history.events?.length ?? 0} events)`);
   };
-  const ctx: RecordContext = {
-    h,
-    worker,
-    startTechnique: (name, input, queue = worker.taskQueue) =>
-      h.env.client.workflow.start(runTechnique, {
-        taskQueue: queue,
-        workflowId: `fixture-${name}`,
-        args: [input],
-      }),
-    startPipeline: (name, input, queue = worker.taskQueue) =>
-      h.env.client.workflow.start(runPipeline, {
-        taskQueue: queue,
-        workflowId: `fixture-${name}`,
-        args: [input],
-      }),
-    async save(name, handle, runId) {
-      await handle.result().catch(() => undefined);
-      await writeHistory(name, handle, runId);
-    },
-    async saveWorkflow(name, workflowId) {
-      const handle = h.env.client.workflow.getHandle(workflowId);
-      await handle.result().catch(() => undefined);
-      await writeHistory(name, handle);
-    },
-    async straddle(name, { from, start, handoverWhen, alsoSave = [], afterHandover }) {
-      const old = await startWorker(h, undefined, h.flora, {
-        workflowBundle: await bundleAtRef(from),
-        downloadRoot,
-      });
-      const handle = await start(old.taskQueue);
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (await handoverWhen(handle).catch(() => false)) break;
-        if (Date.now() > deadline) throw new Error(`${name}: the handover condition never held`);
-        await delay(100);
-      }
-      await old.stop();
-      log(`${name}: handed over from ${from} to the current code`);
-      const current = await startWorker(h, old.taskQueue, h.flora, { downloadRoot });
-      try {
-        await afterHandover?.(handle);
-        await ctx.save(name, handle);
-        for (const [fixture, workflowId] of alsoSave) await ctx.saveWorkflow(fixture, workflowId);
-      } finally {
-        await current.stop();
-      }
-    },
+  const contextFor = (h: Harness, worker: RunningWorker): RecordContext => {
+    const ctx: RecordContext = {
+      h,
+      worker,
+      startTechnique: (name, input, queue = worker.taskQueue) =>
+        h.env.client.workflow.start(runTechnique, {
+          taskQueue: queue,
+          workflowId: `fixture-${name}`,
+          args: [input],
+        }),
+      startPipeline: (name, input, queue = worker.taskQueue) =>
+        h.env.client.workflow.start(runPipeline, {
+          taskQueue: queue,
+          workflowId: `fixture-${name}`,
+          args: [input],
+        }),
+      async save(name, handle, runId) {
+        await handle.result().catch(() => undefined);
+        await writeHistory(name, handle, runId);
+      },
+      async saveWorkflow(name, workflowId) {
+        const handle = h.env.client.workflow.getHandle(workflowId);
+        await handle.result().catch(() => undefined);
+        await writeHistory(name, handle);
+      },
+      async straddle(name, { from, start, handoverWhen, alsoSave = [], afterHandover }) {
+        const old = await startWorker(h, undefined, h.flora, {
+          workflowBundle: await bundleAtRef(from),
+          downloadRoot,
+        });
+        const handle = await start(old.taskQueue);
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          if (await handoverWhen(handle).catch(() => false)) break;
+          if (Date.now() > deadline) throw new Error(`${name}: the handover condition never held`);
+          await delay(100);
+        }
+        await old.stop();
+        log(`${name}: handed over from ${from} to the current code`);
+        const current = await startWorker(h, old.taskQueue, h.flora, { downloadRoot });
+        try {
+          await afterHandover?.(handle);
+          await ctx.save(name, handle);
+          for (const [fixture, workflowId] of alsoSave) await ctx.saveWorkflow(fixture, workflowId);
+        } finally {
+          await current.stop();
+        }
+      },
+    };
+    return ctx;
+  };
+  const mainCtx = contextFor(h, worker);
+  /** The context of a download scenario: the same Temporal server, a simulator serving its files. */
+  const filesCtx = async (): Promise<RecordContext> => {
+    if (!files) {
+      const sim = await startSimulator({ runDurationMs: 400, serveFiles: true });
+      const flora = new FloraClient({ baseUrl: sim.baseUrl, apiKey: sim.apiKey, timeoutMs: 2_000 });
+      const fh: Harness = {
+        env: h.env,
+        sim,
+        flora,
+        close: async () => {
+          await flora.close();
+          await sim.close();
+        },
+      };
+      const fw = await startWorker(fh, undefined, flora, { downloadRoot });
+      files = {
+        ctx: contextFor(fh, fw),
+        close: async () => {
+          await fw.stop();
+          await fh.close();
+        },
+      };
+    }
+    return files.ctx;
   };
 
   try {
@@ -388,10 +449,12 @@ async function main(): Promise<void> {
         log(`kept ${scenario.name} (already recorded)`);
         continue;
       }
-      h.sim.reset();
+      const ctx = scenario.servesFiles ? await filesCtx() : mainCtx;
+      ctx.h.sim.reset();
       await scenario.record(ctx);
     }
   } finally {
+    await files?.close();
     await worker.stop();
     await h.close();
     await rm(downloadRoot, { recursive: true, force: true });
