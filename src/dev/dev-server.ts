@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { FLORA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { FLORA_SEARCH_ATTRIBUTES } from '../domain/search-attribute-keys';
 import { cacheDir, resolveTemporalCli } from './temporal-cli';
 import { startLocalTemporal } from './test-server';
 
