@@ -32,6 +32,7 @@ import { FAST, startHarness, startWorker, type Harness, type RunningWorker } fro
 import { moneyScenarios } from './money-scenarios';
 import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenarios';
 import { scaleScenarios } from './scale-scenarios';
+import { resumeScenarios } from './resume-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -325,6 +326,8 @@ const SCENARIOS: Scenario[] = [
   },
   // Large pipelines: coalesced progress reports and continue-as-new between batches.
   ...scaleScenarios(),
+  // A resumed pipeline (Patches.PipelineResume): before, after and straddling.
+  ...resumeScenarios(),
 ];
 
 async function exists(path: string): Promise<boolean> {

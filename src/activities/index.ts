@@ -4,6 +4,7 @@ import { FloraError } from '../flora/errors';
 import { FailureType } from '../flora/failure-types';
 import type { Run, Slot, Technique } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
+import { createOutputCheckActivities } from './output-check';
 import { visibilityString } from '../temporal/search-attributes';
 import { FloraRunIdKey } from '../workflows/search-attributes';
 import { UNKNOWN_CREATE_RETRY_DELAY_MS } from '../flora/retry-delays';
@@ -49,6 +50,7 @@ function floraActivityFunctions({
 }: ActivityDependencies) {
   return {
     ...createDownloadActivities({ root: downloadRoot }),
+    ...createOutputCheckActivities({ root: downloadRoot }),
     /** `GET /techniques/{slug or id}`: the schema and price. */
     async getTechnique(slugOrId: string): Promise<TechniqueInfo> {
       try {

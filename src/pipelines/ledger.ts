@@ -16,21 +16,27 @@ export function ledgerOf(
   const perStep: Ledger['steps'] = {};
   let reservedUsd = 0;
   let chargedUsd = 0;
+  let reusedUsd: number | undefined;
   for (const step of steps) {
     const reserved = step.runs.reduce((sum, r) => sum + r.reservedUsd, 0);
     const charged = step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
+    const reusedRuns = step.runs.filter((r) => r.reused !== undefined);
+    const reused = reusedRuns.reduce((sum, r) => sum + (r.reused?.chargedUsd ?? 0), 0);
     perStep[step.id] = {
       reservedUsd: roundUsd(reserved),
       chargedUsd: roundUsd(charged),
       runs: step.runs.length,
+      ...(reusedRuns.length > 0 ? { reusedUsd: roundUsd(reused) } : {}),
     };
     reservedUsd += reserved;
     chargedUsd += charged;
+    if (reusedRuns.length > 0) reusedUsd = (reusedUsd ?? 0) + reused;
   }
   return {
     budgetUsd,
     reservedUsd: roundUsd(reservedUsd),
     chargedUsd: roundUsd(chargedUsd),
+    ...(reusedUsd !== undefined ? { reusedUsd: roundUsd(reusedUsd) } : {}),
     plannedCostUsd,
     steps: perStep,
   };

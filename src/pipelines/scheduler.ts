@@ -13,6 +13,8 @@ import type { PipelineState } from './state';
 import {
   PipelineFailureType,
   type Ledger,
+  type PipelineReuse,
+  type ReusedRunInput,
   type PipelineResult,
   type StepProgress,
   type StepResult,
@@ -34,6 +36,8 @@ export interface Rules {
   failBudgetOnlyWhenShort(): boolean;
   /** fail-fast cancels only children that have not created a FLORA run; the others finish. */
   keepPaidWork(): boolean;
+  /** A resumed pipeline takes the runs its input's `reuse` offers instead of creating them. */
+  reuseFromResume(): boolean;
 }
 
 /** Every rule as it is today (new histories). */
@@ -42,6 +46,7 @@ export const CURRENT_RULES: Rules = {
   freeOnlyOnProof: () => true,
   failBudgetOnlyWhenShort: () => true,
   keepPaidWork: () => true,
+  reuseFromResume: () => true,
 };
 /** Every rule as it was when runPipeline shipped. */
 export const SHIPPED_RULES: Rules = {
@@ -49,7 +54,22 @@ export const SHIPPED_RULES: Rules = {
   freeOnlyOnProof: () => false,
   failBudgetOnlyWhenShort: () => false,
   keepPaidWork: () => false,
+  reuseFromResume: () => false,
 };
+
+/** A step a resume offers runs for, ready to take them (its dependencies completed): the workflow checks them. */
+export interface ReuseOffer {
+  step: StepProgress;
+  runs: ReusedRunInput[];
+}
+
+/** What the output check found, per offered run (same order as `ReuseOffer.runs`). */
+export interface ReuseCheck {
+  /** Outputs whose URL did not answer, and why. */
+  expired: { outputId: string; url: string; problem: string }[];
+  /** Saved copies the worker has. */
+  localFiles: { outputId: string; file: string }[];
+}
 
 /** The pipeline's workflow id and its first execution's run id (stable across resets and continue-as-new). */
 export interface PipelineIds {
@@ -142,6 +162,10 @@ export class PipelineScheduler {
   private readonly entries = new Map<string, StepEntry>();
   private firstFailure: { step: string; index: number; error: RunError } | undefined;
   private budgetFailure: string | undefined;
+  /** Steps whose reuse offer was taken or declined (each is decided once). */
+  private readonly reuseDecided = new Set<string>();
+  /** The plan's price less the reused runs', once the upfront check has asked (a resume only). */
+  private plannedAfterReuse: number | undefined;
 
   constructor(
     readonly state: PipelineState,
@@ -150,6 +174,8 @@ export class PipelineScheduler {
     /** Children are `<workflowId>/<step>/<index>` and report to it. */
     private readonly ids: PipelineIds,
     private readonly rules: Rules = CURRENT_RULES,
+    /** Set on a resumed execution: runs an earlier one paid for, by step and index. */
+    private readonly reuse: PipelineReuse | undefined = undefined,
   ) {
     const planned = new Map(plan.steps.map((s) => [s.id, s]));
     state.plannedCostUsd = plan.plannedCostUsd;
@@ -184,13 +210,13 @@ export class PipelineScheduler {
   /** The whole price, when known before anything runs, against the budget. */
   upfrontBudget(): UpfrontBudget {
     const { plan, state } = this;
-    if (
-      plan.plannedCostUsd === undefined ||
-      state.budgetUsd === undefined ||
-      plan.plannedCostUsd <= state.budgetUsd + EPSILON_USD
-    )
+    const planned = this.plannedCost();
+    if (planned === undefined || state.budgetUsd === undefined || planned <= state.budgetUsd + EPSILON_USD)
       return { kind: 'ok' };
-    const over = `The plan costs $${plan.plannedCostUsd} for ${plan.plannedRuns} runs, above budgetUsd ($${state.budgetUsd})`;
+    const over =
+      planned === plan.plannedCostUsd
+        ? `The plan costs $${plan.plannedCostUsd} for ${plan.plannedRuns} runs, above budgetUsd ($${state.budgetUsd})`
+        : `The runs left to create cost $${planned} (the plan, $${plan.plannedCostUsd}, less the runs reused), above budgetUsd ($${state.budgetUsd})`;
     if (this.spec.onBudgetExceeded === 'fail') {
       return {
         kind: 'fail',
@@ -210,8 +236,107 @@ export class PipelineScheduler {
   budgetCoversPlan(): boolean {
     return (
       this.state.budgetUsd !== undefined &&
-      (this.plan.plannedCostUsd ?? 0) <= this.state.budgetUsd + EPSILON_USD
+      (this.plannedAfterReuse ?? this.plan.plannedCostUsd ?? 0) <= this.state.budgetUsd + EPSILON_USD
     );
+  }
+
+  /**
+   * The price up front: the plan's, or on a resume (when the rule holds) the plan's less the runs offered
+   * for reuse, since those are not created again. Asked once, by the upfront check.
+   */
+  private plannedCost(): number | undefined {
+    const full = this.plan.plannedCostUsd;
+    if (full === undefined || !this.hasReuse() || !this.rules.reuseFromResume()) return full;
+    let reused = 0;
+    for (const step of this.plan.steps) {
+      const runs =
+        step.fanOut.kind === 'list' ? step.fanOut.items.length : step.fanOut.kind === 'none' ? 1 : 0;
+      const offered = (this.reuse?.steps[step.id] ?? []).filter((r) => r.index < runs).length;
+      reused += offered * step.technique.runCost;
+    }
+    this.plannedAfterReuse = roundUsd(Math.max(0, full - reused));
+    this.state.plannedCostUsd = this.plannedAfterReuse;
+    return this.plannedAfterReuse;
+  }
+
+  private hasReuse(): boolean {
+    return this.reuse !== undefined && Object.values(this.reuse.steps).some((runs) => runs.length > 0);
+  }
+
+  /**
+   * Steps ready to run (dependencies completed) that the resume offers runs for and that were not decided
+   * yet. The workflow checks their outputs, then calls `takeReuse` (or `declineReuse`), before `next`.
+   */
+  reuseOffers(): ReuseOffer[] {
+    if (this.reuse === undefined) return [];
+    if (this.firstFailure && this.spec.onStepFailure === 'fail-fast') return [];
+    this.skipBlocked();
+    const offers: ReuseOffer[] = [];
+    for (const step of this.state.steps) {
+      const runs = this.reuse.steps[step.id];
+      if (runs === undefined || runs.length === 0 || this.reuseDecided.has(step.id)) continue;
+      if (step.phase !== 'pending') continue;
+      const deps = this.dependencies(step);
+      if (!deps.every((d) => d.phase === 'completed')) continue;
+      // Its inputs are the same as in the earlier execution only when every run it reads from was taken
+      // from there too; a dependency that ran again (an expired output, say) gave new outputs.
+      if (deps.some((d) => d.runs.some((r) => r.reused === undefined))) {
+        this.reuseDecided.add(step.id);
+        continue;
+      }
+      offers.push({ step, runs });
+    }
+    return offers;
+  }
+
+  /** The rule said no (a history recorded before resumes): the steps run as usual. */
+  declineReuse(offers: ReuseOffer[]): void {
+    for (const offer of offers) this.reuseDecided.add(offer.step.id);
+  }
+
+  /**
+   * Takes the offered runs into their steps: each becomes a completed run with the earlier outputs, charged
+   * nothing here (its earlier charge is shown as `reused`). A run with an output whose URL no longer answers
+   * is taken only when the worker has a saved copy of each such output; otherwise it runs again, saying why.
+   */
+  takeReuse(offers: ReuseOffer[], checks: ReuseCheck[][], now: string): void {
+    const from = this.reuse?.from;
+    if (from === undefined) return;
+    offers.forEach((offer, o) => {
+      const { step } = offer;
+      this.reuseDecided.add(step.id);
+      this.expand(step, now);
+      offer.runs.forEach((reused, r) => {
+        const run = step.runs[reused.index];
+        const check = checks[o]?.[r];
+        if (run === undefined || run.phase !== 'pending' || check === undefined) return;
+        const saved = new Set(check.localFiles.map((f) => f.outputId));
+        const lost = check.expired.filter((e) => !saved.has(e.outputId));
+        if (lost.length > 0) {
+          run.notReused =
+            `FLORA run ${reused.runId} from the earlier execution was not reused: ` +
+            lost.map((e) => `output "${e.outputId}" (${e.url}) ${e.problem}`).join('; ') +
+            ', and no saved copy was found: it runs again and is billed';
+          return;
+        }
+        run.phase = 'completed';
+        run.runId = reused.runId;
+        run.progress = 100;
+        run.outputs = reused.outputs;
+        run.chargedUsd = 0;
+        run.reservedUsd = 0;
+        run.reused = {
+          workflowId: from.workflowId,
+          workflowRunId: from.runId,
+          chargedUsd: reused.chargedUsd,
+          ...(check.expired.length > 0 ? { expired: check.expired } : {}),
+          ...(check.localFiles.length > 0 ? { localFiles: check.localFiles } : {}),
+        };
+        run.startedAt = now;
+        run.finishedAt = now;
+      });
+      this.settleStep(step, now);
+    });
   }
 
   /** After the budget check up front: the DAG starts. */

@@ -11,8 +11,49 @@ export const PipelineFailureType = {
   StepFailed: 'step_failed',
 } as const;
 
+/** What a caller passes to `runPipeline`. The public input type. */
 export interface RunPipelineInput {
   spec: PipelineSpecInput;
+}
+
+/**
+ * What the `runPipeline` workflow accepts on the wire: the public input plus fields only flora's client
+ * sets. Not exported from the package.
+ */
+export interface RunPipelineWireInput extends RunPipelineInput {
+  /** Set by `startPipeline(spec, { resume: true })`: completed runs of an earlier execution to take, not create. */
+  reuse?: PipelineReuse;
+}
+
+/** Runs an earlier execution of the same workflow id paid for, which a resumed execution takes as they are. */
+export interface PipelineReuse {
+  /** The execution they are taken from. */
+  from: { workflowId: string; runId: string };
+  /** Per step id: the runs to take, by their index in the step. */
+  steps: Record<string, ReusedRunInput[]>;
+}
+
+export interface ReusedRunInput {
+  index: number;
+  /** The FLORA run. */
+  runId: string;
+  outputs: OutputRef[];
+  /** What FLORA charged for it (shown in the ledger as reused, not charged again). */
+  chargedUsd: number;
+  /** Files the earlier execution saved for it (`downloadTo`), relative to the worker's download root. */
+  localFiles?: { outputId: string; file: string }[];
+}
+
+/** On a run taken from an earlier execution: where from, what it cost there, and what a check found. */
+export interface ReusedFrom {
+  workflowId: string;
+  workflowRunId: string;
+  /** Charged when it ran in the earlier execution; not charged (nor counted against the budget) again. */
+  chargedUsd: number;
+  /** Outputs whose URL no longer answered when the resumed execution checked it (FLORA's URLs expire). */
+  expired?: { outputId: string; url: string; problem: string }[];
+  /** The earlier execution's saved copies of the outputs, relative to the worker's download root. */
+  localFiles?: { outputId: string; file: string }[];
 }
 
 export type PipelinePhase =
@@ -39,6 +80,10 @@ export interface StepRunProgress {
   error: { type: string; message: string } | undefined;
   /** The run completed and was charged, but saving its outputs on the worker failed. */
   downloadError?: { type: string; message: string };
+  /** Taken from an earlier execution (a resume): nothing was created or charged for it in this one. */
+  reused?: ReusedFrom;
+  /** A resume offered this run from an earlier execution but it ran again: why (an expired output, say). */
+  notReused?: string;
   startedAt: string | undefined;
   finishedAt: string | undefined;
 }
@@ -59,6 +104,8 @@ export interface LedgerStep {
   reservedUsd: number;
   chargedUsd: number;
   runs: number;
+  /** Charged in the earlier execution for the runs a resume took from it (not charged again). Only when some were. */
+  reusedUsd?: number;
 }
 
 export interface Ledger {
@@ -67,6 +114,11 @@ export interface Ledger {
   reservedUsd: number;
   /** What FLORA charged for finished runs (`charged_cost`). */
   chargedUsd: number;
+  /**
+   * A resumed pipeline: what the runs it took from the earlier execution cost there. Shown, not charged
+   * again and not counted against `budgetUsd`. Only when some run was reused.
+   */
+  reusedUsd?: number;
   /** The plan's price when known before anything ran. */
   plannedCostUsd: number | undefined;
   steps: Record<string, LedgerStep>;

@@ -38,5 +38,10 @@ export const Patches = {
   PrefixedActivityNames: 'flora-prefixed-activity-names-v1',
   /** runTechnique (a pipeline's child): progress signals only for a new run id, and at most every 10 s. */
   CoalescedChildProgress: 'pipeline-child-progress-coalesced-v1',
+  /**
+   * runPipeline: a resumed execution (its input's `reuse`, from `startPipeline(..., { resume: true })`)
+   * checks the offered runs' outputs (`checkOutputs`) and takes them instead of creating them.
+   */
+  PipelineResume: 'pipeline-resume-reuses-paid-runs-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

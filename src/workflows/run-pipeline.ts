@@ -28,6 +28,8 @@ import {
   type ChildOutcome,
   type Launch,
   type PipelineFailure,
+  type ReuseCheck,
+  type ReuseOffer,
   type Rules,
 } from '../pipelines/scheduler';
 import {
@@ -41,7 +43,8 @@ import {
   raiseBudgetTo,
 } from '../pipelines/state';
 import { describeSpecProblems, parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
-import type { PipelineResult, RunPipelineInput } from '../pipelines/types';
+import { parseReuse } from '../pipelines/reuse';
+import type { PipelineResult, RunPipelineWireInput } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
@@ -53,7 +56,7 @@ import type { RunTechniqueResult } from './types';
 
 export { PipelineFailureType };
 
-const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
+const { getTechnique, checkOutputs } = proxyFloraActivities(ActivityPresets.floraRead);
 
 function invalid(problems: SpecProblem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -118,11 +121,41 @@ const RULES: Rules = {
   freeOnlyOnProof: () => patched(Patches.PipelineFreeOnProof),
   failBudgetOnlyWhenShort: () => patched(Patches.PipelineBudgetFailWhenShort),
   keepPaidWork: () => patched(Patches.PipelineKeepPaidWork),
+  reuseFromResume: () => patched(Patches.PipelineResume),
 };
 
 const nowIso = () => new Date().toISOString();
 
-export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {
+/**
+ * Whether the offered runs' outputs still answer (FLORA's URLs expire) and which saved copies the worker
+ * has, in one activity call. When the check itself cannot be made, the runs are taken unchecked: their
+ * outputs were paid for, and a dead URL shows up in the step that reads it.
+ */
+async function checkReused(offers: ReuseOffer[]): Promise<ReuseCheck[][]> {
+  const runs = offers.flatMap((o) => o.runs);
+  const urls = runs.flatMap((r) => r.outputs.filter((o) => o.type !== 'text'));
+  const files = runs.flatMap((r) => r.localFiles ?? []);
+  let answer: { urls: (string | null)[]; files: boolean[] } = { urls: [], files: [] };
+  try {
+    answer = await checkOutputs({ urls: urls.map((o) => o.url), files: files.map((f) => f.file) });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('Could not check the reused outputs; taking them unchecked', { error: String(err) });
+  }
+  const problemOf = new Map(urls.map((o, i) => [o, answer.urls[i] ?? null]));
+  const hasFile = new Map(files.map((f, i) => [f, answer.files[i] ?? false]));
+  return offers.map((offer) =>
+    offer.runs.map((run) => ({
+      expired: run.outputs.flatMap((o) => {
+        const problem = problemOf.get(o);
+        return problem ? [{ outputId: o.outputId, url: o.url, problem }] : [];
+      }),
+      localFiles: (run.localFiles ?? []).filter((f) => hasFile.get(f) === true),
+    })),
+  );
+}
+
+export async function runPipeline(input: RunPipelineWireInput): Promise<PipelineResult> {
   const info = workflowInfo();
   const startedAtMs = Date.now();
   const state = initialState(input?.spec?.name);
@@ -192,6 +225,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     plan,
     { workflowId: info.workflowId, firstExecutionRunId: info.firstExecutionRunId },
     RULES,
+    parseReuse(input?.reuse),
   );
 
   // 2. The whole price, when it is known, against the budget.
@@ -242,6 +276,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   try {
     for (;;) {
       const seen = version;
+      // A resume: steps now ready whose runs an earlier execution paid for are taken, not created.
+      const offers = scheduler.reuseOffers();
+      if (offers.length > 0) {
+        if (RULES.reuseFromResume()) scheduler.takeReuse(offers, await checkReused(offers), nowIso());
+        else scheduler.declineReuse(offers);
+      }
       const pass = scheduler.next(inFlight.size, nowIso());
       for (const launch of pass.launches) start(launch);
       if (pass.changed) bump();

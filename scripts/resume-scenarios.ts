@@ -1,0 +1,86 @@
+/**
+ * Scenarios for a resumed pipeline (`startPipeline(spec, { resume: true })`, issue 9): the execution is
+ * handed the runs an earlier one paid for (`reuse` on its wire input) and takes them instead of creating
+ * them. Before the `PipelineResume` patch the field is ignored (every step runs); after it the reused step
+ * creates nothing; the straddle starts on the old code (waiting for a budget raise) and reuses on the new.
+ */
+import type { PipelineReuse, RunPipelineWireInput } from '../src/pipelines/types';
+import { progressQuery, raiseBudgetUpdate } from '../src/workflows';
+import { FAST } from '../test/helpers/env';
+import type { RecordContext, Scenario } from './record-histories';
+
+/** The last commit before `pipeline-resume-reuses-paid-runs-v1`. */
+export const BEFORE_PIPELINE_RESUME = '48552f58a20148b4907d39099ec74d6f302e7e2f';
+
+/** A real run to reuse: its output URL is served by the recorder's simulator, so the check finds it live. */
+async function paidPoster(ctx: RecordContext, name: string): Promise<PipelineReuse> {
+  const source = await ctx.startTechnique(`${name}-source`, {
+    technique: 'text-to-image',
+    inputs: { prompt: 'fox' },
+    options: FAST,
+  });
+  const run = await source.result();
+  return {
+    from: { workflowId: `fixture-${name}`, runId: 'an-earlier-execution' },
+    steps: {
+      poster: [{ index: 0, runId: run.runId, outputs: run.outputs, chargedUsd: run.chargedCost }],
+    },
+  };
+}
+
+function resumed(reuse: PipelineReuse, budgetUsd?: number): RunPipelineWireInput {
+  return {
+    spec: {
+      name: 'resumed',
+      options: FAST,
+      ...(budgetUsd !== undefined ? { budgetUsd, onBudgetExceeded: 'wait' as const } : {}),
+      steps: [
+        { id: 'poster', technique: 'text-to-image', inputs: { prompt: 'fox' } },
+        { id: 'voice', technique: 'text-to-speech', inputs: { text: 'hello' } },
+      ],
+    },
+    reuse,
+  };
+}
+
+export function resumeScenarios(): Scenario[] {
+  return [
+    {
+      // Recorded on the code before the patch: `reuse` is ignored and both steps run.
+      name: 'resume-before-pipeline',
+      async record(ctx) {
+        const handle = await ctx.startPipeline(
+          'resume-before-pipeline',
+          resumed(await paidPoster(ctx, 'resume-before-pipeline')),
+        );
+        await ctx.save('resume-before-pipeline', handle);
+      },
+    },
+    {
+      name: 'resume-pipeline',
+      async record(ctx) {
+        const handle = await ctx.startPipeline(
+          'resume-pipeline',
+          resumed(await paidPoster(ctx, 'resume-pipeline')),
+        );
+        await ctx.save('resume-pipeline', handle);
+      },
+    },
+    {
+      // Started on the old code, which waits for a raise (the whole plan is above the budget); the raise is
+      // sent to the new code, which reuses the poster when it reaches it.
+      name: 'straddle-resume-pipeline',
+      async record(ctx) {
+        const reuse = await paidPoster(ctx, 'straddle-resume-pipeline');
+        await ctx.straddle('straddle-resume-pipeline', {
+          from: BEFORE_PIPELINE_RESUME,
+          start: (queue) => ctx.startPipeline('straddle-resume-pipeline', resumed(reuse, 0.01), queue),
+          handoverWhen: async (handle) => (await handle.query(progressQuery)).phase === 'waiting-budget',
+          afterHandover: async (handle) => {
+            await handle.executeUpdate(raiseBudgetUpdate, { args: [10] });
+          },
+        });
+      },
+    },
+  ];
+}
