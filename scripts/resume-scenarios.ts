@@ -6,6 +6,7 @@
  */
 import type { PipelineReuse, RunPipelineWireInput } from '../src/pipelines/types';
 import { progressQuery, raiseBudgetUpdate } from '../src/workflows';
+import type { RunTechniqueResult } from '../src/workflows/types';
 import { FAST } from '../test/helpers/env';
 import type { RecordContext, Scenario } from './record-histories';
 
@@ -19,7 +20,7 @@ async function paidPoster(ctx: RecordContext, name: string): Promise<PipelineReu
     inputs: { prompt: 'fox' },
     options: FAST,
   });
-  const run = await source.result();
+  const run = (await source.result()) as RunTechniqueResult;
   return {
     from: { workflowId: `fixture-${name}`, runId: 'an-earlier-execution' },
     steps: {
