@@ -7,7 +7,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type CreateRunRequest, type FloraActivities } from '../src/activities';
+import { createActivities, type CreateRunRequest, type LegacyFloraActivities } from '../src/activities';
 import type { FloraFailureDetails } from '../src/activities/failures';
 import { FloraClient } from '../src/flora/client';
 import { FailureType } from '../src/flora/failure-types';
@@ -42,7 +42,7 @@ function mockEnv(info: Partial<Info> = {}): MockActivityEnvironment {
 
 let sim: FloraSimulator;
 let flora: FloraClient;
-let acts: FloraActivities;
+let acts: LegacyFloraActivities;
 let env: MockActivityEnvironment;
 const closers: Array<() => Promise<void>> = [];
 
@@ -62,7 +62,7 @@ after(async () => {
 beforeEach(() => sim.reset());
 
 /** Activities around a client of their own (closed after the file), e.g. for another server. */
-function activitiesFor(baseUrl: string, apiKey = sim.apiKey): FloraActivities {
+function activitiesFor(baseUrl: string, apiKey = sim.apiKey): LegacyFloraActivities {
   const client = new FloraClient({ baseUrl, apiKey, timeoutMs: 2_000 });
   closers.push(() => client.close());
   return createActivities({ flora: client });

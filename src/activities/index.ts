@@ -175,6 +175,15 @@ export type PrefixedFloraActivities = {
   [K in keyof FloraActivities as `${typeof FLORA_ACTIVITY_PREFIX}${K & string}`]: FloraActivities[K];
 };
 
+/**
+ * Activities added after the prefix: registered only as `flora.<name>`, since no workflow ever scheduled
+ * them unprefixed (and an unprefixed name could collide with a team's own activity).
+ */
+const PREFIXED_ONLY = ['checkOutputs'] as const;
+
+/** The activities under their old unprefixed names, for executions started before the prefix. */
+export type LegacyFloraActivities = Omit<FloraActivities, (typeof PREFIXED_ONLY)[number]>;
+
 export interface CreateActivitiesOptions extends ActivityDependencies {
   /**
    * Also register the unprefixed names (`createRun`, `getTechnique`, ...), which workflows started before
@@ -193,16 +202,21 @@ export interface CreateActivitiesOptions extends ActivityDependencies {
 export function createActivities(
   options: CreateActivitiesOptions & { legacyActivityNames: false },
 ): PrefixedFloraActivities;
-export function createActivities(options: CreateActivitiesOptions): FloraActivities & PrefixedFloraActivities;
 export function createActivities(
   options: CreateActivitiesOptions,
-): PrefixedFloraActivities | (FloraActivities & PrefixedFloraActivities) {
+): LegacyFloraActivities & PrefixedFloraActivities;
+export function createActivities(
+  options: CreateActivitiesOptions,
+): PrefixedFloraActivities | (LegacyFloraActivities & PrefixedFloraActivities) {
   const { legacyActivityNames = true, ...deps } = options;
   const activities = floraActivityFunctions(deps);
   const prefixed = Object.fromEntries(
     Object.entries(activities).map(([name, fn]) => [prefixedActivityName(name), fn]),
   ) as PrefixedFloraActivities;
-  return legacyActivityNames ? { ...activities, ...prefixed } : prefixed;
+  if (!legacyActivityNames) return prefixed;
+  const legacy: Partial<FloraActivities> = { ...activities };
+  for (const name of PREFIXED_ONLY) delete legacy[name];
+  return { ...(legacy as LegacyFloraActivities), ...prefixed };
 }
 
 /**

@@ -23,7 +23,9 @@ function runOf(v: unknown): ReusedRunInput | undefined {
   if (outputs.some((o) => o === undefined)) return undefined;
   const localFiles = Array.isArray(v.localFiles)
     ? v.localFiles.flatMap((f: unknown) =>
-        isObject(f) && isString(f.outputId) && isString(f.file) ? [{ outputId: f.outputId, file: f.file }] : [],
+        isObject(f) && isString(f.outputId) && isString(f.file)
+          ? [{ outputId: f.outputId, file: f.file }]
+          : [],
       )
     : [];
   return {
