@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { TraceCollector } from './collector';
 import { ChaosContext, type RowResult } from './context';
@@ -24,6 +25,8 @@ interface Args {
   only: string[] | undefined;
   plantBug: string | undefined;
   write: boolean;
+  /** Where the markdown goes. @default docs/RELIABILITY.md */
+  doc: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,6 +36,7 @@ function parseArgs(argv: string[]): Args {
     only: undefined,
     plantBug: undefined,
     write: true,
+    doc: join(__dirname, '../../docs/RELIABILITY.md'),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -46,9 +50,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only') args.only = value().split(',');
     else if (a === '--plant-bug') args.plantBug = value();
     else if (a === '--no-write') args.write = false;
+    else if (a === '--doc') args.doc = value();
     else
       throw new Error(
-        `unknown argument ${a}; usage: npm run chaos -- [--seed N] [--smoke] [--only row,row] [--plant-bug key-per-attempt] [--no-write]`,
+        `unknown argument ${a}; usage: npm run chaos -- [--seed N] [--smoke] [--only row,row] [--plant-bug key-per-attempt] [--no-write] [--doc FILE]`,
       );
   }
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
@@ -59,14 +64,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function writeDoc(
+  path: string,
   results: RowResult[],
-  meta: { seed: number; command: string; startedAt: Date; plantBug: string | undefined },
+  meta: { seed: number; command: string; startedAt: Date; plantBug: string | undefined; loadAtStart: number },
 ): Promise<void> {
   const seconds = (Date.now() - meta.startedAt.getTime()) / 1000;
-  await writeFile(
-    join(__dirname, '../../docs/RELIABILITY.md'),
-    reliabilityMarkdown(results, { ...meta, seconds }),
-  );
+  await writeFile(path, reliabilityMarkdown(results, { ...meta, seconds }));
 }
 
 async function main(): Promise<number> {
@@ -78,6 +81,7 @@ async function main(): Promise<number> {
   }
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
   const log = (line: string): void => {
     process.stderr.write(`[chaos ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${line}\n`);
   };
@@ -132,7 +136,13 @@ async function main(): Promise<number> {
       results.push(result);
       // Written after every row, so a long run that is cut short still leaves the rows it finished.
       if (args.write)
-        await writeDoc(results, { seed: args.seed, command, startedAt, plantBug: args.plantBug });
+        await writeDoc(args.doc, results, {
+          seed: args.seed,
+          command,
+          startedAt,
+          plantBug: args.plantBug,
+          loadAtStart,
+        });
     }
   } finally {
     await killAll();
@@ -141,8 +151,14 @@ async function main(): Promise<number> {
   printTable(results, (line) => process.stdout.write(`${line}\n`));
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (args.write) {
-    await writeDoc(results, { seed: args.seed, command, startedAt, plantBug: args.plantBug });
-    log('wrote docs/RELIABILITY.md');
+    await writeDoc(args.doc, results, {
+      seed: args.seed,
+      command,
+      startedAt,
+      plantBug: args.plantBug,
+      loadAtStart,
+    });
+    log(`wrote ${args.doc}`);
   }
   const failed = results.filter((r) => r.status === 'fail');
   process.stdout.write(

@@ -1,5 +1,5 @@
 /** The table on stdout and docs/RELIABILITY.md: for each row the fault, the load, the figures, the goals, the command. */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { RowResult } from './context';
 
 const MARK = { pass: 'PASS', fail: 'FAIL', waiting: 'WAITING', skipped: 'SKIPPED' } as const;
@@ -28,7 +28,15 @@ export function machine(): string {
 
 export function reliabilityMarkdown(
   rows: readonly RowResult[],
-  meta: { seed: number; command: string; startedAt: Date; seconds: number; plantBug?: string | undefined },
+  meta: {
+    seed: number;
+    command: string;
+    startedAt: Date;
+    seconds: number;
+    plantBug?: string | undefined;
+    /** The machine's load average at the start and now: other work on the box slows every figure of time. */
+    loadAtStart?: number | undefined;
+  },
 ): string {
   const lines: string[] = [
     '# Reliability in numbers',
@@ -40,6 +48,11 @@ export function reliabilityMarkdown(
     '',
     `- Date: ${meta.startedAt.toISOString()} (${Math.round(meta.seconds / 60)} min)`,
     `- Machine: ${machine()}`,
+    ...(meta.loadAtStart !== undefined
+      ? [
+          `- Load: 1-minute load average ${meta.loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} when written, on ${cpus().length} cores (everything else running on the machine counts too; times are slower than on a quiet machine)`,
+        ]
+      : []),
     `- Seed: ${meta.seed} — repeat with \`${meta.command}\``,
     ...(meta.plantBug
       ? [`- **Planted bug: ${meta.plantBug}** (a deliberate defect in the harness's worker entry)`]

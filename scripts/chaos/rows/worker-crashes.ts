@@ -99,6 +99,12 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
         hits.other += 1;
       }
     } else {
+      // Aim only with every worker up: on a loaded machine a restart takes tens of seconds, and the
+      // moments aimed at happen only while workers run.
+      await Promise.race([
+        Promise.all(fleet.workers.map((w) => w.ready.catch(() => undefined))),
+        sleep(120_000),
+      ]);
       const aimedAt = Date.now();
       const { landed, killed } = await aimedKill(ctx.sim, fleet, aim, p.aimWaitMs, backgroundFaults);
       kills += killed;
