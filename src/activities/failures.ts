@@ -46,7 +46,7 @@ export function toApplicationFailure(err: unknown, context: FailureContext = {})
   if (!(err instanceof FloraError)) {
     // A bug of ours, not FLORA's: let Temporal retry it (and surface it) rather than guess.
     const message = err instanceof Error ? err.message : String(err);
-    return ApplicationFailure.create({ message, type: 'unexpected_error', nonRetryable: false });
+    return ApplicationFailure.create({ message, type: FailureType.UnexpectedError, nonRetryable: false });
   }
   const details: FloraFailureDetails = {
     status: err.status,

@@ -4,12 +4,7 @@ import type { OutputRef, ReportTo } from '../domain/run-request';
 export type { ReportTo };
 import type { PipelineSpecInput } from './spec';
 
-/** The failure types runPipeline ends with of its own (a failed step ends with the step's own type). */
-export const PipelineFailureType = {
-  InvalidPipeline: 'invalid_pipeline',
-  BudgetExceeded: 'budget_exceeded',
-  StepFailed: 'step_failed',
-} as const;
+export { PipelineFailureType } from '../domain/failures';
 
 /** What a caller passes to `runPipeline`. The public input type. */
 export interface RunPipelineInput {

@@ -15,7 +15,7 @@
  */
 import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CreateRunResult, FindRunsResult } from '../activities/types';
-import { FailureType } from '../flora/failure-types';
+import { idempotencyUnresolved } from '../domain/failures';
 import { ActivityPresets } from './activity-presets';
 import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
@@ -56,15 +56,12 @@ export async function createOnce(
       !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
     ) {
       // Retries ran out (a long FLORA outage): an attempt may have created a run we never heard of.
-      throw ApplicationFailure.create({
-        type: FailureType.IdempotencyUnresolved,
-        message:
-          `FLORA did not confirm the create with idempotency key ${idempotencyKey} before retries ran out ` +
+      throw idempotencyUnresolved(
+        `FLORA did not confirm the create with idempotency key ${idempotencyKey} before retries ran out ` +
           `(${err.cause?.message ?? err.message}); a run may exist. Look for it in /technique-runs and start again with options.attachRunId.`,
-        nonRetryable: true,
-        details: [{ idempotencyKey, candidateRunIds: [] }],
-        cause: err,
-      });
+        { idempotencyKey, candidateRunIds: [] },
+        err,
+      );
     }
     throw err;
   }
@@ -118,16 +115,13 @@ function lookupFailed(
   candidates: { runId: string }[],
   err: unknown,
 ): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.IdempotencyUnresolved,
-    message:
-      `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but looking it up ` +
+  return idempotencyUnresolved(
+    `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but looking it up ` +
       `in /technique-runs failed (${err instanceof Error ? err.message : String(err)}). Nothing new was created. ` +
       `Find the run and start again with options.attachRunId.`,
-    nonRetryable: true,
-    details: [{ idempotencyKey, candidateRunIds: candidates.map((c) => c.runId) }],
-    cause: err instanceof Error ? err : undefined,
-  });
+    { idempotencyKey, candidateRunIds: candidates.map((c) => c.runId) },
+    err instanceof Error ? err : undefined,
+  );
 }
 
 /**
@@ -184,22 +178,17 @@ async function adoptBounded(
   const why = !ownershipChecked
     ? `${ids.length} candidate run${ids.length === 1 ? '' : 's'} (${ids.join(', ') || 'none'}) created between ${window}, but Temporal visibility could not say whether another workflow owns ${ids.length === 1 ? 'it' : 'them'} (are the FloraRunId search attributes registered on this namespace?), so none was adopted`
     : `${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created between ${window} and owned by no other workflow could be it`;
-  throw ApplicationFailure.create({
-    type: FailureType.IdempotencyUnresolved,
-    message:
-      `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but after ` +
+  throw idempotencyUnresolved(
+    `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but after ` +
       `${ADOPTION_LISTS} look-ups ${why}. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
-    nonRetryable: true,
-    details: [
-      {
-        idempotencyKey,
-        candidateRunIds: ids,
-        ownershipChecked,
-        createdSinceMs: sinceMs,
-        createdUntilMs: untilMs,
-      },
-    ],
-  });
+    {
+      idempotencyKey,
+      candidateRunIds: ids,
+      ownershipChecked,
+      createdSinceMs: sinceMs,
+      createdUntilMs: untilMs,
+    },
+  );
 }
 
 /** The 409 recovery of histories recorded before Patches.AdoptionBounds: unchanged, so they replay. */
@@ -229,13 +218,10 @@ async function adoptUnbounded(
     return only.runId;
   }
   const ids = candidates.map((c) => c.runId);
-  throw ApplicationFailure.create({
-    type: FailureType.IdempotencyUnresolved,
-    message:
-      `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
+  throw idempotencyUnresolved(
+    `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
       `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created since ` +
       `${new Date(since).toISOString()} could be it. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
-    nonRetryable: true,
-    details: [{ idempotencyKey, candidateRunIds: ids }],
-  });
+    { idempotencyKey, candidateRunIds: ids },
+  );
 }

@@ -7,6 +7,7 @@
  *   a growing wait, the status query's `note` saying why, since another worker or a fixed key can still
  *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
  */
+import { internalBug } from '../domain/failures';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -58,11 +59,7 @@ export async function pollUntilDone(
 ): Promise<RunSnapshot> {
   const runId = loop.runId;
   if (runId === undefined) {
-    throw ApplicationFailure.create({
-      type: 'internal_bug',
-      message: 'flora-temporal bug: polling without a run id',
-      nonRetryable: true,
-    });
+    throw internalBug('polling without a run id');
   }
   for (;;) {
     if (!loop.pollNow) {

@@ -5,6 +5,7 @@
  * is created. The scheduling and billing rules live in the pure `PipelineScheduler`; this file keeps
  * only the Temporal calls: activities, children, signals, conditions, cancellation.
  */
+import { invalidPipeline } from '../domain/failures';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -42,7 +43,7 @@ import {
   progressOf,
   raiseBudgetTo,
 } from '../pipelines/state';
-import { describeSpecProblems, parsePipelineSpec, type SpecProblem } from '../pipelines/spec';
+import { parsePipelineSpec } from '../pipelines/spec';
 import { parseReuse } from '../pipelines/reuse';
 import type { PipelineResult, RunPipelineWireInput } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
@@ -57,15 +58,6 @@ import type { RunTechniqueResult } from './types';
 export { PipelineFailureType };
 
 const { getTechnique, checkOutputs } = proxyFloraActivities(ActivityPresets.floraRead);
-
-function invalid(problems: SpecProblem[]): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: PipelineFailureType.InvalidPipeline,
-    message: `Invalid pipeline, nothing was created: ${describeSpecProblems(problems)}`,
-    nonRetryable: true,
-    details: [{ problems }],
-  });
-}
 
 function failureFrom(f: PipelineFailure): ApplicationFailure {
   return ApplicationFailure.create({
@@ -187,7 +179,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
 
   // 1. The spec, then every schema once, then the plan: all before anything is created.
   const parsed = parsePipelineSpec(input?.spec);
-  if (!parsed.ok) return fail(invalid(parsed.problems));
+  if (!parsed.ok) return fail(invalidPipeline(parsed.problems));
   const spec = parsed.spec;
   state.name = spec.name;
   applySpecBudget(state, spec.budgetUsd);
@@ -208,7 +200,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
     },
   );
   const planned = await fetchSchemasAndPlan(spec, (key) => getTechnique(key));
-  if (!planned.ok) return fail(invalid(planned.problems));
+  if (!planned.ok) return fail(invalidPipeline(planned.problems));
   const plan = planned.plan;
   if (patched(Patches.MemoAndSearchAttributes))
     upsertMemo({

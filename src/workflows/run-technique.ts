@@ -3,6 +3,7 @@
  * idempotency key, polls on durable timers, re-creates after transient run failures, survives worker
  * restarts, and keeps its history bounded with continue-as-new.
  */
+import { internalBug, invalidRequest } from '../domain/failures';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -42,28 +43,12 @@ import type {
   RunTechniqueStatus,
   TechniqueRef,
 } from './types';
-import {
-  checkInputs,
-  checkRequest,
-  describeProblems,
-  type Problem,
-  type RequestRoute,
-  type ResolvedOptions,
-} from './validation';
+import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from './validation';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
-
-function invalid(problems: Problem[]): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidRequest,
-    message: `Invalid run request, nothing was created: ${describeProblems(problems)}`,
-    nonRetryable: true,
-    details: [{ problems }],
-  });
-}
 
 /** Progress reports to a parent pipeline; `flush` resolves once the last one was delivered (or failed). */
 interface Reporter {
@@ -159,7 +144,7 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
   const checked = checkRequest(input);
   if (!checked.ok) {
     const failure = withEndDetails(
-      invalid(checked.problems),
+      invalidRequest(checked.problems),
       endDetails(status, billing),
     ) as ApplicationFailure;
     markFailed(status, failure);
@@ -229,15 +214,6 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
   }
 }
 
-/** A broken invariant: fail the workflow (a plain Error would retry the workflow task forever). */
-function bug(what: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'internal_bug',
-    message: `flora-temporal bug: ${what}`,
-    nonRetryable: true,
-  });
-}
-
 /**
  * `flora_runs` by outcome and technique, and `flora_charged_micro_usd` (counters are integers). Workflow
  * metrics are not emitted during replay, so each run counts once.
@@ -298,7 +274,7 @@ async function execute(
         loop.pollNow = true;
         log.info('Attaching to an existing FLORA run', { runId: loop.runId });
       } else {
-        if (loop.create === undefined) throw bug('no create request without attachRunId');
+        if (loop.create === undefined) throw internalBug('no create request without attachRunId');
         status.phase = Phase.Creating;
         loop.report();
         const create = loop.create;
@@ -458,7 +434,7 @@ async function prepare(
   let create: CreateRequest | undefined;
   if (options.attachRunId === undefined) {
     const checked = checkInputs(schema, route, input.inputs, options);
-    if (!checked.ok) throw invalid(checked.problems);
+    if (!checked.ok) throw invalidRequest(checked.problems);
     create = checked.create;
   }
   return {

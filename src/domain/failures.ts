@@ -1,0 +1,125 @@
+/**
+ * Every `ApplicationFailure.type` this project raises, in one place, and the named failures the
+ * workflows raise of their own (`invalidRequest(problems)`, `idempotencyUnresolved(...)`, ...). FLORA's
+ * own error codes are used unchanged, so an operator can match a failure to FLORA's documentation; the
+ * rest are ours. The type strings are public names: never change one.
+ *
+ * Sandbox-safe (constants and @temporalio/common only): workflow code imports this module.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+export const FailureType = {
+  // HTTP error codes from FLORA's envelope.
+  InvalidJson: 'invalid_json',
+  InputValidationError: 'input_validation_error',
+  Unauthorized: 'unauthorized',
+  InvalidApiKey: 'invalid_api_key',
+  InsufficientCredits: 'insufficient_credits',
+  Forbidden: 'forbidden',
+  NotFound: 'not_found',
+  IdempotencyDuplicate: 'idempotency_duplicate',
+  Conflict: 'conflict',
+  IdempotencyConflict: 'idempotency_conflict',
+  RateLimited: 'rate_limited',
+  InternalError: 'internal_error',
+  UnknownError: 'unknown_error',
+  ServiceUnavailable: 'service_unavailable',
+  // Run `error_code`s: a run that ends `failed` fails the workflow with its code as the type.
+  ModelTimeout: 'model_timeout',
+  SafetyBlocked: 'safety_blocked',
+  InputUnreachable: 'input_unreachable',
+  // Transport failures (no FLORA code): always retryable.
+  Timeout: 'flora_timeout',
+  NetworkError: 'flora_network_error',
+  // FLORA answered, but not in the shape the contract promises.
+  ProtocolError: 'flora_protocol_error',
+  // Ours: raised by the workflow.
+  InvalidRequest: 'invalid_request',
+  /** @deprecated Never raised (a price above maxCostUsd is `invalid_request`); kept while public names are frozen. */
+  CostLimitExceeded: 'cost_limit_exceeded',
+  DeadlineExceeded: 'deadline_exceeded',
+  IdempotencyUnresolved: 'idempotency_unresolved',
+  RunFailed: 'run_failed',
+  /** A broken invariant of ours: fails the workflow rather than its task forever. */
+  InternalBug: 'internal_bug',
+  /** Raised by an activity on an error that is not FLORA's (a bug of ours): retried. */
+  UnexpectedError: 'unexpected_error',
+  // Ours: raised by runPipeline (a failed step ends with the step's own type).
+  InvalidPipeline: 'invalid_pipeline',
+  BudgetExceeded: 'budget_exceeded',
+  StepFailed: 'step_failed',
+  /** @deprecated Never raised (the last attempt's own failure type ends the run); kept while public names are frozen. */
+  RunAttemptsExhausted: 'run_attempts_exhausted',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Run error codes worth a fresh run (with the next idempotency key); everything else is permanent. */
+export const TRANSIENT_RUN_ERRORS: readonly string[] = [FailureType.ModelTimeout, FailureType.InternalError];
+
+/** The failure types runPipeline ends with of its own (a failed step ends with the step's own type). */
+export const PipelineFailureType = {
+  InvalidPipeline: FailureType.InvalidPipeline,
+  BudgetExceeded: FailureType.BudgetExceeded,
+  StepFailed: FailureType.StepFailed,
+} as const;
+
+/** One problem with a request, naming its field (`options.pollMinMs`, `inputs.prompt`, `steps[1].technique`). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** `2 problems: a: ...; b: ...`. */
+export function describeProblemList(problems: FieldProblem[]): string {
+  const list = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  return `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${list}`;
+}
+
+/** A run request that cannot be valid: refused before anything is created (every problem at once). */
+export function invalidRequest(problems: FieldProblem[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidRequest,
+    message: `Invalid run request, nothing was created: ${describeProblemList(problems)}`,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
+}
+
+/** A pipeline that cannot be valid (its shape, or its plan against the schemas): nothing was created. */
+export function invalidPipeline(problems: { path: string; message: string }[]): ApplicationFailure {
+  const described = describeProblemList(problems.map((p) => ({ field: p.path, message: p.message })));
+  return ApplicationFailure.create({
+    type: FailureType.InvalidPipeline,
+    message: `Invalid pipeline, nothing was created: ${described}`,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
+}
+
+/** A broken invariant: fail the workflow (a plain Error would retry the workflow task forever). */
+export function internalBug(what: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InternalBug,
+    message: `flora-temporal bug: ${what}`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * A create whose run could not be told apart: FLORA may have created (and billed) a run for this
+ * idempotency key, and the workflow cannot say which. `why` ends the sentence "..., so a run ..."; the
+ * details name the key and the candidates, so an operator can attach the right one.
+ */
+export function idempotencyUnresolved(
+  message: string,
+  details: { idempotencyKey: string; candidateRunIds: string[] } & Record<string, unknown>,
+  cause?: Error,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.IdempotencyUnresolved,
+    message,
+    nonRetryable: true,
+    details: [details],
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
