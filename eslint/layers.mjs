@@ -66,10 +66,11 @@ export const PENDING = [
   // checkRequest/checkValue and the run options move to src/domain with the run-options schema.
   { from: 'pipelines', to: 'workflows/validation' },
   { from: 'pipelines', to: 'workflows/types' },
-  // Pure constants in flora/ that workflow code reads: move to src/domain.
-  { from: 'pipelines', to: 'flora/failure-types' },
+  // flora/failure-types is a re-export shim of domain/failures (runTechnique and polling still use it).
   { from: 'workflows', to: 'flora/failure-types' },
+  // Pure constants in flora/ that workflow code reads: move to src/domain.
   { from: 'workflows', to: 'flora/retry-delays' },
+  // Re-export shims of domain/activity-names and domain/search-attribute-keys.
   { from: 'activities', to: 'workflows/activity-names' },
   { from: 'activities', to: 'workflows/search-attributes' },
 ];

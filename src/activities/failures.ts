@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_RETRY_AFTER_MS, FloraError } from '../flora/errors';
-import { FailureType } from '../flora/failure-types';
+import { FailureType } from '../domain/failures';
 import { backoffMs, clampRetryAfter } from '../flora/retry-delays';
 
 /** Details attached to every FLORA failure, for operators (never the API key). */

@@ -15,4 +15,4 @@ export type * from './types';
 export { FloraClient, type FloraClientOptions, type FloraRequestEvent } from '../flora/client';
 export { FloraError } from '../flora/errors';
 export { floraConfigFromEnv, type FloraConfig } from '../flora/config';
-export { FailureType } from '../flora/failure-types';
+export { FailureType } from '../domain/failures';

@@ -5,7 +5,7 @@
  * when no create was sent, a create was refused on its first attempt, or every run it created ended
  * `failed`). Histories recorded before keep the older rule, a list of failure types. Pure.
  */
-import { FailureType } from '../flora/failure-types';
+import { FailureType } from '../domain/failures';
 import { PipelineFailureType, type StepRunProgress } from './types';
 
 /**

@@ -33,5 +33,5 @@ export type {
 } from './types';
 export type * from '../pipelines/types';
 export type { PipelineSpecInput } from '../pipelines/spec';
-export { FailureType } from '../flora/failure-types';
+export { FailureType } from '../domain/failures';
 export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
