@@ -76,6 +76,7 @@ function floraActivityFunctions({
             slug: req.slug,
             inputs: req.inputs,
             idempotencyKey: req.idempotencyKey,
+            callbackUrl: req.callbackUrl,
           });
           return created(res, undefined);
         }

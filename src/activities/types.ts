@@ -14,6 +14,8 @@ export interface NestedCreate {
   slug: string;
   inputs: { id: string; type: string; value: string }[];
   idempotencyKey: string;
+  /** FLORA calls this URL when the run ends; part of the create body, like the inputs. */
+  callbackUrl?: string;
 }
 
 export interface TopLevelCreate {

@@ -217,6 +217,7 @@ const createRunNested: Handler = (state, req) => {
       inputs: inputs.values,
       ...(inputs.triggeredFailure !== undefined ? { triggeredFailure: inputs.triggeredFailure } : {}),
       origin: req.origin,
+      callbackUrl: body.callback_url,
     });
     return { status: 200, body: runObjectAt(run, run.createdAtMs, state.outputBaseUrl) };
   });
@@ -242,6 +243,7 @@ const createRunTopLevel: Handler = (state, req) => {
       inputs: inputs.values,
       ...(inputs.triggeredFailure !== undefined ? { triggeredFailure: inputs.triggeredFailure } : {}),
       origin: req.origin,
+      callbackUrl: body.callback_url,
     });
     return {
       status: 200,

@@ -28,3 +28,4 @@ export type { RunHistoryItem, RunObject, RunOutput, SimRunSummary, SimRunView } 
 export type { HeldResponse, RequestLogEntry, SimActivity } from './observe';
 export type { RunOutcome, RunStatus } from './lifecycle';
 export type { FloraSimulator } from './types';
+export { DEFAULT_WEBHOOK_SECRET, type CallbackSettings, type DeliveryRecord } from './webhooks';

@@ -13,6 +13,7 @@ import {
   type SimTechnique,
 } from './schemas';
 import { isHttpsUrl } from './validation';
+import { DEFAULT_WEBHOOK_SECRET } from './webhooks';
 
 const Infinite = z.custom<number>((v) => v === Number.POSITIVE_INFINITY, 'must be a number or Infinity');
 
@@ -93,6 +94,8 @@ export const SimulatorOptionsSchema = z.strictObject({
   control: z.boolean().optional(),
   /** API requests per second per workspace; more get 429 with `retry-after`. Default: no limit. */
   rateLimitPerSecond: z.number().positive().optional(),
+  /** The workspace's webhook secret, which signs run callbacks; default 'whsec_simulator'. */
+  webhookSecret: z.string().min(1).optional(),
   /** Receives one line per request; default: no logging. */
   log: z.custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
   /** Clock in epoch ms, for tests that want to control run lifecycles; default Date.now. */
@@ -122,6 +125,7 @@ export interface ResolvedOptions {
   filesTls: { key: string; cert: string } | undefined;
   control: boolean;
   rateLimitPerSecond: number | undefined;
+  webhookSecret: string;
   log: ((line: string) => void) | undefined;
   now: () => number;
 }
@@ -170,6 +174,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     filesTls,
     control = false,
     rateLimitPerSecond,
+    webhookSecret = DEFAULT_WEBHOOK_SECRET,
     outputBaseUrl = serveFiles ? undefined : 'https://files.flora-sim.test',
     log,
     now = Date.now,
@@ -197,6 +202,7 @@ export function resolveOptions(raw: SimulatorOptions = {}): ResolvedOptions {
     filesTls,
     control,
     rateLimitPerSecond,
+    webhookSecret,
     log,
     now,
   };

@@ -27,6 +27,8 @@ export interface RunRecord {
   pollUrl: string;
   workspaceId: string;
   projectId: string;
+  /** The create's `callback_url`: where the run's end event goes. */
+  callbackUrl?: string;
 }
 
 export interface RunOutput {
@@ -66,6 +68,8 @@ export interface SimRunView extends RunObject {
   route: CreateRoute;
   idempotency_key?: string;
   inputs: Record<string, string>;
+  /** The create's `callback_url`, when it had one. */
+  callback_url?: string;
   /** How the run will end (or ended), known from creation. */
   planned_outcome: RunOutcome;
 }
@@ -150,6 +154,7 @@ export function simRunViewAt(run: RunRecord, nowMs: number, outputBaseUrl: strin
     route: run.route,
     ...(run.idempotencyKey !== undefined ? { idempotency_key: run.idempotencyKey } : {}),
     inputs: { ...run.inputs },
+    ...(run.callbackUrl !== undefined ? { callback_url: run.callbackUrl } : {}),
     planned_outcome: run.outcome,
   };
 }

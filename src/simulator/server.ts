@@ -35,6 +35,7 @@ import { DEFAULT_FAULT_LATENCY_MS } from './faults';
 import { SimulatorState } from './state';
 import type { SimStats } from './stats';
 import type { FloraSimulator } from './types';
+import type { CallbackSettings, DeliveryRecord } from './webhooks';
 
 /** Plausible openings of each route's body, cut off mid-token, so a client's JSON parse must fail. */
 const MALFORMED_BODIES: Record<ApiRoute, string> = {
@@ -147,6 +148,25 @@ class Simulator implements FloraSimulator, ControlTarget {
     this.setRateLimit(state.options.rateLimitPerSecond);
   }
 
+  get webhookSecret(): string {
+    return this.state.options.webhookSecret;
+  }
+
+  setCallbacks(settings: Partial<CallbackSettings>): void {
+    const next = { ...this.state.callbacks.settings, ...settings };
+    if (!(next.dropRate >= 0 && next.dropRate <= 1)) throw new RangeError('dropRate must be in [0, 1]');
+    for (const field of ['delayMs', 'ageSeconds', 'retryDelayMs'] as const) {
+      if (!Number.isFinite(next[field]) || next[field] < 0)
+        throw new RangeError(`${field} must be a number >= 0`);
+    }
+    if (next.deliverTo !== undefined) new URL(next.deliverTo); // throws on a malformed origin
+    this.state.callbacks.settings = next;
+  }
+
+  deliveries(): DeliveryRecord[] {
+    return this.state.callbacks.deliveries();
+  }
+
   setRateLimit(perSecond: number | undefined): void {
     this.rateLimiter = perSecond === undefined ? undefined : new RateLimiter(perSecond);
   }
@@ -229,6 +249,7 @@ class Simulator implements FloraSimulator, ControlTarget {
         server.closeAllConnections();
       });
     this.closing ??= (async () => {
+      this.state.callbacks.close();
       for (const wake of [...this.wakers]) wake();
       await Promise.all([this.server, ...(this.filesServer ? [this.filesServer] : [])].map(closeOne));
     })();

@@ -13,6 +13,7 @@ import { FILES_PREFIX } from './routes';
 import { RunStore, roundUsd, type CreateRoute, type RunRecord } from './runs';
 import { RunErrorCodeSchema, type IdempotencyMode, type RunErrorCode, type SimTechnique } from './schemas';
 import { StatsRecorder, type SimStats } from './stats';
+import { CallbackSender } from './webhooks';
 
 export interface CreateRunParams {
   technique: SimTechnique;
@@ -23,6 +24,8 @@ export interface CreateRunParams {
   triggeredFailure?: RunErrorCode;
   /** `http://host:port` as the client addressed us, so poll_url works from wherever it called. */
   origin: string;
+  /** The create's `callback_url`. */
+  callbackUrl?: string | undefined;
 }
 
 export class SimulatorState {
@@ -30,6 +33,8 @@ export class SimulatorState {
   readonly idempotency: IdempotencyStore;
   readonly faults = new FaultPlan();
   readonly stats = new StatsRecorder();
+  /** Signed end-of-run callbacks to the runs' `callback_url`. */
+  readonly callbacks: CallbackSender;
   readonly techniques: readonly SimTechnique[];
   idempotencyMode: IdempotencyMode;
   runDurationMs: number;
@@ -68,6 +73,7 @@ export class SimulatorState {
     this.faultPrng = new Prng(options.seed);
     this.idPrng = new Prng(options.idSeed);
     this.progressPrng = new Prng(options.seed ^ 0x9e3779b9);
+    this.callbacks = new CallbackSender(options.webhookSecret, () => this.now(), Math.random);
   }
 
   now(): number {
@@ -167,8 +173,10 @@ export class SimulatorState {
       pollUrl: `${params.origin}/api/v1/techniques/${encodeURIComponent(pathId)}/runs/${runId}`,
       workspaceId: this.options.workspaceId,
       projectId: SIMULATOR_PROJECT_ID,
+      ...(params.callbackUrl !== undefined ? { callbackUrl: params.callbackUrl } : {}),
     });
     this.stats.runCreated(params.idempotencyKey);
+    this.callbacks.runCreated(record);
     return record;
   }
 
@@ -201,5 +209,6 @@ export class SimulatorState {
     this.faultPrng = new Prng(this.options.seed);
     this.progressPrng = new Prng(this.options.seed ^ 0x9e3779b9);
     this.filesExpiredThroughSeq = 0;
+    this.callbacks.reset();
   }
 }

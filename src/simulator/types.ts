@@ -5,6 +5,7 @@ import type { RunErrorCode, FaultSpec, IdempotencyMode, SimRoute } from './schem
 import type { RequestLogEntry, SimActivity } from './observe';
 import type { SimRunView } from './runs';
 import type { SimStats } from './stats';
+import type { CallbackSettings, DeliveryRecord } from './webhooks';
 
 export interface FloraSimulator {
   /** e.g. 'http://127.0.0.1:PORT/api/v1'. */
@@ -12,6 +13,16 @@ export interface FloraSimulator {
   readonly port: number;
   /** The first accepted API key. */
   readonly apiKey: string;
+  /** The workspace's webhook secret (`whsec_…`), which signs run callbacks. */
+  readonly webhookSecret: string;
+  /**
+   * How run callbacks go out from now on (runs already created keep theirs): where to (a stand-in for the
+   * TLS proxy in front of a receiver), and what goes wrong (drop, delay, duplicate, forge, stale).
+   * reset() restores the defaults.
+   */
+  setCallbacks(settings: Partial<CallbackSettings>): void;
+  /** Every callback delivery attempt so far, oldest first. */
+  deliveries(): DeliveryRecord[];
   stats(): SimStats;
   /** Throws when the route or spec is malformed. `'getFile'` aims at the `/files` route (with `serveFiles`). */
   addFault(route: SimRoute | '*', fault: FaultSpec): void;

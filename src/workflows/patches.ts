@@ -43,5 +43,10 @@ export const Patches = {
    * checks the offered runs' outputs (`checkOutputs`) and takes them instead of creating them.
    */
   PipelineResume: 'pipeline-resume-reuses-paid-runs-v1',
+  /**
+   * runTechnique, runs created with a `callback_url`: the wait before a poll ends early on the
+   * `floraRunEvent` signal (a FLORA webhook said the run ended), and one poll confirms.
+   */
+  WebhookWake: 'flora-webhook-wake-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

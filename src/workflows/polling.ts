@@ -24,6 +24,7 @@ import { proxyFloraActivities } from './flora-activities';
 import { nextPollDelayMs } from './cadence';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
+import { waitBeforePoll } from './run-events';
 import type { ContinuedState, RunTechniqueResult, RunTechniqueStatus, RunTechniqueWireInput } from './types';
 import type { ResolvedOptions } from './validation';
 
@@ -63,7 +64,8 @@ export async function pollUntilDone(
   }
   for (;;) {
     if (!loop.pollNow) {
-      await sleep(
+      await waitBeforePoll(
+        loop,
         nextPollDelayMs({
           pollMinMs: options.pollMinMs,
           pollMaxMs: options.pollMaxMs,

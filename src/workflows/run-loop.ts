@@ -6,6 +6,8 @@ import type { BillingEvidence } from './billing';
 import type { CreateRequest, TechniqueRef } from './types';
 
 export interface Loop {
+  /** Runs FLORA called back about (ended, per the webhook) and not yet polled since. */
+  endedRunIds?: Set<string>;
   technique: TechniqueRef;
   pollTechnique: string;
   runCost: number;

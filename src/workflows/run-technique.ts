@@ -29,6 +29,7 @@ import { endDetails, noEvidence, withEndDetails, type BillingEvidence } from './
 import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
 import { pollUntilDone } from './polling';
+import { callbackUrlFor, listenForRunEvents } from './run-events';
 import type { Loop } from './run-loop';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
@@ -263,6 +264,7 @@ async function execute(
   const loop = resume
     ? restore(resume, report, billing)
     : await prepare(input, route, options, status, report, billing);
+  listenForRunEvents(loop);
 
   for (;;) {
     if (loop.runId === undefined) {
@@ -436,6 +438,9 @@ async function prepare(
     const checked = checkInputs(schema, route, input.inputs, options);
     if (!checked.ok) throw invalidRequest(checked.problems);
     create = checked.create;
+    // Fixed here, once: the URL is part of the create body, so every retry and re-create sends the same one.
+    if (create.route === 'nested' && options.callbackUrl !== undefined)
+      create.callbackUrl = callbackUrlFor(options.callbackUrl, workflowInfo().workflowId);
   }
   return {
     technique,

@@ -12,3 +12,17 @@ export const raiseBudgetSignal = defineSignal<[number]>('raiseBudget');
  */
 export const raiseBudgetUpdate = defineUpdate<Ledger, [number]>('raiseBudget');
 export const progressQuery = defineQuery<PipelineProgress>('progress');
+
+/** What the webhook receiver tells a `runTechnique` workflow: FLORA says this run ended. */
+export interface FloraRunEvent {
+  runId: string;
+  /** `run.completed` or `run.failed`. */
+  type: string;
+  /** FLORA's delivery id (`whd_…`), for the record. */
+  deliveryId?: string;
+}
+/**
+ * Evidence, not proof: the workflow wakes its poll timer at once and confirms with one poll. The event's
+ * body is never taken as the result.
+ */
+export const floraRunEventSignal = defineSignal<[FloraRunEvent]>('floraRunEvent');

@@ -45,6 +45,14 @@ export interface RunTechniqueOptions {
    * manifest of content types and sha256), before the URLs expire. @default outputs are not downloaded
    */
   downloadTo?: string;
+  /**
+   * Ask FLORA to call back when the run ends (webhook acceleration): the https URL where FLORA's
+   * callbacks reach a flora-temporal webhook receiver. The workflow adds its id (`?wf=<workflowId>`) and
+   * fixes the URL at its start; the callback wakes the poll timer and one poll confirms. Polling stays
+   * the fallback. Slug route (`technique`) only: FLORA's top-level create takes no callback_url.
+   * @default no callbacks (polling only)
+   */
+  callbackUrl?: string;
 }
 
 export const RUN_TECHNIQUE_DEFAULTS = {
@@ -177,7 +185,13 @@ export interface ContinuedState {
 
 /** The validated create request (route and inputs), as sent to FLORA. */
 export type CreateRequest =
-  | { route: 'nested'; slug: string; inputs: { id: string; type: string; value: string }[] }
+  | {
+      route: 'nested';
+      slug: string;
+      inputs: { id: string; type: string; value: string }[];
+      /** With `options.callbackUrl`: the full URL, fixed at the workflow's start. */
+      callbackUrl?: string;
+    }
   | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };
 
 /**

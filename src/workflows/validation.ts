@@ -24,6 +24,7 @@ export interface ResolvedOptions {
   attachRunId: string | undefined;
   maxHistoryEvents: number;
   downloadTo: string | undefined;
+  callbackUrl: string | undefined;
 }
 
 export type RequestRoute =
@@ -140,6 +141,7 @@ export function checkRequest(
     attachRunId,
     maxHistoryEvents = RUN_TECHNIQUE_DEFAULTS.maxHistoryEvents,
     downloadTo,
+    callbackUrl,
   } = options;
   checkInteger(problems, 'options.pollMinMs', pollMinMs, 10, 600_000);
   checkInteger(problems, 'options.pollMaxMs', pollMaxMs, 10, 600_000);
@@ -187,6 +189,16 @@ export function checkRequest(
       message: `expected a relative directory (under the worker's FLORA_DOWNLOAD_ROOT) without "..", got ${JSON.stringify(downloadTo)}`,
     });
   }
+  if (callbackUrl !== undefined) {
+    const problem = checkCallbackUrl(callbackUrl);
+    if (problem !== undefined) problems.push({ field: 'options.callbackUrl', message: problem });
+    else if (route?.route === 'top-level')
+      problems.push({
+        field: 'options.callbackUrl',
+        message:
+          "FLORA's top-level create (techniqueId + workspaceId) takes no callback_url: run by slug (technique) to use callbacks, or leave it out",
+      });
+  }
   if (problems.length > 0 || route === undefined) return { ok: false, problems };
   return {
     ok: true,
@@ -202,8 +214,24 @@ export function checkRequest(
       attachRunId,
       maxHistoryEvents,
       downloadTo,
+      callbackUrl: callbackUrl as string | undefined,
     },
   };
+}
+
+/** The base of a callback URL: https (FLORA calls nothing else), no fragment, no `wf` of its own. */
+function checkCallbackUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `expected an https:// URL, got ${describeType(value)}`;
+  if (value.length > 2_000) return 'expected at most 2,000 characters';
+  const problem = checkUrl(value);
+  if (problem !== undefined) return problem;
+  const url = new URL(value);
+  if (url.hash !== '') return 'expected no #fragment';
+  if (url.username !== '' || url.password !== '')
+    return 'expected no user:password@ (the receiver authenticates callbacks by their signature)';
+  if (url.searchParams.has('wf'))
+    return 'expected no "wf" query parameter: the workflow adds its own id there';
+  return undefined;
 }
 
 /** A relative path without `..` segments (checked again, against the real root, by the activity). */
