@@ -25,7 +25,8 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { cacheDir } from '../src/dev/temporal-cli';
 import { FloraClient } from '../src/flora/client';
 import { startSimulator } from '../src/simulator';
-import { progressQuery, runPipeline, runTechnique, statusQuery } from '../src/workflows';
+import { floraRunEventSignal, progressQuery, runPipeline, runTechnique, statusQuery } from '../src/workflows';
+import { startWebhookReceiver } from '../src/webhooks/receiver';
 import type { RunPipelineInput } from '../src/pipelines/types';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { FAST, startHarness, startWorker, type Harness, type RunningWorker } from '../test/helpers/env';
@@ -233,6 +234,24 @@ function pipelineScenarios(prefix: string, frozen: boolean): Scenario[] {
 /** The commit before the memo and search-attribute patch (d681f8e) shipped. */
 const BEFORE_MEMO_PATCH = 'd681f8e~1';
 
+/** The last commit before runs with a callback URL woke on FLORA's webhook (Patches.WebhookWake). */
+const BEFORE_WEBHOOK_WAKE = '9a1c43b';
+const CALLBACK_BASE = 'https://hooks.flora-temporal.test/flora/webhook';
+
+/** A webhook receiver for one scenario, with the simulator's callbacks forwarded to it. */
+async function withReceiver(ctx: RecordContext, body: () => Promise<void>): Promise<void> {
+  const receiver = await startWebhookReceiver({
+    secrets: [ctx.h.sim.webhookSecret],
+    client: ctx.h.env.client,
+  });
+  ctx.h.sim.setCallbacks({ deliverTo: new URL(receiver.url).origin });
+  try {
+    await body();
+  } finally {
+    await receiver.close();
+  }
+}
+
 /** The last commit before FLORA activities were scheduled as `flora.<name>` (Patches.PrefixedActivityNames). */
 const BEFORE_PREFIXED_NAMES = '14dc816';
 
@@ -329,6 +348,52 @@ const SCENARIOS: Scenario[] = [
   // A resumed pipeline (Patches.PipelineResume): before, after and straddling.
   ...resumeScenarios(),
 ];
+
+SCENARIOS.push(
+  {
+    // The callback wakes the 10-minute poll timer: one poll, the timer cancelled.
+    name: 'webhook-completed-nested',
+    async record(ctx) {
+      await withReceiver(ctx, async () => {
+        const input: RunTechniqueInput = {
+          technique: 'text-to-image',
+          inputs: { prompt: 'fox' },
+          options: { pollMinMs: 600_000, pollMaxMs: 600_000, callbackUrl: CALLBACK_BASE },
+        };
+        await ctx.save(
+          'webhook-completed-nested',
+          await ctx.startTechnique('webhook-completed-nested', input),
+        );
+      });
+    },
+  },
+  {
+    // Started before the patch (its create had no callback_url); after the handover a run event wakes the
+    // wait, the poll shows the run still going, and polling finishes it.
+    name: 'straddle-webhook-completed-nested',
+    async record(ctx) {
+      ctx.h.sim.setRunDuration(6000);
+      await ctx.straddle('straddle-webhook-completed-nested', {
+        from: BEFORE_WEBHOOK_WAKE,
+        start: (queue) =>
+          ctx.startTechnique(
+            'straddle-webhook-completed-nested',
+            {
+              technique: 'text-to-image',
+              inputs: { prompt: 'fox' },
+              options: { pollMinMs: 1_000, pollMaxMs: 1_000, callbackUrl: CALLBACK_BASE },
+            },
+            queue,
+          ),
+        handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
+        afterHandover: async (handle) => {
+          const { runId } = await handle.query(statusQuery);
+          if (runId !== undefined) await handle.signal(floraRunEventSignal, { runId, type: 'run.completed' });
+        },
+      });
+    },
+  },
+);
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(

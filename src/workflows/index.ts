@@ -1,4 +1,10 @@
 /** The workflow bundle's entry point: every workflow type this worker serves. */
 export { runTechnique, statusQuery } from './run-technique';
 export { runPipeline, PipelineFailureType } from './run-pipeline';
-export { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
+export {
+  childProgressSignal,
+  floraRunEventSignal,
+  progressQuery,
+  raiseBudgetSignal,
+  raiseBudgetUpdate,
+} from './signals';

@@ -9,7 +9,13 @@
  */
 export { runTechnique, statusQuery } from './run-technique';
 export { runPipeline, PipelineFailureType } from './run-pipeline';
-export { childProgressSignal, progressQuery, raiseBudgetSignal } from './signals';
+export {
+  childProgressSignal,
+  floraRunEventSignal,
+  progressQuery,
+  raiseBudgetSignal,
+  type FloraRunEvent,
+} from './signals';
 export {
   executePipeline,
   executeTechniqueRun,

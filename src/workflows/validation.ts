@@ -214,7 +214,7 @@ export function checkRequest(
       attachRunId,
       maxHistoryEvents,
       downloadTo,
-      callbackUrl: callbackUrl as string | undefined,
+      callbackUrl: callbackUrl,
     },
   };
 }
