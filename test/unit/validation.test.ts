@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TechniqueInfo } from '../../src/domain/technique';
 import { checkInputs, checkRequest, describeProblems } from '../../src/workflows/validation';
+import { callbackUrlFor } from '../../src/workflows/run-events';
 
 const technique: TechniqueInfo = {
   techniqueId: 'tech_demo',
@@ -38,8 +39,42 @@ describe('checkRequest', () => {
       attachRunId: undefined,
       maxHistoryEvents: 2000,
       downloadTo: undefined,
+      callbackUrl: undefined,
     });
     assert.deepEqual(r.route, { route: 'nested', technique: 'text-to-image' });
+  });
+
+  test('options.callbackUrl: https, no fragment, credentials or wf of its own, slug route only', () => {
+    const base = 'https://hooks.example.com/flora/webhook?tenant=a';
+    const ok = checkRequest({ technique: 't', inputs: {}, options: { callbackUrl: base } });
+    assert.ok(ok.ok);
+    assert.equal(ok.options.callbackUrl, base);
+    for (const bad of [
+      'http://hooks.example.com/x',
+      'not a url',
+      'https://hooks.example.com/x#frag',
+      'https://user:pw@hooks.example.com/x',
+      'https://hooks.example.com/x?wf=someone-else',
+      `https://hooks.example.com/${'x'.repeat(2_000)}`,
+      42,
+    ]) {
+      const r = checkRequest({ technique: 't', inputs: {}, options: { callbackUrl: bad as string } });
+      assert.deepEqual(fields(r as never), ['options.callbackUrl'], String(bad).slice(0, 60));
+    }
+    const topLevel = checkRequest({
+      techniqueId: 'tech_1',
+      workspaceId: 'ws_1',
+      inputs: {},
+      options: { callbackUrl: base },
+    });
+    assert.deepEqual(fields(topLevel as never), ['options.callbackUrl']);
+  });
+
+  test('callbackUrlFor adds the workflow id as wf, keeping the base query', () => {
+    assert.equal(
+      callbackUrlFor('https://hooks.example.com/flora/webhook?tenant=a', 'run technique/1'),
+      'https://hooks.example.com/flora/webhook?tenant=a&wf=run+technique%2F1',
+    );
   });
 
   test('top-level route needs tech_ and ws_ prefixes, reported together', () => {
