@@ -28,7 +28,11 @@ export const LAYERS = {
   observability: { may: ['domain', 'flora'] },
   config: { may: ['domain', 'flora'] },
   activities: { may: ['domain', 'flora', 'downloads', 'temporal'] },
-  worker: { may: ['domain', 'activities', 'config', 'flora', 'observability', 'temporal', 'workflows'] },
+  // The receiver of FLORA's webhooks: verifies deliveries, signals workflows through a Temporal client.
+  webhooks: { may: ['domain', 'temporal', 'workflows'] },
+  worker: {
+    may: ['domain', 'activities', 'config', 'flora', 'observability', 'temporal', 'workflows', 'webhooks'],
+  },
   // The public client library.
   client: { may: ['domain', 'activities', 'config', 'flora', 'pipelines', 'temporal', 'workflows'] },
   index: { may: ['client'] },
@@ -52,6 +56,7 @@ export const LAYERS = {
       'client',
       'simulator',
       'dev',
+      'webhooks',
     ],
   },
   bin: { may: ['cli'] },

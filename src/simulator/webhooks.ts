@@ -3,8 +3,7 @@
  * signed event is POSTed to that URL, and retried up to 3 times while the receiver does not answer 2xx.
  * Test knobs model what goes wrong on the way: lost, late, duplicated, forged or stale deliveries.
  */
-import { randomBytes } from 'node:crypto';
-import { signatureHeader } from '../webhooks/signature';
+import { createHmac, randomBytes } from 'node:crypto';
 import { isTerminal, runStateAt } from './lifecycle';
 import type { RunRecord } from './runs';
 
@@ -51,6 +50,15 @@ export interface DeliveryRecord {
   attempt: number;
   /** The receiver's HTTP status, 'dropped' (never sent) or 'error' (no answer). */
   outcome: number | 'dropped' | 'error';
+}
+
+/**
+ * FLORA's side of the signature, written apart from the receiver's verifier (src/webhooks) so each checks
+ * the other: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" keyed with the whsec_ secret>`.
+ */
+export function floraSignature(secret: string, timestamp: number, body: string): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
 }
 
 export class CallbackSender {
@@ -159,7 +167,7 @@ export class CallbackSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'FLORA-Webhooks/simulator',
-          'flora-signature': signatureHeader([secret], timestamp, body),
+          'flora-signature': floraSignature(secret, timestamp, body),
           'flora-webhook-id': deliveryId,
           'flora-event': type,
         },

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { floraRunEventSignal, type FloraRunEvent } from '../workflows/signals';
+import { CALLBACK_WORKFLOW_PARAM } from '../workflows/run-events';
 import { visibilityString } from '../temporal/search-attributes';
 import { ReplayCache } from './replay-cache';
 import {
@@ -25,8 +26,6 @@ import {
   type VerifyFailure,
 } from './signature';
 
-/** The callback URL's query parameter naming the workflow to signal. */
-export const WORKFLOW_ID_PARAM = 'wf';
 export const DEFAULT_WEBHOOK_PATH = '/flora/webhook';
 /** FLORA's events are a few hundred bytes; anything near this is not one. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -188,7 +187,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     if (!replays.claim(deliveryId, now())) return { outcome: 'duplicate', attrs };
     try {
       if (!RUN_END_EVENTS.has(event.type)) return { outcome: 'ignored', attrs };
-      const workflowId = url.searchParams.get(WORKFLOW_ID_PARAM) ?? (await findWorkflow?.(event.runId));
+      const workflowId = url.searchParams.get(CALLBACK_WORKFLOW_PARAM) ?? (await findWorkflow?.(event.runId));
       if (workflowId === undefined || workflowId === '') return { outcome: 'no_workflow', attrs };
       const delivered = await signal(workflowId, { runId: event.runId, type: event.type, deliveryId });
       return { outcome: delivered ? 'signalled' : 'no_workflow', attrs: { ...attrs, workflowId } };

@@ -11,7 +11,6 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export const SIGNATURE_HEADER = 'flora-signature';
 export const WEBHOOK_ID_HEADER = 'flora-webhook-id';
-export const EVENT_HEADER = 'flora-event';
 
 /** The header never holds more than a handful of signatures; more is not FLORA. */
 const MAX_SIGNATURES = 8;
