@@ -9,6 +9,7 @@ import { checkRequest, describeProblems } from '../workflows/validation';
 import { startIdempotently, type StartOutcome } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';
 import { fastPollingProblems } from './polling';
+import { clientRequestProblems } from './request-limits';
 
 export interface StartRunOptions {
   /** Temporal task queue of the flora-temporal workers. @default DEFAULT_TASK_QUEUE ('flora') */
@@ -60,6 +61,8 @@ export async function startTechniqueRun(
     options.allowFastPolling,
   );
   if (polling.length > 0) throw new InvalidRunRequestError(polling.join('; '));
+  const limits = clientRequestProblems(input);
+  if (limits.length > 0) throw new InvalidRunRequestError(limits.join('; '));
   const searchable = await searchAttributesRegistered(
     client.connection.operatorService,
     client.options.namespace,
