@@ -118,7 +118,8 @@ test('a namespace without our search attributes: one warning, runs still complet
   await waitFor(
     'the worker to start',
     () => Promise.resolve(/flora-temporal worker on/.test(worker.output()) ? true : undefined),
-    60_000,
+    // It bundles the workflows (tsx, no prebuilt bundle): a minute and more on a loaded machine.
+    180_000,
   );
   const warnings = worker.output().match(/not registered on namespace no-attributes/g) ?? [];
   assert.equal(warnings.length, 1, worker.output());

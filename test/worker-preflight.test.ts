@@ -131,3 +131,31 @@ test('checkFloraKey: 401 and 403 refuse, a 503 only warns', async () => {
     await forbidden.close();
   }
 });
+
+test('a worker start is quiet: a few lines, no webpack statistics (it bundles here: tsx, no prebuilt bundle)', async () => {
+  const child = spawnCli(['worker'], workerEnv({}));
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = once(child, 'exit');
+  await waitFor(
+    'the worker to start',
+    () => Promise.resolve(/flora-temporal worker on/.test(output) ? true : undefined),
+    120_000,
+  );
+  child.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  assert.equal(code, 0, output);
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  // Our start line, the SDK's state changes (one line each) through RUNNING and, on SIGTERM, down to
+  // STOPPED, and "worker stopped": nine lines today, where webpack's statistics alone took a hundred.
+  assert.ok(lines.length <= 10, `${lines.length} lines:\n${output}`);
+  assert.ok(
+    lines.every((line) =>
+      /^(\d{4}-\d\d-\d\dT\S+ \[[A-Z]+\] |flora-temporal worker on|SIGTERM|worker stopped)/.test(line),
+    ),
+    `one line per record:\n${output}`,
+  );
+  assert.doesNotMatch(output, /webpack|orphan modules|asset workflow-bundle/i);
+});

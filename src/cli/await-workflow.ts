@@ -2,7 +2,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { summarizeFailure } from '../client/failures';
 import { watchWorkers, withDeadline } from '../client/workers';
-import { explainError } from './errors';
+import { errorType, explainError } from './errors';
 import { followProgress } from './progress';
 import { ExitCode, json, type CliIo } from './support';
 
@@ -83,7 +83,7 @@ async function waitAndPrint<R>(
       // Not the workflow's failure (the connection dropped, say): the workflow may still be running.
       if (!args.json) throw err;
       io.stdout(
-        json({ workflowId, status: 'error', error: { type: 'client_error', message: explainError(err) } }),
+        json({ workflowId, status: 'error', error: { type: errorType(err), message: explainError(err) } }),
       );
       return ExitCode.Failed;
     }

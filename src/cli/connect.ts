@@ -14,6 +14,8 @@ export async function connectCli(io: CliIo): Promise<ConnectedClient> {
     throw new CliError(
       `cannot reach Temporal at ${describeTemporal(settings)}: ${err instanceof Error ? err.message : String(err)}. ` +
         'Is a Temporal server running there? Set TEMPORAL_ADDRESS (host:port) to point at it',
+      1,
+      'temporal_unreachable',
     );
   }
 }

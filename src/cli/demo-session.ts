@@ -126,9 +126,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       // Spending needs a yes: typed at the terminal, or --yes from a script. Nothing is spent otherwise.
       if (!options.yes) {
         if (!options.confirm)
-          throw new CliError('demo --real spends money: pass --yes to confirm (no terminal to ask on)');
+          throw new CliError(
+            'demo --real spends money: pass --yes to confirm (no terminal to ask on)',
+            1,
+            'not_confirmed',
+          );
         const yes = await Promise.race([options.confirm('Spend it? [y/N] '), interrupted]);
-        if (!yes) throw new CliError('not confirmed; nothing was spent');
+        if (!yes) throw new CliError('not confirmed; nothing was spent', 1, 'not_confirmed');
       }
     }
 

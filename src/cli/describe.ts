@@ -33,13 +33,30 @@ export function describeRunResult(r: RunTechniqueResult): string {
 }
 
 export function describePipelineResult(r: PipelineResult): string {
+  const steps = Object.entries(r.steps);
+  const notCompleted = steps
+    .filter(([, s]) => s.status !== 'completed')
+    .map(([id, s]) => `${id} ${s.status}`);
   const lines = [
-    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, ${usd(r.ledger.chargedUsd)} charged`,
+    `${r.status}: pipeline ${r.name} (workflow ${r.workflowId}) in ${(r.timings.durationMs / 1000).toFixed(1)} s, ${usd(r.ledger.chargedUsd)} charged` +
+      (notCompleted.length > 0
+        ? `; ${steps.length - notCompleted.length} of ${steps.length} steps completed (${notCompleted.join(', ')})`
+        : ''),
   ];
-  for (const [id, step] of Object.entries(r.steps)) {
-    lines.push(
-      `  ${id} (${step.technique.name}): ${step.status}${step.skippedReason ? ` (${step.skippedReason})` : ''}`,
-    );
+  for (const [id, step] of steps) {
+    // A step that did not complete says why: its skip reason, or each failed run's error.
+    const failedRuns = step.runs.filter((run) => run.error !== undefined);
+    const reason =
+      step.skippedReason ??
+      (failedRuns.length === 1 && step.runs.length === 1 && failedRuns[0]?.error
+        ? `${failedRuns[0].error.type}: ${failedRuns[0].error.message}`
+        : undefined);
+    lines.push(`  ${id} (${step.technique.name}): ${step.status}${reason ? ` (${reason})` : ''}`);
+    if (reason === undefined || step.runs.length > 1)
+      for (const run of failedRuns)
+        lines.push(
+          `    run ${run.index}${run.item === undefined ? '' : ` (${run.item})`} ${run.phase}: ${run.error?.type}: ${run.error?.message}`,
+        );
     for (const o of step.outputs) lines.push(`    ${o.outputId} (${o.type}): ${o.url}`);
   }
   return `${lines.join('\n')}\n`;

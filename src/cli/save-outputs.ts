@@ -43,6 +43,8 @@ export function withDownloads<R extends object>(
       throw new CliError(
         `${explainError(err).replace(/\.?$/, '.')} Save them again with: flora-temporal download ${workflowId} ${dir} --overwrite ` +
           '(files already saved are kept)',
+        1,
+        'download_failed',
       );
     }
     const bytes = downloads.reduce((sum, d) => sum + d.bytes, 0);

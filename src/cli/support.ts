@@ -27,11 +27,15 @@ export const defaultIo: CliIo = {
   env: process.env,
 };
 
-/** A failure the CLI reports as one line; `exitCode` says how the process ends. */
+/**
+ * A failure the CLI reports as one line; `exitCode` says how the process ends, `type` is its error type
+ * under --json (see errorType in ./errors for the vocabulary).
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = ExitCode.Failed,
+    readonly type: string = 'invalid_usage',
   ) {
     super(message);
   }

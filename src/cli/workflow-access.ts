@@ -22,7 +22,7 @@ export async function describeOrExplain(client: Client, workflowId: string) {
     return await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      throw new CliError(`no workflow with id ${workflowId} in this namespace`);
+      throw new CliError(`no workflow with id ${workflowId} in this namespace`, 1, 'not_found');
     throw err;
   }
 }

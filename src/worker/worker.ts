@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NativeConnection, type Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
@@ -129,7 +136,13 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     legacyActivityNames = true,
     workerOptions = {},
   } = options;
-  const bundle = chooseWorkflowBundle(workflowBundle, workerOptions);
+  // Without a prebuilt bundle the workflows are bundled here, quietly (see quietBundle), unless
+  // interceptor modules or plugins shape the bundle: the SDK bundles those itself.
+  const customized =
+    (workerOptions.interceptors?.workflowModules?.length ?? 0) > 0 ||
+    (workerOptions.plugins?.length ?? 0) > 0;
+  const bundle =
+    chooseWorkflowBundle(workflowBundle, workerOptions) ?? (customized ? undefined : await quietBundle());
   return Worker.create({
     connection,
     namespace,
@@ -142,6 +155,37 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
     ...workerOptions,
   });
+}
+
+/**
+ * Bundles the workflows the way the SDK would, except that webpack's statistics (a hundred lines on
+ * every start) are logged at DEBUG, not INFO: FLORA_LOG_LEVEL=DEBUG shows them. Warnings and errors are
+ * untouched.
+ */
+async function quietBundle(): Promise<{ code: string }> {
+  const logger = Runtime.instance().logger;
+  const quiet: Logger = {
+    log: (level, message, meta) => {
+      logger.log(level === 'INFO' ? 'DEBUG' : level, message, meta);
+    },
+    trace: (message, meta) => {
+      logger.trace(message, meta);
+    },
+    debug: (message, meta) => {
+      logger.debug(message, meta);
+    },
+    info: (message, meta) => {
+      logger.debug(message, meta);
+    },
+    warn: (message, meta) => {
+      logger.warn(message, meta);
+    },
+    error: (message, meta) => {
+      logger.error(message, meta);
+    },
+  };
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  return { code };
 }
 
 /**

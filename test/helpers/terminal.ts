@@ -23,8 +23,8 @@ export function runInPty(
     cols: number;
     shell?: (command: string) => string;
     timeoutMs?: number;
-    /** Called with everything written so far, after each chunk. */
-    onOutput?: (output: string) => void;
+    /** Called with everything written so far, after each chunk; `type` sends keystrokes to the terminal. */
+    onOutput?: (output: string, type: (keys: string) => void) => void;
   },
 ): Promise<PtyResult> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -38,7 +38,7 @@ export function runInPty(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
-    options.onOutput?.(output);
+    options.onOutput?.(output, (keys) => child.stdin.write(keys));
   });
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   return new Promise((resolve, reject) => {

@@ -27,6 +27,8 @@ export async function cancelCommand(
     if (description.status.name !== 'RUNNING') {
       throw new CliError(
         `workflow ${workflowId} is already ${description.status.name.toLowerCase()}; nothing to cancel`,
+        1,
+        'not_running',
       );
     }
     await client.workflow.getHandle(workflowId).cancel();

@@ -46,11 +46,15 @@ export async function downloadCommand(
       throw new CliError(
         `workflow ${workflowId} is still running; wait for it and save its outputs with: ` +
           `flora-temporal watch ${workflowId} --download ${dir}`,
+        1,
+        'not_completed',
       );
     if (status !== 'COMPLETED')
       throw new CliError(
         `workflow ${workflowId} is ${status.toLowerCase().replace('_', ' ')}; it has no outputs to save ` +
           `(see flora-temporal status ${workflowId})`,
+        1,
+        'not_completed',
       );
     const result = (await client.workflow.getHandle(workflowId).result()) as
       RunTechniqueResult | PipelineResult;

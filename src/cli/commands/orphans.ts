@@ -8,6 +8,7 @@ import type { FloraClient } from '../../flora/client';
 import type * as Orphans from '../../client/orphans';
 import type { OrphanRun } from '../../client/orphans';
 import type * as WorkflowAccess from '../workflow-access';
+import { usd } from '../format';
 import { ExitCode, json, table, type CliContext, type CliIo } from '../support';
 import { floraFromEnv } from './techniques';
 
@@ -93,7 +94,7 @@ export async function orphansCommand(opts: OrphansOpts, io: CliIo): Promise<numb
             o.status,
             o.createdAt ?? '-',
             o.techniqueName ?? o.techniqueId ?? '-',
-            o.chargedCost == null ? '-' : `$${o.chargedCost}`,
+            o.chargedCost == null ? '-' : usd(o.chargedCost),
           ]),
         ]),
       );

@@ -8,6 +8,8 @@ import type * as Plan from '../../pipelines/plan';
 import type * as FetchPlan from '../../pipelines/fetch-plan';
 import type { PipelinePlan } from '../../pipelines/plan';
 import type * as Spec from '../../pipelines/spec';
+import type * as Structure from '../../pipelines/structure';
+import type * as TechniqueCheck from '../technique-check';
 import type { SpecProblem } from '../../pipelines/spec';
 import type { PipelineResult } from '../../pipelines/types';
 import type * as Workflows from '../../workflows';
@@ -71,6 +73,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
   const spec = await loadSpec(file);
+  await precheckPipeline(spec, io);
   // Before anything is started or paid for: a bad directory is found now, not after the pipeline.
   if (opts.download !== undefined) await prepareDownloadDir(opts.download, opts.overwrite ?? false);
   // Loaded on use, so `--help` and the other commands do not pay for them.
@@ -105,12 +108,34 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
   }
 }
 
+/**
+ * What can be refused before starting: a cycle or a step reference to nowhere (always), and a technique
+ * FLORA does not know (with FLORA_API_KEY set), so a start never leaves a workflow that can only fail.
+ */
+async function precheckPipeline(spec: unknown, io: CliIo): Promise<void> {
+  const { parsePipelineSpec } = require('../../pipelines/spec') as typeof Spec;
+  const { structureProblems } = require('../../pipelines/structure') as typeof Structure;
+  const { techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
+  const { checkTechniquesKnown } = require('../technique-check') as typeof TechniqueCheck;
+  const parsed = parsePipelineSpec(spec);
+  if (!parsed.ok) return; // startPipeline names every problem
+  const problems = structureProblems(parsed.spec);
+  if (problems.length > 0)
+    throw new CliError(
+      `invalid pipeline: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}; nothing was started`,
+      1,
+      'invalid_request',
+    );
+  await checkTechniquesKnown(techniqueKeys(parsed.spec), io);
+}
+
 async function loadSpec(file: string) {
   const { InvalidPipelineError, loadPipelineFile } = require('../../client/pipelines') as typeof Pipelines;
   try {
     return await loadPipelineFile(file);
   } catch (err) {
-    if (err instanceof InvalidPipelineError) throw new CliError(`invalid pipeline: ${err.message}`);
+    if (err instanceof InvalidPipelineError)
+      throw new CliError(`invalid pipeline: ${err.message}`, 1, 'invalid_request');
     throw err;
   }
 }
@@ -165,7 +190,7 @@ export async function pipelineValidateCommand(
   try {
     value = await readSpecFile(file);
   } catch (err) {
-    if (err instanceof InvalidPipelineError) throw new CliError(err.message);
+    if (err instanceof InvalidPipelineError) throw new CliError(err.message, 1, 'invalid_request');
     throw err;
   }
   const report: ValidationReport = {
@@ -227,8 +252,8 @@ export async function pipelineValidateCommand(
     const alreadyAProblem = parsed.spec.onBudgetExceeded === 'fail' && plan.withinBudget === false;
     if (plan.budgetUsd !== undefined && cost > plan.budgetUsd + 1e-9 && !alreadyAProblem) {
       report.warnings.push(
-        `the ${plan.plannedCostUsd === undefined ? 'estimated cost' : 'plan'} ($${cost}) exceeds budgetUsd ` +
-          `($${plan.budgetUsd}): steps beyond the budget ` +
+        `the ${plan.plannedCostUsd === undefined ? 'estimated cost' : 'plan'} (${usd(cost)}) exceeds budgetUsd ` +
+          `(${usd(plan.budgetUsd)}): steps beyond the budget ` +
           (parsed.spec.onBudgetExceeded === 'wait'
             ? 'wait until it is raised (flora-temporal pipeline raise-budget <workflow-id> <usd>)'
             : 'make the pipeline fail (onBudgetExceeded: "fail")'),

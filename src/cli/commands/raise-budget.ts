@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type * as FloraWorkflowsModule from '../../client/flora-workflows';
 import type * as WorkflowAccess from '../workflow-access';
+import { usd as formatUsd } from '../format';
 import { CliError, ExitCode, json, type CliContext, type CliIo } from '../support';
 
 function parseUsd(value: string): number {
@@ -38,20 +39,22 @@ export async function raiseBudgetCommand(
     if (description.status.name !== 'RUNNING')
       throw new CliError(
         `pipeline ${workflowId} is ${description.status.name.toLowerCase()}; its budget is final`,
+        1,
+        'not_running',
       );
     const run = new FloraWorkflows(client).getPipeline(workflowId);
     // A raise never lowers: the ledger may already hold more than a smaller budget.
     const before = (await run.progress()).ledger;
     if (before.budgetUsd !== undefined && usd <= before.budgetUsd)
       throw new CliError(
-        `pipeline ${workflowId} already has a budget of $${before.budgetUsd}; raise-budget only raises it`,
+        `pipeline ${workflowId} already has a budget of ${formatUsd(before.budgetUsd)}; raise-budget only raises it`,
       );
     await run.raiseBudget(usd);
     const after = (await run.progress()).ledger;
     if (opts.json) io.stdout(json({ workflowId, budgetUsd: usd, ledger: after }));
     else
       io.stdout(
-        `pipeline ${workflowId}: budget raised to $${usd} (was ${before.budgetUsd === undefined ? 'none' : `$${before.budgetUsd}`}; charged $${after.chargedUsd}, reserved $${after.reservedUsd})\n`,
+        `pipeline ${workflowId}: budget raised to ${formatUsd(usd)} (was ${before.budgetUsd === undefined ? 'none' : formatUsd(before.budgetUsd)}; charged ${formatUsd(after.chargedUsd)}, reserved ${formatUsd(after.reservedUsd)})\n`,
       );
     return ExitCode.Ok;
   });

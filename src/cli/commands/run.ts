@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../../workflows/types';
 import type * as Validation from '../../workflows/validation';
 import type * as Connect from '../connect';
+import type * as TechniqueCheck from '../technique-check';
 import type * as Runs from '../../client/runs';
 import type * as FollowStart from '../follow-start';
 import { describeRunResult } from '../describe';
@@ -84,9 +85,15 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
   if (opts.workspaceId !== undefined) input.workspaceId = opts.workspaceId;
 
   const checked = checkRequest(input);
-  if (!checked.ok) throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`);
+  if (!checked.ok)
+    throw new CliError(`invalid run request: ${describeProblems(checked.problems)}`, 1, 'invalid_request');
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the run completes');
+  // A typo'd slug is refused now, with the closest ones, rather than by a workflow that can only fail.
+  if (input.technique !== undefined && opts.attachRunId === undefined) {
+    const { checkTechniquesKnown } = require('../technique-check') as typeof TechniqueCheck;
+    await checkTechniquesKnown([input.technique], io);
+  }
   // Before anything is started or paid for: a bad directory is found now, not after the run.
   if (opts.download !== undefined) await prepareDownloadDir(opts.download, opts.overwrite ?? false);
 
@@ -101,7 +108,8 @@ export async function runCommand(slug: string | undefined, opts: RunOpts, io: Cl
         allowFastPolling: fastPollingAllowedByEnv(io.env),
       });
     } catch (err) {
-      if (err instanceof InvalidRunRequestError) throw new CliError(`invalid run request: ${err.message}`);
+      if (err instanceof InvalidRunRequestError)
+        throw new CliError(`invalid run request: ${err.message}`, 1, 'invalid_request');
       throw err;
     }
     const started = handle;

@@ -86,7 +86,10 @@ export async function statusCommand(
         type === 'runTechnique'
           ? renderRunStatus(progress as RunTechniqueStatus)
           : renderPipelineProgress(progress as PipelineProgress);
-      io.stdout(`${lines.map((l) => `  ${l}`).join('\n')}\n`);
+      // After a failure the workflow's own view stops where it was (e.g. "0% validating"): say so.
+      const indent = error ? '    ' : '  ';
+      if (error) io.stdout(`  last progress before it ended:\n`);
+      io.stdout(`${lines.map((l) => `${indent}${l}`).join('\n')}\n`);
       const note = (progress as { note?: string }).note;
       if (note && type === 'runTechnique') io.stdout(`  ${note}\n`);
     }

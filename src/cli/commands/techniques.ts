@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { FloraClient } from '../../flora/client';
 import type * as FloraFromEnv from '../../flora/from-env';
+import type * as TechniqueCheck from '../technique-check';
 import type { TechniqueListItem } from '../../flora/schemas';
 import { describeTechnique } from '../describe';
 import { usd } from '../format';
@@ -45,7 +46,10 @@ export function registerTechniques(program: Command, { io }: CliContext): void {
     .action(async (slug: string, opts: { json?: boolean }) => {
       const flora = floraFromEnv(io);
       try {
-        const technique = await flora.getTechnique(slug);
+        const { suggestTechniques } = require('../technique-check') as typeof TechniqueCheck;
+        const technique = await flora.getTechnique(slug).catch(async (err: unknown) => {
+          throw (await suggestTechniques(flora, slug, err)) ?? err;
+        });
         io.stdout(opts.json ? json(technique) : describeTechnique(technique));
       } finally {
         await flora.close();
