@@ -54,7 +54,8 @@ describe('status, watch, cancel, runs list', () => {
   });
 
   test('watch: progress lines on stderr while it runs, then the result JSON on stdout', async () => {
-    h.sim.setRunDuration(3_000);
+    // Long enough that the CLI (through tsx, seconds to start on a loaded machine) sees it running.
+    h.sim.setRunDuration(15_000);
     const run = await flora.startRun(
       { technique: 'image-to-video', inputs: { input_image: 'https://x.test/a.png' }, options: FAST },
       { workflowId: id('watch') },
@@ -71,7 +72,7 @@ describe('status, watch, cancel, runs list', () => {
   });
 
   test('watch a pipeline: one progress line per step, result on stdout', async () => {
-    h.sim.setRunDuration(1_500);
+    h.sim.setRunDuration(8_000);
     const pipeline = await flora.startPipeline(
       {
         name: 'watched',
