@@ -43,6 +43,7 @@ export function errorType(err: unknown): string {
   if (err instanceof Error && err.name === 'ConfigError') return 'invalid_configuration';
   if (err instanceof Error && err.name === 'WorkflowIdConflictError') return 'workflow_id_conflict';
   if (err instanceof Error && err.name === 'RerunRequiredError') return 'rerun_required';
+  if (err instanceof Error && err.name === 'ResumeError') return 'resume_refused';
   if (err instanceof Error && err.name === 'SearchAttributesMissingError') return 'search_attributes_missing';
   if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.name.startsWith('Flora'))
     return err.code;

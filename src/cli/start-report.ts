@@ -22,6 +22,17 @@ export function describeStart(start: StartOutcome, what: 'workflow' | 'pipeline'
         `${id} had ended ${(start.existing?.status ?? 'unsuccessfully').toLowerCase().replace('_', ' ')}: ` +
         `started it again (--rerun); its FLORA runs are created anew and billed`
       );
+    case 'resumed': {
+      const r = start.resumed;
+      const reused = r?.reused.length
+        ? `reused ${r.reused.map((s) => `${s.step} (${s.runs} run${s.runs === 1 ? '' : 's'})`).join(', ')}, ` +
+          `charged $${r.reusedUsd.toFixed(2)} before and not again`
+        : 'nothing could be reused';
+      const rerun = r?.rerun.length
+        ? `; runs (billed): ${r.rerun.map((s) => `${s.step} (${s.why})`).join(', ')}`
+        : '';
+      return `${id} resumed after it ended ${(start.existing?.status ?? 'closed').toLowerCase().replace('_', ' ')}: ${reused}${rerun}`;
+    }
   }
 }
 

@@ -25,8 +25,11 @@ import {
   type RequestFingerprint,
 } from './request-fingerprint';
 
-/** What a start did: `started` (new), `attached` (running), `completed` (existing result), `rerun`. */
-export type StartAction = 'started' | 'attached' | 'completed' | 'rerun';
+/**
+ * What a start did: `started` (new), `attached` (running), `completed` (existing result), `rerun`, or
+ * `resumed` (a pipeline started again taking the runs its last execution paid for).
+ */
+export type StartAction = 'started' | 'attached' | 'completed' | 'rerun' | 'resumed';
 
 export interface StartOutcome {
   action: StartAction;
@@ -35,6 +38,17 @@ export interface StartOutcome {
   existing?: { runId: string; status: string };
   /** Where the existing request was read from: the memo, or (older workflows) the start event's input. */
   comparedWith?: 'memo' | 'history';
+  /** For `resumed`: what was taken from the last execution and what runs again. */
+  resumed?: ResumeSummary;
+}
+
+export interface ResumeSummary {
+  /** Steps with runs taken from the last execution, and how many of their runs. */
+  reused: { step: string; runs: number; chargedUsd: number }[];
+  /** USD those runs were charged when they ran (not charged again). */
+  reusedUsd: number;
+  /** Steps that run (again), and why they are not reused. */
+  rerun: { step: string; why: string }[];
 }
 
 /** The workflow id belongs to a different request; nothing was started. */
@@ -186,7 +200,12 @@ async function fingerprintFromHistory<H>(
   args: IdempotentStartArgs<H>,
   runId: string,
 ): Promise<RequestFingerprint | undefined> {
-  const { client, workflowId } = args;
+  const input = await readStartInput(args.client, args.workflowId, runId);
+  return input === undefined ? undefined : args.fingerprintOfInput(input);
+}
+
+/** The first argument an execution was started with, read from its start event (decoded as the SDK does). */
+export async function readStartInput(client: Client, workflowId: string, runId: string): Promise<unknown> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
@@ -197,5 +216,5 @@ async function fingerprintFromHistory<H>(
   // Codecs encode in order, so they decode in reverse (as the SDK does).
   for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
   const first = payloads[0];
-  return first ? args.fingerprintOfInput(payloadConverter.fromPayload(first)) : undefined;
+  return first ? payloadConverter.fromPayload(first) : undefined;
 }

@@ -11,6 +11,7 @@ export {
 export {
   RerunRequiredError,
   WorkflowIdConflictError,
+  type ResumeSummary,
   type StartAction,
   type StartOutcome,
 } from './idempotent-start';
@@ -19,6 +20,7 @@ export { runTechnique, statusQuery } from '../workflows';
 export type * from '../workflows/types';
 export {
   InvalidPipelineError,
+  ResumeError,
   loadPipelineFile,
   startPipeline,
   type StartPipelineOptions,

@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
 import { FloraPipelineKey } from '../domain/search-attribute-keys';
-import { startIdempotently } from './idempotent-start';
-import { FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { PipelineReuse } from '../pipelines/types';
+import { startIdempotently, type StartPolicies } from './idempotent-start';
+import { planResume, ResumeError } from './resume';
+import { differingParts, FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';
 import type { StartedHandle } from './runs';
 import { fastPollingProblems } from './polling';
+
+export { ResumeError };
 
 export class InvalidPipelineError extends Error {
   override readonly name = 'InvalidPipelineError';
@@ -59,6 +63,14 @@ export interface StartPipelineOptions {
   rerun?: boolean;
   /** Allow `pollMinMs` below 1,000 ms, in the spec's or a step's options: a loopback simulator only. @default false */
   allowFastPolling?: boolean;
+  /**
+   * With `workflowId`: start a new execution of that closed pipeline (failed, cancelled, terminated, timed
+   * out, or completed with a different spec) that takes every run its last execution completed for a step
+   * whose request is unchanged, and creates only the rest. The spec may differ (that is the point: fix the
+   * input that failed); see docs/pipelines.md for the rule. Refused (ResumeError) while it runs.
+   * @default false
+   */
+  resume?: boolean;
 }
 
 /**
@@ -98,6 +110,45 @@ export async function startPipeline(
     client.options.namespace,
   );
   const fingerprint = pipelineFingerprint(spec);
+  const startWith = (
+    policies: StartPolicies | { workflowIdConflictPolicy: 'FAIL'; workflowIdReusePolicy: 'ALLOW_DUPLICATE' },
+    reuse?: PipelineReuse,
+  ) =>
+    client.workflow.start(runPipeline, {
+      taskQueue,
+      workflowId,
+      args: [reuse === undefined ? { spec } : { spec, reuse }],
+      ...policies,
+      memo: { pipeline: parsed.spec.name, [FINGERPRINT_MEMO_KEY]: fingerprint },
+      ...(searchable ? { typedSearchAttributes: [{ key: FloraPipelineKey, value: parsed.spec.name }] } : {}),
+    });
+  if (options.resume) {
+    if (options.workflowId === undefined)
+      throw new InvalidPipelineError('resume needs the workflowId of the pipeline to resume');
+    const plan = await planResume(client, workflowId, parsed.spec);
+    const existing = plan.from;
+    if (
+      existing.status === 'COMPLETED' &&
+      differingParts(pipelineFingerprint(plan.earlierSpec), fingerprint).length === 0
+    ) {
+      // The same spec, completed: its result stands, nothing to resume.
+      const handle = client.workflow.getHandle<typeof runPipeline>(workflowId);
+      return Object.assign(handle, { start: { action: 'completed' as const, workflowId, existing } });
+    }
+    try {
+      const handle = await startWith(
+        { workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE' },
+        plan.reuse,
+      );
+      return Object.assign(handle, {
+        start: { action: 'resumed' as const, workflowId, existing, resumed: plan.summary },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ResumeError(`pipeline ${workflowId} was started again meanwhile; nothing was started`);
+      throw err;
+    }
+  }
   const { handle, outcome } = await startIdempotently({
     client,
     workflowId,
@@ -110,17 +161,7 @@ export async function startPipeline(
         : undefined;
     },
     rerun,
-    start: (policies) =>
-      client.workflow.start(runPipeline, {
-        taskQueue,
-        workflowId,
-        args: [{ spec }],
-        ...policies,
-        memo: { pipeline: parsed.spec.name, [FINGERPRINT_MEMO_KEY]: fingerprint },
-        ...(searchable
-          ? { typedSearchAttributes: [{ key: FloraPipelineKey, value: parsed.spec.name }] }
-          : {}),
-      }),
+    start: (policies) => startWith(policies),
     existing: () => client.workflow.getHandle<typeof runPipeline>(workflowId),
   });
   return Object.assign(handle, { start: outcome });

@@ -67,6 +67,8 @@ export interface ReuseOffer {
 export interface ReuseCheck {
   /** Outputs whose URL did not answer, and why. */
   expired: { outputId: string; url: string; problem: string }[];
+  /** Outputs whose URL could not be checked (no answer): taken anyway, and noted. */
+  unchecked?: { outputId: string; url: string; problem: string }[];
   /** Saved copies the worker has. */
   localFiles: { outputId: string; file: string }[];
 }
@@ -330,6 +332,7 @@ export class PipelineScheduler {
           workflowRunId: from.runId,
           chargedUsd: reused.chargedUsd,
           ...(check.expired.length > 0 ? { expired: check.expired } : {}),
+          ...(check.unchecked?.length ? { unchecked: check.unchecked } : {}),
           ...(check.localFiles.length > 0 ? { localFiles: check.localFiles } : {}),
         };
         run.startedAt = now;

@@ -47,6 +47,8 @@ export interface ReusedFrom {
   chargedUsd: number;
   /** Outputs whose URL no longer answered when the resumed execution checked it (FLORA's URLs expire). */
   expired?: { outputId: string; url: string; problem: string }[];
+  /** Outputs whose URL gave no answer at all when checked (which may be the worker's network): taken anyway. */
+  unchecked?: { outputId: string; url: string; problem: string }[];
   /** The earlier execution's saved copies of the outputs, relative to the worker's download root. */
   localFiles?: { outputId: string; file: string }[];
 }

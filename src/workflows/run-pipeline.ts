@@ -136,12 +136,17 @@ async function checkReused(offers: ReuseOffer[]): Promise<ReuseCheck[][]> {
   }
   const problemOf = new Map(urls.map((o, i) => [o, answer.urls[i] ?? null]));
   const hasFile = new Map(files.map((f, i) => [f, answer.files[i] ?? false]));
+  // Only an answer that says so (a 4xx: 403 on a signed URL past its time, 404, 410) means expired; no
+  // answer at all (DNS, a timeout) may be this worker's network, so the paid output is taken, noted.
+  const problems = (run: ReuseOffer['runs'][number]) =>
+    run.outputs.flatMap((o) => {
+      const problem = problemOf.get(o);
+      return problem ? [{ outputId: o.outputId, url: o.url, problem }] : [];
+    });
   return offers.map((offer) =>
     offer.runs.map((run) => ({
-      expired: run.outputs.flatMap((o) => {
-        const problem = problemOf.get(o);
-        return problem ? [{ outputId: o.outputId, url: o.url, problem }] : [];
-      }),
+      expired: problems(run).filter((p) => /^HTTP 4\d\d/.test(p.problem)),
+      unchecked: problems(run).filter((p) => !/^HTTP 4\d\d/.test(p.problem)),
       localFiles: (run.localFiles ?? []).filter((f) => hasFile.get(f) === true),
     })),
   );
@@ -269,8 +274,8 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
     for (;;) {
       const seen = version;
       // A resume: steps now ready whose runs an earlier execution paid for are taken, not created.
-      const offers = scheduler.reuseOffers();
-      if (offers.length > 0) {
+      // Taking a step can make the next one ready: look again until nothing more is offered.
+      for (let offers = scheduler.reuseOffers(); offers.length > 0; offers = scheduler.reuseOffers()) {
         if (RULES.reuseFromResume()) scheduler.takeReuse(offers, await checkReused(offers), nowIso());
         else scheduler.declineReuse(offers);
       }

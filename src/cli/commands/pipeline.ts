@@ -40,6 +40,10 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
       '--rerun',
       'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
     )
+    .option(
+      '--resume',
+      'with --workflow-id: start that closed pipeline again, reusing every completed step whose request is unchanged (only the rest is billed)',
+    )
     .option('--wait', 'wait for the result')
     .option(
       '--download <dir>',
@@ -63,6 +67,7 @@ export function registerPipeline(program: Command, { io, outcome }: CliContext):
 export interface PipelineRunOpts {
   workflowId?: string;
   rerun?: boolean;
+  resume?: boolean;
   wait?: boolean;
   download?: string;
   overwrite?: boolean;
@@ -70,6 +75,10 @@ export interface PipelineRunOpts {
 }
 
 export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {
+  if (opts.resume && opts.workflowId === undefined)
+    throw new CliError('--resume needs --workflow-id: the pipeline to resume');
+  if (opts.resume && opts.rerun)
+    throw new CliError('--resume and --rerun are exclusive: --resume reuses paid steps');
   if (opts.download !== undefined && !opts.wait)
     throw new CliError('--download needs --wait: outputs exist only once the pipeline completes');
   const spec = await loadSpec(file);
@@ -86,6 +95,7 @@ export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io
       taskQueue: settings.taskQueue,
       workflowId: opts.workflowId,
       rerun: opts.rerun ?? false,
+      resume: opts.resume ?? false,
       allowFastPolling: fastPollingAllowedByEnv(io.env),
     });
     const { followStart } = require('../follow-start') as typeof FollowStart;
