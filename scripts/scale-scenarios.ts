@@ -92,5 +92,49 @@ export function scaleScenarios(): Scenario[] {
         });
       },
     },
+    {
+      // Batches of 5: the pipeline continues as new twice (Patches.PipelineBatches).
+      name: 'scale-batches-pipeline-foreach',
+      files: ['scale-batches-pipeline-foreach~first', 'scale-batches-pipeline-foreach~last'],
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(600);
+        const handle = await ctx.startPipeline('scale-batches-pipeline-foreach', {
+          ...scaleForEach('scale-batches'),
+          runsPerExecution: 5,
+        });
+        await handle.result();
+        await ctx.save('scale-batches-pipeline-foreach~first', handle, handle.firstExecutionRunId);
+        await ctx.save('scale-batches-pipeline-foreach~last', handle);
+      },
+    },
+    {
+      // Started on the code without batches (which ignores runsPerExecution), its first batch fills up
+      // on the current code: that execution continues as new.
+      name: 'straddle-scale-batches-pipeline-foreach',
+      files: [
+        'straddle-scale-batches-pipeline-foreach~first',
+        'straddle-scale-batches-pipeline-foreach~last',
+      ],
+      async record(ctx) {
+        ctx.h.sim.setRunDuration(2000);
+        let firstRunId: string | undefined;
+        await ctx.straddle('straddle-scale-batches-pipeline-foreach~last', {
+          from: BEFORE_SCALE,
+          start: async (queue) => {
+            const handle = await ctx.startPipeline(
+              'straddle-scale-batches-pipeline-foreach',
+              { ...scaleForEach('straddle-scale-batches'), runsPerExecution: 5 },
+              queue,
+            );
+            firstRunId = handle.firstExecutionRunId;
+            return handle;
+          },
+          handoverWhen: async (handle) =>
+            (await handle.query(progressQuery)).steps.some((s) => s.runs.some((r) => r.phase === 'running')),
+        });
+        const handle = ctx.h.env.client.workflow.getHandle('fixture-straddle-scale-batches-pipeline-foreach');
+        await ctx.save('straddle-scale-batches-pipeline-foreach~first', handle, firstRunId);
+      },
+    },
   ];
 }

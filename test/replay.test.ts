@@ -54,7 +54,8 @@ async function loadHistories() {
   return Promise.all(
     files.map(async (file) => ({
       // Recorded as `fixture-<name>`; pipelines derive their children's ids from it, so replay needs it too.
-      workflowId: `fixture-${file.replace(/\.json$/, '')}`,
+      // `<name>~<execution>` is one execution of a workflow that continued as new (`~first`, `~last`).
+      workflowId: `fixture-${file.replace(/\.json$/, '').replace(/~[^~]*$/, '')}`,
       // Temporal's replayer takes JSON histories as they are (no SDK internals needed to convert them).
       history: JSON.parse(await readFile(join(DIR, file), 'utf8')) as unknown,
     })),

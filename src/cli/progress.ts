@@ -2,7 +2,7 @@
  * Live progress for the CLI, always on stderr: a block redrawn in place on a terminal, plain lines (only
  * the ones that changed) otherwise, so logs and CI output stay readable.
  */
-import type { PipelineProgress, StepProgress } from '../pipelines/types';
+import type { PipelineProgress } from '../pipelines/types';
 import type { RunTechniqueStatus } from '../workflows/types';
 import { count, usd } from './format';
 
@@ -21,13 +21,18 @@ export function renderRunStatus(s: RunTechniqueStatus, label = s.technique?.slug
   ];
 }
 
-function stepPercent(step: StepProgress): number {
+type ProgressStep = PipelineProgress['steps'][number];
+
+function stepPercent(step: ProgressStep): number {
   if (step.phase === 'completed') return 100;
-  if (step.runs.length === 0) return 0;
   const done = (p: string) => p === 'completed' || p === 'failed' || p === 'cancelled';
-  return Math.round(
-    step.runs.reduce((sum, r) => sum + (done(r.phase) ? 100 : r.progress), 0) / step.runs.length,
-  );
+  // A large pipeline lists only its running runs: the others count through `counts`.
+  const c = step.counts;
+  const total = c?.total ?? step.runs.length;
+  if (total === 0) return 0;
+  const ended = c ? c.completed + c.failed + c.cancelled : 0;
+  const listed = step.runs.reduce((sum, r) => sum + (done(r.phase) ? 100 : r.progress), 0);
+  return Math.round((c && step.runsListed === 'running' ? ended * 100 + listed : listed) / total);
 }
 
 export function renderPipelineProgress(p: PipelineProgress): string[] {
@@ -38,16 +43,17 @@ export function renderPipelineProgress(p: PipelineProgress): string[] {
       (p.note ? ` · ${p.note}` : ''),
   ];
   for (const step of p.steps) {
-    const finished = step.runs.filter((r) => r.phase === 'completed').length;
+    const total = step.counts?.total ?? step.runs.length;
+    const finished = step.counts?.completed ?? step.runs.filter((r) => r.phase === 'completed').length;
     const polls = step.runs.reduce((sum, r) => sum + r.polls, 0);
-    const cost = step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
+    const cost = p.ledger.steps[step.id]?.chargedUsd ?? step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
     const runs =
-      step.runs.length > 1
-        ? ` ${finished}/${step.runs.length} runs`
-        : step.runs[0]?.runId
-          ? ` ${step.runs[0].runId}`
-          : '';
-    const detail = step.skippedReason ?? step.runs.find((r) => r.error)?.error?.type ?? '';
+      total > 1 ? ` ${finished}/${total} runs` : step.runs[0]?.runId ? ` ${step.runs[0].runId}` : '';
+    const detail =
+      step.skippedReason ??
+      step.failures?.[0]?.error?.type ??
+      step.runs.find((r) => r.error)?.error?.type ??
+      '';
     lines.push(
       `  ${step.id.padEnd(width)} ${bar(stepPercent(step), 12)} ${String(stepPercent(step)).padStart(3)}% ${step.phase}${runs}` +
         ` · ${count(polls, 'poll')} · ${usd(cost)}${detail ? ` · ${detail}` : ''}`,

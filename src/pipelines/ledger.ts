@@ -18,15 +18,19 @@ export function ledgerOf(
   let chargedUsd = 0;
   let reusedUsd: number | undefined;
   for (const step of steps) {
-    const reserved = step.runs.reduce((sum, r) => sum + r.reservedUsd, 0);
-    const charged = step.runs.reduce((sum, r) => sum + r.chargedUsd, 0);
+    // Runs that ended in earlier executions (before continue-as-new) count through their sums.
+    const reserved = step.runs.reduce((sum, r) => sum + r.reservedUsd, step.earlier?.reservedUsd ?? 0);
+    const charged = step.runs.reduce((sum, r) => sum + r.chargedUsd, step.earlier?.chargedUsd ?? 0);
     const reusedRuns = step.runs.filter((r) => r.reused !== undefined);
-    const reused = reusedRuns.reduce((sum, r) => sum + (r.reused?.chargedUsd ?? 0), 0);
+    const reused = reusedRuns.reduce(
+      (sum, r) => sum + (r.reused?.chargedUsd ?? 0),
+      step.earlier?.reusedUsd ?? 0,
+    );
     perStep[step.id] = {
       reservedUsd: roundUsd(reserved),
       chargedUsd: roundUsd(charged),
-      runs: step.runs.length,
-      ...(reusedRuns.length > 0 ? { reusedUsd: roundUsd(reused) } : {}),
+      runs: step.runs.length + (step.earlier?.count ?? 0),
+      ...(reusedRuns.length > 0 || (step.earlier?.reusedUsd ?? 0) > 0 ? { reusedUsd: roundUsd(reused) } : {}),
     };
     reservedUsd += reserved;
     chargedUsd += charged;
@@ -58,8 +62,10 @@ export function percentOf(steps: readonly StepProgress[]): number {
   if (steps.length === 0) return 0;
   const total = steps.reduce((sum, step) => {
     if (finished(step.phase)) return sum + 100;
-    if (step.runs.length === 0) return sum;
-    return sum + step.runs.reduce((s, r) => s + (finished(r.phase) ? 100 : r.progress), 0) / step.runs.length;
+    const earlier = step.earlier?.count ?? 0;
+    const runs = step.runs.length + earlier;
+    if (runs === 0) return sum;
+    return sum + step.runs.reduce((s, r) => s + (finished(r.phase) ? 100 : r.progress), earlier * 100) / runs;
   }, 0);
   return Math.round(total / steps.length);
 }

@@ -6,6 +6,7 @@
 import type { SlotInfo, TechniqueInfo } from '../domain/technique';
 import type { InputValue, RunTechniqueOptions } from '../workflows/types';
 import { canonicalType, checkRequest, checkValue } from '../workflows/validation';
+import { PipelineLimits } from './limits';
 import type { FromStep, PipelineSpec, SpecProblem, Step, StepOptions } from './spec';
 
 export type PlannedInput =
@@ -314,6 +315,19 @@ export function planPipeline(
     costUsd: roundUsd(planned.reduce((sum, s) => sum + (runsPerStep[s.id] ?? 0) * s.technique.runCost, 0)),
     runsPerStep,
   };
+  // A forEach over a step is counted by its producer's declared outputs; lists were checked with the spec.
+  if (plannedRuns === undefined && estimate.runs > PipelineLimits.runs) {
+    const fanning = planned.find((s) => s.fanOut.kind === 'step');
+    return {
+      ok: false,
+      problems: [
+        {
+          path: fanning ? `steps[${fanning.position}].forEach` : 'steps',
+          message: `the pipeline would run about ${estimate.runs} runs (from the schemas' declared outputs); at most ${PipelineLimits.runs}`,
+        },
+      ],
+    };
+  }
   return {
     ok: true,
     plan: { name: spec.name, steps: planned, order, plannedCostUsd, plannedRuns, estimate },

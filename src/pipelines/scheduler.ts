@@ -6,12 +6,17 @@
  */
 import type { OutputRef, RunTechniqueWireInput } from '../workflows/types';
 import { settleReservation, type EndEvidence } from './billing';
+import { foldEndedRuns, noEarlierRuns } from './carry';
+import { CURRENT_RULES, SHIPPED_RULES, type Rules } from './rules';
 import { budgetLeftUsd, EPSILON_USD, ledgerOf } from './ledger';
+import { listsEveryRun, resultStep } from './summary';
 import { resolveInputs, roundUsd, type PipelinePlan, type PlannedStep } from './plan';
 import type { PipelineSpec } from './spec';
 import type { PipelineState } from './state';
 import {
   PipelineFailureType,
+  type ContinuedPipeline,
+  type ContinuedStep,
   type Ledger,
   type PipelineReuse,
   type ReusedRunInput,
@@ -22,40 +27,7 @@ import {
 } from './types';
 
 export { PipelineFailureType };
-
-/**
- * The rules that changed after runPipeline shipped. The workflow answers each with `patched(...)` at the
- * moment the decision is made, so histories recorded before a change replay on its old rule.
- */
-export interface Rules {
-  /** Children's idempotency keys come from the pipeline's first execution, so a reset never re-bills. */
-  childKeysFromPipeline(): boolean;
-  /** A reservation is freed only on the child's proof (`mayBeBilled: false`), not by failure type. */
-  freeOnlyOnProof(): boolean;
-  /** `onBudgetExceeded: "fail"` fails only when charged spend proves the budget short or nothing is in flight. */
-  failBudgetOnlyWhenShort(): boolean;
-  /** fail-fast cancels only children that have not created a FLORA run; the others finish. */
-  keepPaidWork(): boolean;
-  /** A resumed pipeline takes the runs its input's `reuse` offers instead of creating them. */
-  reuseFromResume(): boolean;
-}
-
-/** Every rule as it is today (new histories). */
-export const CURRENT_RULES: Rules = {
-  childKeysFromPipeline: () => true,
-  freeOnlyOnProof: () => true,
-  failBudgetOnlyWhenShort: () => true,
-  keepPaidWork: () => true,
-  reuseFromResume: () => true,
-};
-/** Every rule as it was when runPipeline shipped. */
-export const SHIPPED_RULES: Rules = {
-  childKeysFromPipeline: () => false,
-  freeOnlyOnProof: () => false,
-  failBudgetOnlyWhenShort: () => false,
-  keepPaidWork: () => false,
-  reuseFromResume: () => false,
-};
+export { CURRENT_RULES, SHIPPED_RULES, type Rules };
 
 /** A step a resume offers runs for, ready to take them (its dependencies completed): the workflow checks them. */
 export interface ReuseOffer {
@@ -199,8 +171,11 @@ export class PipelineScheduler {
     return budgetLeftUsd(this.state.steps, this.state.budgetUsd);
   }
 
-  private outputsOf = (stepId: string): OutputRef[][] =>
-    (this.entries.get(stepId)?.progress.runs ?? []).map((r) => r.outputs);
+  private outputsOf = (stepId: string): OutputRef[][] => {
+    const step = this.entries.get(stepId)?.progress;
+    if (step === undefined) return [];
+    return [...(step.earlier?.outputs ?? []), ...step.runs.map((r) => r.outputs)];
+  };
 
   private dependencies(step: StepProgress): StepProgress[] {
     return step.dependsOn.flatMap((id) => {
@@ -353,7 +328,7 @@ export class PipelineScheduler {
    * launch pending runs in plan order while there is room (`inFlight` children already running, at most
    * `concurrency`) and money.
    */
-  next(inFlight: number, now: string): Pass {
+  next(inFlight: number, now: string, launch = true): Pass {
     const pass: Pass = { launches: [], changed: false, stop: undefined };
     if (this.firstFailure && this.spec.onStepFailure === 'fail-fast') {
       pass.stop = 'fail-fast';
@@ -364,6 +339,11 @@ export class PipelineScheduler {
       if (step.phase === 'pending' && this.dependencies(step).every((d) => d.phase === 'completed'))
         this.expand(step, now);
     }
+    if (!launch) {
+      // Between batches: the runs in flight end, then the workflow continues as new.
+      this.state.note = `continuing as new once the ${inFlight} run(s) in flight end`;
+      return this.doneUnless(pass, inFlight);
+    }
     let running = inFlight;
     let blockedByBudget: { step: StepProgress; cost: number } | undefined;
     for (const step of this.state.steps) {
@@ -373,7 +353,7 @@ export class PipelineScheduler {
         if (step.runCost > this.budgetLeft() + EPSILON_USD) {
           blockedByBudget ??= { step, cost: step.runCost };
           step.phase = 'waiting-budget';
-          continue;
+          break; // the step's other runs cost the same: none fits either
         }
         if (step.phase === 'waiting-budget') step.phase = 'running';
         const launch = this.launch(step, run, now);
@@ -448,17 +428,31 @@ export class PipelineScheduler {
 
   /** A step's runs: one, one per listed element, or one per output of the step it fans out over. */
   private expand(step: StepProgress, now: string): void {
-    const entry = this.entries.get(step.id);
-    if (entry === undefined) return;
-    const fanOut = entry.planned.fanOut;
-    let items: (string | undefined)[];
-    if (fanOut.kind === 'list') items = fanOut.items;
-    else if (fanOut.kind === 'step')
-      items = this.outputsOf(fanOut.fromStep)
-        .flat()
-        .map((o) => o.url);
-    else items = [undefined];
-    step.runs = items.map((item, index) => ({
+    step.runs = this.runsFrom(step, 0);
+    step.phase = 'running';
+    step.startedAt = now;
+    if (step.runs.length === 0) this.settleStep(step, now); // forEach over a step with no outputs: nothing to do
+  }
+
+  /** The step's forEach elements (one undefined element for a step without forEach). */
+  private itemsOf(step: StepProgress): (string | undefined)[] {
+    const fanOut = this.entries.get(step.id)?.planned.fanOut;
+    if (fanOut === undefined || fanOut.kind === 'none') return [undefined];
+    if (fanOut.kind === 'list') return fanOut.items;
+    return this.outputsOf(fanOut.fromStep)
+      .flat()
+      .map((o) => o.url);
+  }
+
+  /** Pending runs for the step's elements from index `from` on. */
+  private runsFrom(step: StepProgress, from: number): StepRunProgress[] {
+    return this.itemsOf(step)
+      .slice(from)
+      .map((item, i) => this.pendingRun(step, from + i, item));
+  }
+
+  private pendingRun(step: StepProgress, index: number, item: string | undefined): StepRunProgress {
+    return {
       index,
       item,
       workflowId: `${this.ids.workflowId}/${step.id}/${index}`,
@@ -473,10 +467,7 @@ export class PipelineScheduler {
       error: undefined,
       startedAt: undefined,
       finishedAt: undefined,
-    }));
-    step.phase = 'running';
-    step.startedAt = now;
-    if (step.runs.length === 0) this.settleStep(step, now); // forEach over a step with no outputs: nothing to do
+    };
   }
 
   /** Reserves the run's price and builds the child's input; a run whose inputs cannot be resolved fails here. */
@@ -551,11 +542,12 @@ export class PipelineScheduler {
   private settleStep(step: StepProgress, now: string): void {
     if (step.runs.some((r) => r.phase === 'pending' || r.phase === 'running')) return;
     if (step.phase !== 'running' && step.phase !== 'waiting-budget') return;
-    step.phase = step.runs.some((r) => r.phase === 'failed')
-      ? 'failed'
-      : step.runs.some((r) => r.phase === 'cancelled')
-        ? 'cancelled'
-        : 'completed';
+    step.phase =
+      step.runs.some((r) => r.phase === 'failed') || (step.earlier?.failed ?? 0) > 0
+        ? 'failed'
+        : step.runs.some((r) => r.phase === 'cancelled') || (step.earlier?.cancelled ?? 0) > 0
+          ? 'cancelled'
+          : 'completed';
     step.finishedAt = now;
   }
 
@@ -627,6 +619,7 @@ export class PipelineScheduler {
   }
 
   resultSteps(): Record<string, StepResult> {
+    const all = listsEveryRun(this.state.steps);
     return Object.fromEntries(
       this.state.steps.map((s) => {
         const started = s.startedAt ? Date.parse(s.startedAt) : undefined;
@@ -638,8 +631,7 @@ export class PipelineScheduler {
           {
             status,
             technique: s.technique,
-            outputs: s.runs.flatMap((r) => r.outputs),
-            runs: s.runs,
+            ...resultStep(s, all, this.ids.workflowId),
             skippedReason: s.skippedReason,
             durationMs: started !== undefined && finished !== undefined ? finished - started : undefined,
           },
@@ -649,7 +641,12 @@ export class PipelineScheduler {
   }
 
   /** The pipeline's result; the phase becomes `completed`, or `partial` when a step did not complete. */
-  result(steps: Record<string, StepResult>, startedAtMs: number, finishedAtMs: number): PipelineResult {
+  result(
+    steps: Record<string, StepResult>,
+    startedAtMs: number,
+    finishedAtMs: number,
+    executions = 1,
+  ): PipelineResult {
     const skipped = this.state.steps
       .filter((s) => s.phase === 'skipped')
       .map((s) => ({ step: s.id, reason: s.skippedReason ?? 'skipped' }));
@@ -667,7 +664,67 @@ export class PipelineScheduler {
         durationMs: finishedAtMs - startedAtMs,
       },
       skipped,
+      ...(executions > 1 ? { executions } : {}),
     };
+  }
+
+  /** Whether a later step that has not finished reads this step's outputs. */
+  private outputsNeeded(stepId: string): boolean {
+    return this.plan.steps.some((p) => {
+      const phase = this.entries.get(p.id)?.progress.phase;
+      if (phase !== 'pending' && phase !== 'running' && phase !== 'waiting-budget') return false;
+      if (p.fanOut.kind === 'step' && p.fanOut.fromStep === stepId) return true;
+      return Object.values(p.inputs).some(
+        (i) => (i.kind === 'output-id' || i.kind === 'output-index') && i.fromStep === stepId,
+      );
+    });
+  }
+
+  /**
+   * The state the next execution starts from, once no run is in flight: each step's ended runs summed
+   * (with their outputs while a later step reads them). Undefined when it cannot be carried (a run in
+   * flight, or an ended run after one that never started).
+   */
+  carry(): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
+    const steps: ContinuedStep[] = [];
+    for (const step of this.state.steps) {
+      if (step.runs.some((r) => r.phase === 'running')) return undefined;
+      const keep = this.outputsNeeded(step.id);
+      const folded = foldEndedRuns(step.earlier ?? noEarlierRuns(keep), step.runs, keep);
+      if (folded === undefined) return undefined;
+      steps.push({
+        id: step.id,
+        phase: step.phase,
+        total: (step.earlier?.count ?? 0) + step.runs.length,
+        earlier: folded.earlier,
+        skippedReason: step.skippedReason,
+        startedAt: step.startedAt,
+        finishedAt: step.finishedAt,
+      });
+    }
+    return { steps, firstFailure: this.firstFailure };
+  }
+
+  /**
+   * An execution continued as new: each step as the last one left it. Runs that had ended are in
+   * `earlier`; the others are pending again under the same indexes (so the same child ids and keys).
+   */
+  restore(continued: Pick<ContinuedPipeline, 'steps' | 'firstFailure'>, now: string): void {
+    this.firstFailure = continued.firstFailure;
+    for (const carried of continued.steps) {
+      const step = this.entries.get(carried.id)?.progress;
+      if (step === undefined) continue;
+      step.phase = carried.phase;
+      step.skippedReason = carried.skippedReason;
+      step.startedAt = carried.startedAt;
+      step.finishedAt = carried.finishedAt;
+      step.earlier = carried.earlier;
+      step.runs =
+        carried.phase === 'running' || carried.phase === 'waiting-budget'
+          ? this.runsFrom(step, carried.earlier.count).slice(0, carried.total - carried.earlier.count)
+          : [];
+      if (step.runs.length === 0) this.settleStep(step, now);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
  * (`steps[2].inputs.input_image`). Pure: used by the workflow, the client and the CLI.
  */
 import { z } from 'zod';
+import { PipelineLimits } from './limits';
 
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -74,6 +75,14 @@ export const Step = z
           message: 'pass either technique or techniqueId + workspaceId, not both',
         });
       }
+      // Checked here rather than with .max() in the union, whose error would only say "Invalid input".
+      if (Array.isArray(step.forEach) && step.forEach.length > PipelineLimits.forEachItems) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['forEach'],
+          message: `a forEach list has at most ${PipelineLimits.forEachItems} elements (this one has ${step.forEach.length}); split the work into several pipelines`,
+        });
+      }
       if (step.techniqueId !== undefined && step.workspaceId === undefined) {
         ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'required with techniqueId' });
       }
@@ -95,7 +104,19 @@ export const PipelineSpec = z.strictObject({
   onBudgetExceeded: z.enum(['fail', 'wait']).default('fail'),
   /** Defaults for every step's options. */
   options: StepOptions.optional(),
-  steps: z.array(Step).min(1, 'expected at least one step').max(200),
+  steps: z
+    .array(Step)
+    .min(1, 'expected at least one step')
+    .max(200)
+    .superRefine((steps, ctx) => {
+      // The runs known from the spec alone (a forEach over a step is counted in the plan).
+      const runs = steps.reduce((sum, s) => sum + (Array.isArray(s.forEach) ? s.forEach.length : 1), 0);
+      if (runs > PipelineLimits.runs)
+        ctx.addIssue({
+          code: 'custom',
+          message: `the pipeline has ${runs} runs; at most ${PipelineLimits.runs} (docs/pipelines.md, "Large pipelines")`,
+        });
+    }),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpec>;
 /** The spec as written (defaults not yet applied). */

@@ -3,6 +3,7 @@
  * it. Pure: the workflow owns one `PipelineState` and the scheduler keeps it current.
  */
 import { EPSILON_USD, ledgerOf, percentOf } from './ledger';
+import { progressSteps } from './summary';
 import type { ChildProgress, PipelinePhase, PipelineProgress, StepProgress } from './types';
 
 /** What the progress query shows; the scheduler keeps it current. */
@@ -39,7 +40,7 @@ export function progressOf(state: PipelineState, workflowId: string): PipelinePr
     name: state.name,
     phase: state.phase,
     percent: percentOf(state.steps),
-    steps: state.steps.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r })) })),
+    steps: progressSteps(state.steps, workflowId),
     ledger: ledgerOf(state.steps, state.budgetUsd, state.plannedCostUsd),
     note: state.note,
   };
@@ -47,8 +48,10 @@ export function progressOf(state: PipelineState, workflowId: string): PipelinePr
 
 /** A child's progress signal. The run id matters in any phase: a cancelled child's FLORA run keeps going. */
 export function applyChildProgress(state: PipelineState, p: ChildProgress): void {
-  const run = state.steps.find((s) => s.id === p.step)?.runs[p.index];
-  if (!run) return;
+  const step = state.steps.find((s) => s.id === p.step);
+  // This execution's runs start after those of earlier executions (continue-as-new).
+  const run = step?.runs[p.index - (step.earlier?.count ?? 0)];
+  if (!run || run.index !== p.index) return;
   run.runId = p.runId ?? run.runId;
   if (run.phase !== 'running') return;
   run.detail = p.phase;
@@ -106,4 +109,14 @@ export function checkBudgetRaise(state: PipelineState, usd: unknown): string | u
 export function raiseBudgetTo(state: PipelineState, usd: number): void {
   state.raisedUsd = Math.max(state.raisedUsd ?? usd, usd);
   state.budgetUsd = Math.max(state.budgetUsd ?? usd, usd);
+}
+
+/** An execution continued as new: the budget (and raises) the last one had, never lower than the spec's. */
+export function applyContinuedBudget(
+  state: PipelineState,
+  budgetUsd: number | undefined,
+  raisedUsd: number | undefined,
+): void {
+  if (raisedUsd !== undefined) state.raisedUsd = Math.max(state.raisedUsd ?? raisedUsd, raisedUsd);
+  if (budgetUsd !== undefined) state.budgetUsd = Math.max(state.budgetUsd ?? budgetUsd, budgetUsd);
 }

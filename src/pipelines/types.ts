@@ -1,5 +1,6 @@
 /** Public types of the `runPipeline` workflow: input, result, progress query, signals. Pure. */
 import type { OutputRef, ReportTo } from '../domain/run-request';
+import type { TechniqueInfo } from '../domain/technique';
 
 export type { ReportTo };
 import type { PipelineSpecInput } from './spec';
@@ -9,6 +10,95 @@ export { PipelineFailureType } from '../domain/failures';
 /** What a caller passes to `runPipeline`. The public input type. */
 export interface RunPipelineInput {
   spec: PipelineSpecInput;
+  /**
+   * Child runs one execution starts before it continues as new, once none of its runs is in flight.
+   * @default PipelineLimits.runsPerExecution (500). Lower it only to exercise the mechanism (tests).
+   */
+  runsPerExecution?: number;
+}
+
+/**
+ * What one execution of runPipeline hands the next when it continues as new between batches (no child
+ * in flight): each step's phase and its ended runs summed, the budget, and the schemas, so the next
+ * execution plans with the same prices and launches only the runs that never started, under the same
+ * child ids and idempotency keys.
+ */
+export interface ContinuedPipeline {
+  /** The first execution's run id: children's idempotency keys come from it in every execution. */
+  firstExecutionRunId: string;
+  startedAtMs: number;
+  /** Executions before this one. */
+  executions: number;
+  budgetUsd: number | undefined;
+  raisedUsd: number | undefined;
+  /** The schemas the first execution fetched, by technique key. */
+  schemas: Record<string, TechniqueInfo>;
+  steps: ContinuedStep[];
+  firstFailure: { step: string; index: number; error: { type: string; message: string } } | undefined;
+}
+
+export interface ContinuedStep {
+  id: string;
+  phase: StepPhase;
+  /** The step's runs once it expanded (0 before). */
+  total: number;
+  earlier: EarlierRuns;
+  skippedReason: string | undefined;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+}
+
+/** A run that failed or was cancelled, as summaries list it (its child workflow has the whole story). */
+export interface RunFailure {
+  index: number;
+  workflowId: string;
+  runId: string | undefined;
+  phase: 'failed' | 'cancelled';
+  error: { type: string; message: string } | undefined;
+}
+
+/** Runs `[0, count)` of a step, which ended in earlier executions of the pipeline, summed. */
+export interface EarlierRuns {
+  count: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Kept reservations: runs that ended without proof that nothing was billed. */
+  reservedUsd: number;
+  chargedUsd: number;
+  polls: number;
+  downloadErrors: number;
+  /** What runs taken from an earlier pipeline (resume) had cost there. */
+  reusedUsd?: number;
+  /** The first `PipelineLimits.failuresListed` failures. */
+  failures: RunFailure[];
+  /** Their outputs, run by run: carried only when a later step reads this step's outputs. */
+  outputs?: OutputRef[][];
+}
+
+/** How many of a step's runs are in each phase, counting the runs of earlier executions. */
+export interface RunCounts {
+  total: number;
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+/**
+ * The summary fields of a step in the progress query and the result. `runsListed` says what `runs`
+ * holds: `all` runs (a pipeline of at most PipelineLimits.detailedRuns runs that never continued as
+ * new), only the `running` ones (progress of a larger pipeline), or `none` (result of a larger one:
+ * per-run detail, outputs included, is in the child workflows `childWorkflowIds` names).
+ */
+export interface StepSummary {
+  counts?: RunCounts;
+  /** The first PipelineLimits.failuresListed failed or cancelled runs. */
+  failures?: RunFailure[];
+  runsListed?: 'all' | 'running' | 'none';
+  /** `<pipeline workflow id>/<step>/{0..n-1}`: the children holding each run's detail. */
+  childWorkflowIds?: string;
 }
 
 /**
@@ -18,6 +108,8 @@ export interface RunPipelineInput {
 export interface RunPipelineWireInput extends RunPipelineInput {
   /** Set by `startPipeline(spec, { resume: true })`: completed runs of an earlier execution to take, not create. */
   reuse?: PipelineReuse;
+  /** Set by runPipeline itself when it continues as new (never by callers): what earlier executions did. */
+  continued?: ContinuedPipeline;
 }
 
 /** Runs an earlier execution of the same workflow id paid for, which a resumed execution takes as they are. */
@@ -91,10 +183,13 @@ export interface StepProgress {
   runCost: number;
   phase: StepPhase;
   dependsOn: string[];
+  /** This execution's runs (indexes from `earlier.count` on); all of them in a single execution. */
   runs: StepRunProgress[];
   skippedReason: string | undefined;
   startedAt: string | undefined;
   finishedAt: string | undefined;
+  /** Internal: the runs that ended in earlier executions (continue-as-new); queries show `counts`. */
+  earlier?: EarlierRuns;
 }
 
 export interface LedgerStep {
@@ -127,15 +222,15 @@ export interface PipelineProgress {
   phase: PipelinePhase;
   /** 0–100: finished steps count fully, running steps by their runs' FLORA progress. */
   percent: number;
-  steps: StepProgress[];
+  steps: (Omit<StepProgress, 'earlier'> & StepSummary)[];
   ledger: Ledger;
   note: string | undefined;
 }
 
-export interface StepResult {
+export interface StepResult extends StepSummary {
   status: 'completed' | 'failed' | 'skipped' | 'cancelled';
   technique: { slug: string | undefined; techniqueId: string; name: string };
-  /** All outputs of the step's runs, in run order. */
+  /** All outputs of the step's runs, in run order (none when `runsListed` is `none`: see the children). */
   outputs: OutputRef[];
   runs: StepRunProgress[];
   skippedReason: string | undefined;
@@ -151,6 +246,8 @@ export interface PipelineResult {
   ledger: Ledger;
   timings: { startedAt: string; finishedAt: string; durationMs: number };
   skipped: { step: string; reason: string }[];
+  /** Executions of the workflow: 1 + the times it continued as new between batches. */
+  executions?: number;
 }
 
 /** Sent by a child `runTechnique` to its pipeline when its phase, run id or progress moves. */

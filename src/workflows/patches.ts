@@ -48,5 +48,10 @@ export const Patches = {
    * `floraRunEvent` signal (a FLORA webhook said the run ended), and one poll confirms.
    */
   WebhookWake: 'flora-webhook-wake-v1',
+  /**
+   * runPipeline: after `runsPerExecution` (500) child runs, or 8,000 history events, it launches nothing
+   * more, waits for the runs in flight, and continues as new with each step's ended runs summed.
+   */
+  PipelineBatches: 'pipeline-continue-as-new-between-batches-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

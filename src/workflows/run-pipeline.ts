@@ -12,7 +12,9 @@ import {
   CancelledFailure,
   ChildWorkflowFailure,
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -22,7 +24,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { NO_EVIDENCE, parseEndEvidence, type EndEvidence } from '../pipelines/billing';
+import type { TechniqueInfo } from '../domain/technique';
 import { fetchSchemasAndPlan } from '../pipelines/fetch-plan';
+import { PipelineLimits } from '../pipelines/limits';
+import { planPipeline, type PipelinePlan } from '../pipelines/plan';
 import {
   PipelineFailureType,
   PipelineScheduler,
@@ -36,6 +41,7 @@ import {
 import {
   applyBudgetSignal,
   applyChildProgress,
+  applyContinuedBudget,
   applySpecBudget,
   checkBudgetRaise,
   initialState,
@@ -152,9 +158,24 @@ async function checkReused(offers: ReuseOffer[]): Promise<ReuseCheck[][]> {
   );
 }
 
+/** Runs one execution launches before it continues as new: the input's (tests), else the default. */
+function runsPerExecutionOf(input: RunPipelineWireInput): number {
+  const n = input.runsPerExecution;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 1
+    ? Math.floor(n)
+    : PipelineLimits.runsPerExecution;
+}
+
+/** The schemas the plan was made with, by technique key: carried so every execution prices alike. */
+function schemasOf(plan: PipelinePlan): Record<string, TechniqueInfo> {
+  return Object.fromEntries(plan.steps.map((s) => [s.techniqueKey, s.technique]));
+}
+
 export async function runPipeline(input: RunPipelineWireInput): Promise<PipelineResult> {
   const info = workflowInfo();
-  const startedAtMs = Date.now();
+  /** Set when an earlier execution continued as new between batches. */
+  const continued = input?.continued;
+  const startedAtMs = continued?.startedAtMs ?? Date.now();
   const state = initialState(input?.spec?.name);
   /** Bumped on every change the scheduler must look at. */
   let version = 0;
@@ -188,6 +209,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   const spec = parsed.spec;
   state.name = spec.name;
   applySpecBudget(state, spec.budgetUsd);
+  if (continued) applyContinuedBudget(state, continued.budgetUsd, continued.raisedUsd);
   // Registered once the spec's budget is known, so a raise sent with the start is checked against it.
   setHandler(
     raiseBudgetUpdate,
@@ -204,7 +226,10 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
       },
     },
   );
-  const planned = await fetchSchemasAndPlan(spec, (key) => getTechnique(key));
+  // A continued execution plans with the schemas (and prices) the first one fetched.
+  const planned = continued
+    ? planPipeline(spec, continued.schemas)
+    : await fetchSchemasAndPlan(spec, (key) => getTechnique(key));
   if (!planned.ok) return fail(invalidPipeline(planned.problems));
   const plan = planned.plan;
   if (patched(Patches.MemoAndSearchAttributes))
@@ -216,19 +241,22 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   // Children carry the technique and pipeline as search attributes when the pipeline was started with
   // them (so they are registered on this namespace).
   const searchable = info.typedSearchAttributes.get(FloraPipelineKey) !== undefined;
-  const scheduler = new PipelineScheduler(
-    state,
-    spec,
-    plan,
-    { workflowId: info.workflowId, firstExecutionRunId: info.firstExecutionRunId },
-    RULES,
-    parseReuse(input?.reuse),
-  );
+  // Children's keys come from the first execution's run id in every execution (no re-bill after a
+  // continue-as-new or a reset).
+  const ids = {
+    workflowId: info.workflowId,
+    firstExecutionRunId: continued?.firstExecutionRunId ?? info.firstExecutionRunId,
+  };
+  const scheduler = new PipelineScheduler(state, spec, plan, ids, RULES, parseReuse(input?.reuse));
 
-  // 2. The whole price, when it is known, against the budget.
-  const upfront = scheduler.upfrontBudget();
-  if (upfront.kind === 'fail') fail(failureFrom(upfront.failure));
-  if (upfront.kind === 'wait') await condition(() => scheduler.budgetCoversPlan());
+  // 2. The whole price, when it is known, against the budget (once: a continued execution passed it).
+  if (continued) {
+    scheduler.restore(continued, nowIso());
+  } else {
+    const upfront = scheduler.upfrontBudget();
+    if (upfront.kind === 'fail') fail(failureFrom(upfront.failure));
+    if (upfront.kind === 'wait') await condition(() => scheduler.budgetCoversPlan());
+  }
   scheduler.startRunning();
 
   // 3. Run the DAG.
@@ -270,6 +298,44 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
     inFlight.set(run.workflowId, promise);
   };
 
+  /**
+   * Large pipelines run in batches. Each child costs the pipeline's history about a dozen events, and
+   * Temporal terminates a workflow at 51,200: after `runsPerExecution` runs (or 8,000 events) this
+   * execution launches nothing more, waits for the runs in flight, and continues as new with each step's
+   * ended runs summed. Only between batches: continue-as-new would apply the parent-close policy to
+   * children still running (cancelling paid runs), and one scheduler over the whole pipeline keeps the
+   * budget, concurrency and fail-fast rules in one place (sub-pipelines would have to split the budget).
+   */
+  const runsPerExecution = runsPerExecutionOf(input);
+  let launchedHere = 0;
+  let rotating = false;
+  let carryRefused = false;
+  const batchFull = (): boolean => {
+    const now = workflowInfo();
+    return (
+      launchedHere >= runsPerExecution ||
+      now.historyLength >= PipelineLimits.historyEventsPerExecution ||
+      now.continueAsNewSuggested
+    );
+  };
+  const nextExecution = (): RunPipelineWireInput | undefined => {
+    const carried = scheduler.carry();
+    if (carried === undefined) return undefined;
+    const next: RunPipelineWireInput = {
+      ...input,
+      continued: {
+        firstExecutionRunId: ids.firstExecutionRunId,
+        startedAtMs,
+        executions: (continued?.executions ?? 0) + 1,
+        budgetUsd: state.budgetUsd,
+        raisedUsd: state.raisedUsd,
+        schemas: schemasOf(plan),
+        ...carried,
+      },
+    };
+    return JSON.stringify(next).length <= PipelineLimits.carryBytes ? next : undefined;
+  };
+
   try {
     for (;;) {
       const seen = version;
@@ -279,10 +345,24 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
         if (RULES.reuseFromResume()) scheduler.takeReuse(offers, await checkReused(offers), nowIso());
         else scheduler.declineReuse(offers);
       }
-      const pass = scheduler.next(inFlight.size, nowIso());
+      if (!rotating && !carryRefused && batchFull() && patched(Patches.PipelineBatches)) rotating = true;
+      const pass = scheduler.next(inFlight.size, nowIso(), !rotating);
       for (const launch of pass.launches) start(launch);
+      launchedHere += pass.launches.length;
       if (pass.changed) bump();
       if (pass.stop !== undefined) break;
+      if (rotating && inFlight.size === 0) {
+        // A raiseBudget update in progress finishes first, so the next execution carries its budget.
+        await condition(allHandlersFinished);
+        const next = nextExecution();
+        if (next !== undefined) await continueAsNew<typeof runPipeline>(next);
+        log.warn(
+          'The pipeline state is too large to carry: this execution goes on without continuing as new',
+        );
+        carryRefused = true;
+        rotating = false;
+        continue;
+      }
       await condition(() => version !== seen);
     }
     const cancel = scheduler.cancelOnStop();
@@ -304,5 +384,5 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   if (failure) fail(failureFrom(failure));
   const steps = scheduler.resultSteps();
   if (patched(Patches.MemoAndSearchAttributes)) upsertMemo({ chargedUsd: scheduler.ledger().chargedUsd });
-  return scheduler.result(steps, startedAtMs, Date.now());
+  return scheduler.result(steps, startedAtMs, Date.now(), (continued?.executions ?? 0) + 1);
 }

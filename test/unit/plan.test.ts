@@ -254,6 +254,46 @@ describe('resolveInputs', () => {
   });
 });
 
+describe('planPipeline: limits', () => {
+  test('beyond the documented run limits the spec is refused, naming the field', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `f${i}`);
+    const lists = parsePipelineSpec({
+      name: 'x',
+      steps: [0, 1].map((k) => ({
+        id: `s${k}`,
+        technique: 't2i',
+        forEach: list(6_000),
+        inputs: { prompt: { item: true } },
+      })),
+    });
+    assert.equal(lists.ok, false);
+    assert.match(
+      JSON.stringify(lists),
+      /"path":"steps","message":"the pipeline has 12000 runs; at most 10000/,
+    );
+    // A forEach over a step: counted from the producer's declared outputs (board has two per run).
+    const fanned = parsePipelineSpec({
+      name: 'x',
+      steps: [
+        { id: 'boards', technique: 'board', forEach: list(6_000), inputs: { prompt: { item: true } } },
+        {
+          id: 'frames',
+          technique: 'style',
+          forEach: { fromStep: 'boards' },
+          inputs: { image: { item: true }, style: 'ink' },
+        },
+      ],
+    });
+    assert.ok(fanned.ok);
+    const planned = planPipeline(fanned.spec, SCHEMAS);
+    assert.equal(planned.ok, false);
+    assert.match(
+      JSON.stringify(planned),
+      /"path":"steps\[1\]\.forEach","message":"the pipeline would run about 18000 runs/,
+    );
+  });
+});
+
 describe('planPipeline: step options', () => {
   test('recreateDelayMs is a step option (and a pipeline option) passed to each run', () => {
     const parsed = parsePipelineSpec({

@@ -802,3 +802,124 @@ describe('raiseBudget rules', () => {
     assert.equal(state.budgetUsd, 3);
   });
 });
+
+describe('scheduler: batches (continue-as-new between them)', () => {
+  const frames: PipelineSpecInput = {
+    name: 'frames',
+    budgetUsd: 1,
+    onStepFailure: 'continue',
+    concurrency: 2,
+    steps: [
+      { id: 'board', technique: 'board', inputs: { prompt: 'fox' } },
+      {
+        id: 'styles',
+        technique: 'style',
+        forEach: { fromStep: 'board' },
+        inputs: { image: { item: true }, style: 'ink' },
+      },
+      {
+        id: 'frames',
+        technique: 't2i',
+        forEach: ['a', 'b', 'c', 'd', 'e'],
+        inputs: { prompt: { item: true } },
+      },
+    ],
+  };
+
+  test('ended runs fold into sums; the next execution launches the rest under the same ids and keys', () => {
+    const p = pipeline(frames, CURRENT_RULES);
+    assert.deepEqual(p.launched(p.next()), ['wf/board/0', 'wf/frames/0']);
+    assert.equal(p.scheduler.carry(), undefined, 'nothing is carried while runs are in flight');
+    p.complete('wf/board/0', ['https://x.test/f1.png', 'https://x.test/f2.png']);
+    p.fail('wf/frames/0', 'safety_blocked', { mayBeBilled: false, runId: undefined, runIds: [] });
+    // The batch is full: launch nothing more, carry once nothing is in flight.
+    assert.deepEqual(p.scheduler.next(0, NOW, false).launches, []);
+    const carried = p.scheduler.carry();
+    assert.ok(carried);
+    const board = carried.steps.find((s) => s.id === 'board');
+    assert.deepEqual(
+      board?.earlier.outputs?.flat().map((o) => o.url),
+      ['https://x.test/f1.png', 'https://x.test/f2.png'],
+    );
+    const carriedFrames = carried.steps.find((s) => s.id === 'frames');
+    assert.equal(carriedFrames?.earlier.count, 1);
+    assert.equal(carriedFrames?.earlier.failures[0]?.error?.type, 'safety_blocked');
+    assert.equal(carriedFrames?.earlier.outputs, undefined, 'no later step reads frames: no outputs carried');
+
+    // The next execution: same plan, the carried state restored.
+    const q = pipeline(frames, CURRENT_RULES);
+    q.scheduler.restore(JSON.parse(JSON.stringify(carried)) as typeof carried, NOW);
+    // Plan order is board, frames, styles: the frames left come first, two at a time.
+    const rest = q.next();
+    assert.deepEqual(q.launched(rest), ['wf/frames/1', 'wf/frames/2']);
+    assert.equal(rest.launches[0]?.input.options?.idempotencyKey, 'first-run-frames-1');
+    assert.equal(rest.launches[0]?.input.reportTo?.index, 1);
+    // The ledger counts the earlier execution's charges; the step's runs include the earlier ones.
+    const ledger = q.scheduler.ledger();
+    assert.equal(ledger.steps.board?.chargedUsd, 0.12);
+    assert.equal(ledger.steps.frames?.runs, 5);
+    for (const id of ['wf/frames/1', 'wf/frames/2']) q.complete(id);
+    assert.deepEqual(q.launched(q.next()), ['wf/frames/3', 'wf/frames/4']);
+    for (const id of ['wf/frames/3', 'wf/frames/4']) q.complete(id);
+    // The styles read the board's outputs, carried from the earlier execution.
+    const styles = q.next();
+    assert.deepEqual(q.launched(styles), ['wf/styles/0', 'wf/styles/1']);
+    assert.deepEqual(
+      styles.launches.map((l) => l.input.inputs.image),
+      ['https://x.test/f1.png', 'https://x.test/f2.png'],
+    );
+    for (const id of ['wf/styles/0', 'wf/styles/1']) q.complete(id);
+    const last = q.next();
+    assert.equal(last.stop, 'done');
+    const result = q.scheduler.result(q.scheduler.resultSteps(), 0, 1, 2);
+    assert.equal(result.status, 'partial', 'a frame failed');
+    assert.equal(result.executions, 2);
+    assert.deepEqual(result.steps.frames?.counts, {
+      total: 5,
+      pending: 0,
+      running: 0,
+      completed: 4,
+      failed: 1,
+      cancelled: 0,
+    });
+    assert.equal(result.steps.frames?.status, 'failed');
+    assert.equal(result.steps.frames?.runsListed, 'none');
+    assert.equal(result.steps.frames?.failures?.[0]?.workflowId, 'wf/frames/0');
+    assert.equal(result.ledger.chargedUsd, 0.34);
+  });
+
+  test('the progress query lists every run of a small pipeline, only the running ones of a large one', () => {
+    const big = pipeline(
+      {
+        name: 'big',
+        concurrency: 3,
+        steps: [
+          {
+            id: 'frames',
+            technique: 't2i',
+            forEach: Array.from({ length: 150 }, (_, i) => `f${i}`),
+            inputs: { prompt: { item: true } },
+          },
+        ],
+      },
+      CURRENT_RULES,
+    );
+    big.next();
+    const progress = progressOf(big.state, 'wf');
+    const step = progress.steps[0];
+    assert.equal(step?.runsListed, 'running');
+    assert.equal(step?.runs.length, 3);
+    assert.deepEqual(step?.counts, {
+      total: 150,
+      pending: 147,
+      running: 3,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+    assert.ok(!('earlier' in (step ?? {})));
+    const small = pipeline(chain, CURRENT_RULES);
+    small.next();
+    assert.equal(progressOf(small.state, 'wf').steps[0]?.runsListed, 'all');
+  });
+});
