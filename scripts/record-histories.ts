@@ -34,6 +34,7 @@ import { moneyScenarios } from './money-scenarios';
 import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenarios';
 import { scaleScenarios } from './scale-scenarios';
 import { resumeScenarios } from './resume-scenarios';
+import { perfScenarios } from './perf-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -347,6 +348,10 @@ const SCENARIOS: Scenario[] = [
   ...scaleScenarios(),
   // A resumed pipeline (Patches.PipelineResume): before, after and straddling.
   ...resumeScenarios(),
+  // Issue 11: polls as local activities and the predictive cadence, on every technique path, then the
+  // failure paths of a poll and a run straddling both patches.
+  ...techniqueScenarios('perf-', false),
+  ...perfScenarios(),
 ];
 
 SCENARIOS.push(

@@ -28,6 +28,16 @@ export const TemporalEnv = z.object({
    * activity rate limit, so a fleet shares FLORA's per-workspace rate limit. @default no limit
    */
   FLORA_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).optional(),
+  /**
+   * Worker processes sharing FLORA_MAX_REQUESTS_PER_SECOND: each sends at most that ÷ this many requests
+   * per second, local-activity polls included (which the task-queue limit cannot see). @default 1
+   */
+  FLORA_WORKERS: z.coerce.number().int().positive().max(10_000).optional(),
+  /**
+   * Also serve flora's regular activities on this task queue (activities only, under the rate limit), for
+   * runs started with `options.activityTaskQueue` set to it. @default none
+   */
+  FLORA_ACTIVITY_TASK_QUEUE: z.string().trim().min(1).optional(),
 });
 export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
@@ -41,6 +51,10 @@ export interface TemporalSettings {
   apiKey: string | undefined;
   metadata: Record<string, string> | undefined;
   maxRequestsPerSecond: number | undefined;
+  /** FLORA_WORKERS: how many workers share maxRequestsPerSecond. */
+  workers: number | undefined;
+  /** FLORA_ACTIVITY_TASK_QUEUE. */
+  activityTaskQueue: string | undefined;
 }
 
 export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
@@ -67,6 +81,8 @@ export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): T
     apiKey: typeof options.apiKey === 'string' ? options.apiKey : undefined,
     metadata: options.metadata as Record<string, string> | undefined,
     maxRequestsPerSecond: parsed.data.FLORA_MAX_REQUESTS_PER_SECOND,
+    workers: parsed.data.FLORA_WORKERS,
+    activityTaskQueue: parsed.data.FLORA_ACTIVITY_TASK_QUEUE,
   };
 }
 

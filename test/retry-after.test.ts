@@ -43,3 +43,25 @@ test('a create answered 429 (retry-after 0), 503 (retry-after 3) and 429 (retry-
     );
   });
 });
+
+for (const pollMode of ['local', 'activity'] as const) {
+  test(`a poll answered 429 (retry-after 2) waits at least that long (pollMode ${pollMode})`, async () => {
+    h.sim.setRunDuration(1_000);
+    h.sim.addFault('getRun', { kind: 'rateLimit', retryAfterSeconds: 2, count: 1 });
+    const result = await h.env.client.workflow.execute(runTechnique, {
+      taskQueue: worker.taskQueue,
+      workflowId: `retry-after-poll-${pollMode}-${process.pid}`,
+      args: [{ technique: 'text-to-image', inputs: { prompt: 'a fox' }, options: { ...FAST, pollMode } }],
+    });
+    assert.equal(result.status, 'completed');
+    const polls = h.sim
+      .requests(0)
+      .entries.filter((r) => r.route === 'getRun')
+      .sort((a, b) => a.atMs - b.atMs);
+    const refused = polls.findIndex((r) => r.outcome === 429);
+    assert.ok(refused >= 0, 'a poll was refused');
+    const gap = (polls[refused + 1]?.atMs ?? 0) - (polls[refused]?.atMs ?? 0);
+    assert.ok(gap >= 2_000, `the retry came ${gap} ms after FLORA asked for 2 s`);
+    assert.equal(h.sim.stats().runsCreated, 1);
+  });
+}

@@ -65,8 +65,13 @@ describe('a transient run failure is re-created after a jittered wait, not at on
     const events = (await handle.fetchHistory()).events ?? [];
     const creates = events.flatMap((e, i) => (activityName(e) === 'createRun' ? [i] : []));
     assert.equal(creates.length, 2);
+    // A poll is a regular activity, or (since the local-poll patch) a local activity's marker.
     const polls = events.flatMap((e, i) =>
-      activityName(e) === 'pollRunOnce' && i < (creates[1] ?? 0) ? [i] : [],
+      (activityName(e) === 'pollRunOnce' ||
+        e.markerRecordedEventAttributes?.markerName === 'core_local_activity') &&
+      i < (creates[1] ?? 0)
+        ? [i]
+        : [],
     );
     const lastPoll = polls[polls.length - 1] ?? 0;
     const timers = events

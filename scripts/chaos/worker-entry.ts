@@ -18,7 +18,7 @@ import { observabilityFromEnv } from '../../src/observability/env';
 import { floraRequestObserver } from '../../src/observability/flora-requests';
 import { installWorkerRuntime } from '../../src/observability/runtime';
 import { tracingFromEnv } from '../../src/observability/tracing';
-import { createFloraWorker } from '../../src/worker/worker';
+import { createFloraWorker, requestLimiter } from '../../src/worker/worker';
 import { prefixedActivityName } from '../../src/workflows/activity-names';
 
 async function main(): Promise<void> {
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   });
   const tracing = tracingFromEnv(observability);
   const downloadRoot = process.env.FLORA_DOWNLOAD_ROOT || undefined;
-  const activities = createActivities({ flora, downloadRoot });
+  // This worker's share of FLORA_MAX_REQUESTS_PER_SECOND, local-activity polls included.
+  const limiter = requestLimiter(temporal.maxRequestsPerSecond, temporal.workers);
+  const activities = createActivities({ flora, downloadRoot, limiter });
 
   let polled = false;
   const pollRunOnce: typeof activities.pollRunOnce = (req) => {

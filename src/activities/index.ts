@@ -9,6 +9,7 @@ import { visibilityString } from '../temporal/search-attributes';
 import { FloraRunIdKey } from '../workflows/search-attributes';
 import { UNKNOWN_CREATE_RETRY_DELAY_MS } from '../flora/retry-delays';
 import { toApplicationFailure as mapFailure } from './failures';
+import type { RequestRateLimiter } from './rate-limit';
 import { prefixedActivityName, type FLORA_ACTIVITY_PREFIX } from '../workflows/activity-names';
 import type {
   CreateRunRequest,
@@ -33,6 +34,11 @@ export interface ActivityDependencies {
    * processing time it controls should shorten it. @default UNKNOWN_CREATE_RETRY_DELAY_MS (2 min)
    */
   unknownCreateRetryDelayMs?: number | undefined;
+  /**
+   * This worker's share of the fleet's FLORA request rate (FLORA_MAX_REQUESTS_PER_SECOND ÷ FLORA_WORKERS),
+   * taken by every request, local activities included. @default no limit
+   */
+  limiter?: RequestRateLimiter | undefined;
 }
 
 /** Page size for the idempotency look-up in `/technique-runs`. */
@@ -47,12 +53,16 @@ function floraActivityFunctions({
   flora,
   downloadRoot,
   unknownCreateRetryDelayMs = UNKNOWN_CREATE_RETRY_DELAY_MS,
+  limiter,
 }: ActivityDependencies) {
+  // Outside the try blocks: a refused slot is already the retryable failure to throw (nothing was sent).
+  const slot = async (): Promise<void> => limiter?.take();
   return {
     ...createDownloadActivities({ root: downloadRoot }),
     ...createOutputCheckActivities({ root: downloadRoot }),
     /** `GET /techniques/{slug or id}`: the schema and price. */
     async getTechnique(slugOrId: string): Promise<TechniqueInfo> {
+      await slot();
       try {
         const technique = await flora.getTechnique(slugOrId, { signal: cancellationSignal() });
         return toTechniqueInfo(technique, slugOrId);
@@ -70,6 +80,7 @@ function floraActivityFunctions({
       // No cancellation signal: aborting a create that FLORA may already be processing cannot unbill
       // it, and leaves its retry (same key) free to overlap it. The HTTP timeout still bounds it, and
       // the worker's shutdown grace time outlasts that timeout, so a deploy lets it finish.
+      await slot();
       try {
         if (req.route === 'nested') {
           const res = await flora.createRunNested({
@@ -109,6 +120,7 @@ function floraActivityFunctions({
 
     /** One `GET` of the run. "Not finished yet" is a normal answer, not an error. */
     async pollRunOnce(req: PollRunRequest): Promise<RunSnapshot> {
+      await slot();
       try {
         const run = await flora.getRun(
           { technique: req.technique, runId: req.runId, pollUrl: req.pollUrl },
@@ -132,6 +144,7 @@ function floraActivityFunctions({
      * given instant: the candidates for a create whose response was lost.
      */
     async findRecentRuns(req: FindRunsRequest): Promise<FindRunsResult> {
+      await slot();
       try {
         const page = await flora.listRuns(
           { techniqueId: req.techniqueId, cursor: req.cursor, limit: FIND_RUNS_PAGE_SIZE },

@@ -34,6 +34,13 @@ export const StepOptions = z.strictObject({
   recreateDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   /** Save outputs on the worker under FLORA_DOWNLOAD_ROOT/<downloadTo>/<step>-<index>/. */
   downloadTo: z.string().min(1).max(400).optional(),
+  /** How each step's polls run (see RunTechniqueOptions.pollMode). */
+  pollMode: z.enum(['local', 'activity']).optional(),
+  /** The task queue of the FLORA activities, the pipeline's own schema reads included. */
+  activityTaskQueue: z
+    .string()
+    .regex(/^\S{1,200}$/, 'expected a task queue name: 1 to 200 characters without spaces')
+    .optional(),
 });
 export type StepOptions = z.infer<typeof StepOptions>;
 

@@ -3,10 +3,13 @@
  * to your workflows and activities in yours (see docs/embedding.md).
  */
 export {
+  createFloraActivityWorker,
   createFloraWorker,
+  requestLimiter,
   prebuiltWorkflowBundle,
   runWorkerFromEnv,
   WORKFLOWS_PATH as floraWorkflowsPath,
+  type FloraActivityWorkerOptions,
   type FloraWorkerOptions,
 } from './worker';
 export { createActivities, type FloraActivities } from '../activities';

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
+import { RequestRateLimiter } from '../activities/rate-limit';
 import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
 import type { FloraClient } from '../flora/client';
 import { floraClientFromEnv } from '../flora/from-env';
@@ -112,6 +113,17 @@ export interface FloraWorkerOptions {
    * task-queue activity rate limit). @default no limit
    */
   maxRequestsPerSecond?: number;
+  /**
+   * Worker processes sharing `maxRequestsPerSecond`: this worker sends at most `maxRequestsPerSecond ÷
+   * workers` FLORA requests per second, local-activity polls included, which the task-queue limit does not
+   * see (docs/operations.md). @default 1
+   */
+  workers?: number;
+  /**
+   * This worker's FLORA request limiter, when it is shared with a FLORA activity worker in the same
+   * process. @default one made from `maxRequestsPerSecond ÷ workers`, or none without a limit
+   */
+  limiter?: RequestRateLimiter;
   /** Where `options.downloadTo` directories are created (FLORA_DOWNLOAD_ROOT). @default downloads disabled */
   downloadRoot?: string;
   /**
@@ -143,15 +155,59 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     (workerOptions.plugins?.length ?? 0) > 0;
   const bundle =
     chooseWorkflowBundle(workflowBundle, workerOptions) ?? (customized ? undefined : await quietBundle());
+  const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ flora, downloadRoot, legacyActivityNames }),
-    // Each activity is exactly one FLORA request, so this is FLORA's request rate for the whole fleet.
+    activities: createActivities({ flora, downloadRoot, legacyActivityNames, limiter }),
+    // Each activity is exactly one FLORA request, so this caps the regular activities' FLORA rate for the
+    // whole fleet; the limiter above also covers the local-activity polls, per worker.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     // A deploy must not cut a create short: FLORA may process it anyway, and its retry would overlap.
+    shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
+    ...workerOptions,
+  });
+}
+
+/** This worker's share of the fleet's FLORA request rate; undefined without a limit. */
+export function requestLimiter(
+  maxRequestsPerSecond: number | undefined,
+  workers: number | undefined,
+): RequestRateLimiter | undefined {
+  if (maxRequestsPerSecond === undefined) return undefined;
+  return new RequestRateLimiter(maxRequestsPerSecond / Math.max(1, workers ?? 1));
+}
+
+export type FloraActivityWorkerOptions = Omit<FloraWorkerOptions, 'workflowBundle'> & {
+  /** The FLORA-only task queue, the one runs name in `options.activityTaskQueue`. */
+  taskQueue: string;
+};
+
+/**
+ * A worker serving only flora's FLORA activities, on a task queue of their own (runs started with
+ * `options.activityTaskQueue`), so the FLORA rate limit on that queue never throttles a team's own
+ * activities on theirs. Local-activity polls still run in the workers holding the workflows.
+ */
+export async function createFloraActivityWorker(options: FloraActivityWorkerOptions): Promise<Worker> {
+  const {
+    connection,
+    namespace = 'default',
+    taskQueue,
+    flora,
+    maxRequestsPerSecond,
+    downloadRoot,
+    legacyActivityNames = true,
+    workerOptions = {},
+  } = options;
+  const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    activities: createActivities({ flora, downloadRoot, legacyActivityNames, limiter }),
+    ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
     ...workerOptions,
   });
@@ -210,18 +266,29 @@ export async function runWorkerFromEnv(
   try {
     await checkNamespace(connection, temporal.namespace, logger);
     await checkFloraKey(flora, logger);
-    const worker = await createFloraWorker({
+    // One limiter for everything this process sends to FLORA (it counts as one of FLORA_WORKERS).
+    const limiter = requestLimiter(temporal.maxRequestsPerSecond, temporal.workers);
+    const shared = {
       connection,
       namespace: temporal.namespace,
-      taskQueue: temporal.taskQueue,
       flora,
       maxRequestsPerSecond: temporal.maxRequestsPerSecond,
+      ...(limiter ? { limiter } : {}),
       downloadRoot: downloadRootFromEnv(),
+    };
+    const worker = await createFloraWorker({
+      ...shared,
+      taskQueue: temporal.taskQueue,
       workerOptions: tracing?.workerOptions ?? {},
     });
+    const activityWorker =
+      temporal.activityTaskQueue !== undefined && temporal.activityTaskQueue !== temporal.taskQueue
+        ? await createFloraActivityWorker({ ...shared, taskQueue: temporal.activityTaskQueue })
+        : undefined;
+    const workers = activityWorker ? [worker, activityWorker] : [worker];
     const stop = (signal: NodeJS.Signals) => {
       log(`${signal} received: finishing in-flight tasks, then stopping`);
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -233,9 +300,18 @@ export async function runWorkerFromEnv(
         (tracing ? ', tracing on' : '') +
         (chooseWorkflowBundle(undefined, tracing?.workerOptions ?? {})
           ? ', prebuilt workflow bundle'
-          : ', workflows bundled at start'),
+          : ', workflows bundled at start') +
+        (activityWorker ? `, FLORA activities also on task queue ${temporal.activityTaskQueue}` : '') +
+        (limiter ? `, FLORA requests ≤ ${limiter.perSecond.toFixed(2)}/s from this worker` : ''),
     );
-    await worker.run();
+    // One stopping stops both: a worker without its activity queue would leave runs waiting there.
+    await Promise.all(
+      workers.map((w) =>
+        w.run().finally(() => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+        }),
+      ),
+    );
     log('worker stopped');
   } finally {
     await connection.close();

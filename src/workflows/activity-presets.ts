@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import { FLORA_MAX_RETRY_INTERVAL_MS } from '../flora/retry-delays';
 
 /**
@@ -55,3 +55,20 @@ export const ActivityPresets = {
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
   },
 } as const satisfies Record<string, ActivityOptions>;
+
+/**
+ * The poll as a local activity (the default since `flora-poll-local-activity-v1`): run by the worker that
+ * holds the workflow task the timer woke, so a poll costs one workflow task and a marker instead of an
+ * activity task and a second workflow task. Same retries as `floraPoll` (the run goes on at FLORA, so
+ * polls retry until the deadline), same `nextRetryDelay` per failure (`retry-after`). A retry due within
+ * `localRetryThreshold` runs in the worker while the workflow task stays open; a longer one (an outage's
+ * backoff, a long `retry-after`) waits on a durable timer, so the task is released and a query, a signal
+ * or the deadline is handled meanwhile.
+ */
+export const LocalActivityPresets = {
+  floraPoll: {
+    startToCloseTimeout: ActivityPresets.floraPoll.startToCloseTimeout,
+    localRetryThreshold: '10s',
+    retry: ActivityPresets.floraPoll.retry,
+  },
+} as const satisfies Record<string, LocalActivityOptions>;

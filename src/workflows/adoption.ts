@@ -43,7 +43,7 @@ export async function createOnce(
   create: CreateRequest,
   idempotencyKey: string,
   status: RunTechniqueStatus,
-): Promise<{ runId: string; pollUrl: string | undefined }> {
+): Promise<{ runId: string; pollUrl: string | undefined; estimatedSeconds?: number | undefined }> {
   // In doubt from the moment the request may leave, until FLORA names the run or provably refused it.
   loop.billing.createsInDoubt += 1;
   let res;
@@ -68,7 +68,7 @@ export async function createOnce(
   if (res.kind === 'created') {
     loop.billing.createsInDoubt -= 1;
     log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
-    return { runId: res.runId, pollUrl: res.pollUrl };
+    return { runId: res.runId, pollUrl: res.pollUrl, estimatedSeconds: res.estimatedSeconds };
   }
   const adopted = patched(Patches.AdoptionBounds)
     ? await adoptBounded(loop, res, idempotencyKey, status)

@@ -27,3 +27,95 @@ export function nextPollDelayMs({ pollMinMs, pollMaxMs, polls, random }: Cadence
   const jittered = base * (1 - CADENCE_JITTER + 2 * CADENCE_JITTER * r);
   return Math.round(Math.min(max, Math.max(min, jittered)));
 }
+
+/** What the predictive cadence knows about the current run. All times are workflow time, in ms. */
+export interface PredictiveCadenceInput {
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** Polls made so far in this run attempt. */
+  polls: number;
+  /** A number in [0, 1): the workflow's seeded `Math.random()`. */
+  random: number;
+  /** Workflow time now. */
+  nowMs: number;
+  /** When this workflow's create returned the run; undefined for an attached run. */
+  createdAtMs: number | undefined;
+  /** FLORA's `estimated_seconds` × 1000, from the create (the top-level route only). */
+  estimatedMs: number | undefined;
+  /** Progress (0–100) seen by the polls of this run, oldest first, with the time of each. */
+  samples: readonly ProgressSample[];
+}
+
+export interface ProgressSample {
+  atMs: number;
+  progress: number;
+}
+
+/** Share of [min, max] the delay may drop below max while far from the end (spreads a fleet's polls). */
+export const FAR_JITTER = 0.15;
+/** Landed this long after the predicted end, so the poll finds the run done rather than just before. */
+export const LANDING_MARGIN_MS = 300;
+/** Samples kept for the progress rate: the first one with progress and the latest few. */
+export const MAX_PROGRESS_SAMPLES = 6;
+
+/**
+ * Time left until the run ends, as predicted from the progress rate and FLORA's estimate; undefined when
+ * there is nothing to predict from. Progress is trusted more as it grows (early progress says little about
+ * a run's shape; late progress says a lot); the estimate fills in before progress moves.
+ */
+export function predictRemainingMs(input: PredictiveCadenceInput): number | undefined {
+  const { nowMs, createdAtMs, estimatedMs, samples } = input;
+  const last = samples[samples.length - 1];
+  const fromEstimate =
+    estimatedMs !== undefined && createdAtMs !== undefined && Number.isFinite(estimatedMs) && estimatedMs > 0
+      ? estimatedMs - (nowMs - createdAtMs)
+      : undefined;
+  let fromProgress: number | undefined;
+  if (last !== undefined && last.progress >= 100) fromProgress = 0;
+  else if (last !== undefined && last.progress > 0) {
+    // The rate since the run started (the create), or since the first sample for an attached run.
+    const first = samples.find((s) => s.progress < last.progress);
+    const origin = createdAtMs !== undefined ? { atMs: createdAtMs, progress: 0 } : first;
+    if (origin !== undefined && last.atMs > origin.atMs && last.progress > origin.progress) {
+      const rate = (last.progress - origin.progress) / (last.atMs - origin.atMs);
+      fromProgress = (100 - last.progress) / rate - (nowMs - last.atMs);
+    }
+  }
+  if (fromProgress === undefined) return fromEstimate;
+  if (fromEstimate === undefined) return fromProgress;
+  const trust = Math.min(1, (last?.progress ?? 0) / 50);
+  return trust * fromProgress + (1 - trust) * fromEstimate;
+}
+
+/**
+ * The wait before the next poll: near `pollMaxMs` while the run is far from its predicted end, timed to
+ * land just after that end when it is within reach, `pollMinMs` once the end is due (for a while: a
+ * prediction overdue by much is a wrong one, and the cadence goes back to near max until new progress
+ * re-predicts). Without a prediction (no estimate, no progress yet) it starts at the minimum and grows
+ * like the legacy cadence. Always within [pollMinMs, pollMaxMs]; jitter keeps a fleet out of lockstep
+ * without piling delays up at exactly `pollMaxMs`.
+ */
+export function predictivePollDelayMs(input: PredictiveCadenceInput): number {
+  const min = Math.max(0, Math.min(input.pollMinMs, input.pollMaxMs));
+  const max = Math.max(input.pollMinMs, input.pollMaxMs);
+  const r = Number.isFinite(input.random) ? Math.min(Math.max(input.random, 0), 1) : 0.5;
+  const clamp = (ms: number) => Math.round(Math.min(max, Math.max(min, ms)));
+  const far = () => clamp(max - FAR_JITTER * (max - min) * r);
+  const near = () => clamp(min + 0.05 * (max - min) * r);
+  const remaining = predictRemainingMs(input);
+  if (remaining === undefined) {
+    const steps = Math.max(0, Math.min(input.polls, 64));
+    const base = Math.min(max, min * CADENCE_GROWTH ** steps);
+    return clamp(base - FAR_JITTER * (base - min) * r);
+  }
+  if (remaining <= 0) {
+    const sinceCreate = input.createdAtMs === undefined ? 0 : input.nowMs - input.createdAtMs;
+    const stale = -remaining > Math.max(2 * max, 0.25 * sinceCreate);
+    return stale ? far() : near();
+  }
+  const target = remaining + LANDING_MARGIN_MS;
+  if (target <= max) return clamp(target + 0.05 * (max - min) * (r - 0.5));
+  // Leave a last wait of at least `min` to land on the end with: far from it, wait near max.
+  if (target - max < min) return clamp(target - min);
+  return far();
+}

@@ -53,5 +53,16 @@ export const Patches = {
    * more, waits for the runs in flight, and continues as new with each step's ended runs summed.
    */
   PipelineBatches: 'pipeline-continue-as-new-between-batches-v1',
+  /**
+   * runTechnique: each poll is a local activity run in the workflow task its timer wakes (one workflow
+   * task and ~6 history events per poll instead of two tasks and ~11 events), unless
+   * `options.pollMode: 'activity'`. Executions recorded before it keep scheduling the regular activity.
+   */
+  LocalPoll: 'flora-poll-local-activity-v1',
+  /**
+   * runTechnique: the wait before each poll is predicted from `estimated_seconds` and the observed rate of
+   * `progress` (near pollMaxMs far from the end, near pollMinMs around it), jittered inside [min, max].
+   */
+  PredictiveCadence: 'flora-predictive-cadence-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

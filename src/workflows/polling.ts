@@ -8,27 +8,15 @@
  *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
  */
 import { internalBug } from '../domain/failures';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  continueAsNew,
-  log,
-  patched,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType } from '../flora/failure-types';
-import { ActivityPresets } from './activity-presets';
-import { proxyFloraActivities } from './flora-activities';
-import { nextPollDelayMs } from './cadence';
 import { Patches } from './patches';
+import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { Loop } from './run-loop';
 import { waitBeforePoll } from './run-events';
 import type { ContinuedState, RunTechniqueResult, RunTechniqueStatus, RunTechniqueWireInput } from './types';
 import type { ResolvedOptions } from './validation';
-
-const { pollRunOnce } = proxyFloraActivities(ActivityPresets.floraPoll);
 
 /**
  * How long after its create a run FLORA answers 404 for is taken for read-after-write lag rather than
@@ -42,12 +30,6 @@ const AUTH_FAILURES: readonly string[] = [
   FailureType.InvalidApiKey,
   FailureType.Forbidden,
 ];
-
-/** The type of the ApplicationFailure an activity failed with, if it did. */
-function activityFailureType(err: unknown): string | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
-  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
-}
 
 type RunWorkflow = (input: RunTechniqueWireInput) => Promise<RunTechniqueResult>;
 
@@ -64,20 +46,12 @@ export async function pollUntilDone(
   }
   for (;;) {
     if (!loop.pollNow) {
-      await waitBeforePoll(
-        loop,
-        nextPollDelayMs({
-          pollMinMs: options.pollMinMs,
-          pollMaxMs: options.pollMaxMs,
-          polls: loop.pollsThisAttempt,
-          random: Math.random(),
-        }),
-      );
+      await waitBeforePoll(loop, pollDelayMs(loop, options));
     }
     loop.pollNow = false;
     let snapshot: RunSnapshot;
     try {
-      snapshot = await pollRunOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl });
+      snapshot = await pollOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl }, options);
     } catch (err) {
       if (!(await retryAfterPollFailure(err, loop, options, status))) throw err;
       await continueIfLong(input, loop, options, deadlineAtMs, status);
@@ -90,6 +64,7 @@ export async function pollUntilDone(
     status.polls += 1;
     status.lastPollAt = new Date().toISOString();
     status.progress = snapshot.progress;
+    observeProgress(loop, snapshot.progress);
     loop.report();
     loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
     if (snapshot.terminal) return snapshot;
@@ -107,7 +82,7 @@ async function retryAfterPollFailure(
   options: ResolvedOptions,
   status: RunTechniqueStatus,
 ): Promise<boolean> {
-  const type = activityFailureType(err);
+  const type = pollFailureType(err);
   if (type === FailureType.NotFound) {
     if (!patched(Patches.PollNotFoundGrace)) return false;
     const sinceCreateMs = loop.createdAtMs === undefined ? undefined : Date.now() - loop.createdAtMs;
@@ -173,6 +148,8 @@ async function continueIfLong(
     create: loop.create,
     continuedTimes: loop.continuedTimes + 1,
   };
+  if (loop.createdAtMs !== undefined || loop.estimatedMs !== undefined)
+    carried.cadence = { createdAtMs: loop.createdAtMs, estimatedMs: loop.estimatedMs };
   // Only when there is evidence to carry: histories recorded before it continued without the field.
   if (loop.billing.createsInDoubt > 0 || loop.billing.failedRunIds.length > 0) carried.billing = loop.billing;
   log.info('Continuing as new to keep the history bounded', {

@@ -3,6 +3,7 @@
  * Types only: safe in workflow code.
  */
 import type { BillingEvidence } from './billing';
+import type { ProgressSample } from './cadence';
 import type { CreateRequest, TechniqueRef } from './types';
 
 export interface Loop {
@@ -31,4 +32,8 @@ export interface Loop {
   canonicalRetried: boolean;
   /** 401/403 answers to polls of the current run in a row. */
   authFailures: number;
+  /** FLORA's `estimated_seconds` for the current run, in ms (top-level creates only). */
+  estimatedMs: number | undefined;
+  /** Progress seen by the polls of the current run (the first and the latest few), for the cadence. */
+  progressSamples: ProgressSample[];
 }

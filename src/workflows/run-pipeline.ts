@@ -55,7 +55,7 @@ import type { PipelineResult, RunPipelineWireInput } from '../pipelines/types';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
-import { proxyFloraActivities } from './flora-activities';
+import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
@@ -207,6 +207,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   const parsed = parsePipelineSpec(input?.spec);
   if (!parsed.ok) return fail(invalidPipeline(parsed.problems));
   const spec = parsed.spec;
+  useFloraActivityTaskQueue(spec.options?.activityTaskQueue);
   state.name = spec.name;
   applySpecBudget(state, spec.budgetUsd);
   if (continued) applyContinuedBudget(state, continued.budgetUsd, continued.raisedUsd);

@@ -23,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
-import { proxyFloraActivities } from './flora-activities';
+import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { createOnce } from './adoption';
 import { endDetails, noEvidence, withEndDetails, type BillingEvidence } from './billing';
 import { describeFailureChain } from './failure-chain';
@@ -152,6 +152,7 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     throw failure;
   }
   const { route, options } = checked;
+  useFloraActivityTaskQueue(options.activityTaskQueue);
   const deadlineAtMs = resume?.deadlineAtMs ?? Date.now() + options.deadlineMs;
 
   let deadlineHit = false;
@@ -289,7 +290,10 @@ async function execute(
         loop.pollUrl = created.pollUrl;
         loop.pollNow = false;
         loop.createdAtMs = Date.now();
+        loop.estimatedMs =
+          created.estimatedSeconds === undefined ? undefined : Math.round(created.estimatedSeconds * 1000);
       }
+      loop.progressSamples = [];
       loop.seenRun = false;
       loop.canonicalRetried = false;
       loop.authFailures = 0;
@@ -393,7 +397,9 @@ function restore(resume: ContinuedState, report: () => void, billing: BillingEvi
   return {
     report,
     billing,
-    createdAtMs: undefined,
+    createdAtMs: resume.cadence?.createdAtMs,
+    estimatedMs: resume.cadence?.estimatedMs,
+    progressSamples: [],
     // Continue-as-new happens after a poll that showed the run.
     seenRun: true,
     canonicalRetried: false,
@@ -459,6 +465,8 @@ async function prepare(
     seenRun: false,
     canonicalRetried: false,
     authFailures: 0,
+    estimatedMs: undefined,
+    progressSamples: [],
   };
 }
 

@@ -53,7 +53,22 @@ export interface RunTechniqueOptions {
    * @default no callbacks (polling only)
    */
   callbackUrl?: string;
+  /**
+   * How each poll runs: `'local'`, a local activity in the workflow task its timer wakes (one workflow task
+   * and ~6 history events per poll), or `'activity'`, a regular activity on the task queue (two workflow
+   * tasks and ~11 events, but dispatched under the task queue's activity rate limit and by any worker).
+   * See docs/workflows.md. @default 'local'
+   */
+  pollMode?: PollMode;
+  /**
+   * The task queue of this run's regular FLORA activities (schema read, create, look-ups, downloads,
+   * polls in `'activity'` mode), served by a FLORA-only activity worker (FLORA_ACTIVITY_TASK_QUEUE) so the
+   * FLORA rate limit never throttles your own activities. @default the workflow's own task queue
+   */
+  activityTaskQueue?: string;
 }
+
+export type PollMode = 'local' | 'activity';
 
 export const RUN_TECHNIQUE_DEFAULTS = {
   pollMinMs: 2_000,
@@ -62,6 +77,7 @@ export const RUN_TECHNIQUE_DEFAULTS = {
   recreateDelayMs: 10_000,
   deadline: '6h',
   maxHistoryEvents: 2_000,
+  pollMode: 'local',
 } as const;
 
 /** What a caller passes to `runTechnique`: the technique, its inputs and options. The public input type. */
@@ -181,6 +197,8 @@ export interface ContinuedState {
   continuedTimes: number;
   /** What is known about billing so far (absent in histories recorded before it was added). */
   billing?: { createsInDoubt: number; failedRunIds: string[] };
+  /** What the poll cadence predicts from (absent in histories recorded before it was added). */
+  cadence?: { createdAtMs: number | undefined; estimatedMs: number | undefined };
 }
 
 /** The validated create request (route and inputs), as sent to FLORA. */

@@ -6,7 +6,7 @@
 import type { SlotInfo, TechniqueInfo } from '../activities/types';
 import { RUN_TECHNIQUE_DEFAULTS } from './types';
 import { durationToMs } from './duration';
-import type { InputValue, CreateRequest, RunTechniqueInput, RunTechniqueOptions } from './types';
+import type { InputValue, CreateRequest, PollMode, RunTechniqueInput, RunTechniqueOptions } from './types';
 
 export interface Problem {
   field: string;
@@ -25,6 +25,8 @@ export interface ResolvedOptions {
   maxHistoryEvents: number;
   downloadTo: string | undefined;
   callbackUrl: string | undefined;
+  pollMode: PollMode;
+  activityTaskQueue: string | undefined;
 }
 
 export type RequestRoute =
@@ -142,6 +144,8 @@ export function checkRequest(
     maxHistoryEvents = RUN_TECHNIQUE_DEFAULTS.maxHistoryEvents,
     downloadTo,
     callbackUrl,
+    pollMode = RUN_TECHNIQUE_DEFAULTS.pollMode,
+    activityTaskQueue,
   } = options;
   checkInteger(problems, 'options.pollMinMs', pollMinMs, 10, 600_000);
   checkInteger(problems, 'options.pollMaxMs', pollMaxMs, 10, 600_000);
@@ -199,6 +203,21 @@ export function checkRequest(
           "FLORA's top-level create (techniqueId + workspaceId) takes no callback_url: run by slug (technique) to use callbacks, or leave it out",
       });
   }
+  if (pollMode !== 'local' && pollMode !== 'activity') {
+    problems.push({
+      field: 'options.pollMode',
+      message: `expected "local" or "activity", got ${JSON.stringify(pollMode)}`,
+    });
+  }
+  if (
+    activityTaskQueue !== undefined &&
+    (typeof activityTaskQueue !== 'string' || !/^\S{1,200}$/.test(activityTaskQueue))
+  ) {
+    problems.push({
+      field: 'options.activityTaskQueue',
+      message: 'expected a task queue name: 1 to 200 characters without spaces',
+    });
+  }
   if (problems.length > 0 || route === undefined) return { ok: false, problems };
   return {
     ok: true,
@@ -215,6 +234,8 @@ export function checkRequest(
       maxHistoryEvents,
       downloadTo,
       callbackUrl: callbackUrl,
+      pollMode,
+      activityTaskQueue,
     },
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextPollDelayMs } from '../../src/workflows/cadence';
+import { nextPollDelayMs, predictivePollDelayMs, predictRemainingMs } from '../../src/workflows/cadence';
 
 describe('nextPollDelayMs', () => {
   test('always stays within [pollMinMs, pollMaxMs], for any poll count and random value', () => {
@@ -40,5 +40,94 @@ describe('nextPollDelayMs', () => {
   test('survives nonsense: NaN random, swapped bounds', () => {
     const delay = nextPollDelayMs({ pollMinMs: 5000, pollMaxMs: 2000, polls: 1, random: Number.NaN });
     assert.ok(delay >= 2000 && delay <= 5000);
+  });
+});
+
+describe('predictivePollDelayMs', () => {
+  const base = {
+    pollMinMs: 2000,
+    pollMaxMs: 5000,
+    polls: 3,
+    random: 0.5,
+    nowMs: 100_000,
+    createdAtMs: 100_000 - 20_000,
+    estimatedMs: undefined,
+    samples: [],
+  } as const;
+
+  test('always within [pollMinMs, pollMaxMs], for any prediction and random value', () => {
+    for (const estimatedMs of [undefined, 1, 10_000, 20_000, 22_000, 26_000, 60_000, 1e9]) {
+      for (const progress of [undefined, 0, 1, 30, 90, 99, 100]) {
+        for (const random of [0, 0.3, 0.999999, Number.NaN]) {
+          const samples = progress === undefined ? [] : [{ atMs: 99_000, progress }];
+          const delay = predictivePollDelayMs({ ...base, estimatedMs, samples, random });
+          assert.ok(delay >= 2000 && delay <= 5000, `${delay} for ${estimatedMs} ms, ${progress} %`);
+          assert.ok(Number.isInteger(delay));
+        }
+      }
+    }
+  });
+
+  test('far from the predicted end: near pollMaxMs, jittered below it rather than piled up at it', () => {
+    const delays = [0, 0.25, 0.5, 0.75, 0.99].map((random) =>
+      predictivePollDelayMs({ ...base, estimatedMs: 300_000, random }),
+    );
+    for (const d of delays) assert.ok(d >= 4500 && d <= 5000, `${d}`);
+    assert.equal(new Set(delays).size, delays.length, 'different random values give different delays');
+    assert.ok(delays.filter((d) => d === 5000).length <= 1);
+  });
+
+  test('the end within reach: the poll lands just after it', () => {
+    // Estimated 23 s, 20 s gone: 3 s left.
+    const delay = predictivePollDelayMs({ ...base, estimatedMs: 23_000 });
+    assert.ok(delay >= 3_000 && delay <= 3_600, `${delay}`);
+  });
+
+  test('the end just beyond pollMaxMs: leaves a last wait of at least pollMinMs to land on it', () => {
+    // 6 s left: waiting 5 s would leave 1 s, less than the 2 s minimum; wait ~4 s, then ~2 s.
+    const delay = predictivePollDelayMs({ ...base, estimatedMs: 26_000 });
+    assert.ok(delay >= 4_000 && delay <= 4_400, `${delay}`);
+  });
+
+  test('the end is due: pollMinMs; long overdue (a wrong prediction): back near pollMaxMs', () => {
+    assert.ok(predictivePollDelayMs({ ...base, estimatedMs: 19_000 }) <= 2_200);
+    assert.ok(predictivePollDelayMs({ ...base, estimatedMs: 5_000 }) >= 4_500);
+  });
+
+  test('the progress rate predicts, and outweighs the estimate as progress grows', () => {
+    // 80 % in 20 s: 5 s left by progress; the estimate says 200 s.
+    const byProgress = predictRemainingMs({
+      ...base,
+      estimatedMs: 220_000,
+      samples: [{ atMs: 100_000, progress: 80 }],
+    });
+    assert.ok(byProgress !== undefined && byProgress < 10_000, `${byProgress}`);
+    // 10 % in 20 s: 180 s left by progress; FLORA's estimate of 40 s counts for more this early.
+    const early = predictRemainingMs({
+      ...base,
+      estimatedMs: 40_000,
+      samples: [{ atMs: 100_000, progress: 10 }],
+    });
+    assert.ok(early !== undefined && early > 20_000 && early < 180_000, `${early}`);
+    assert.equal(predictRemainingMs({ ...base, samples: [{ atMs: 100_000, progress: 100 }] }), 0);
+  });
+
+  test('an attached run (no create time): the rate between polls predicts', () => {
+    const remaining = predictRemainingMs({
+      ...base,
+      createdAtMs: undefined,
+      samples: [
+        { atMs: 90_000, progress: 40 },
+        { atMs: 100_000, progress: 60 },
+      ],
+    });
+    assert.equal(remaining, 20_000);
+  });
+
+  test('nothing to predict from: starts at the minimum and grows, never above the maximum', () => {
+    const at = (polls: number) => predictivePollDelayMs({ ...base, createdAtMs: undefined, polls });
+    assert.equal(at(0), 2000);
+    assert.ok(at(3) > at(1));
+    assert.ok(at(20) <= 5000 && at(20) >= 4500);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Rate limit: the simulator enforces a per-workspace request rate; the fleet shares the same budget
- * through FLORA_MAX_REQUESTS_PER_SECOND (Temporal's task-queue activity rate limit). With demand far
+ * through FLORA_MAX_REQUESTS_PER_SECOND ÷ FLORA_WORKERS per worker (local-activity polls included) and
+ * Temporal's task-queue activity rate limit. With demand far
  * above the limit, 429s must stay near zero and throughput must match the limit.
  */
 import { figure, type ChaosContext, type RowResult } from '../context';
@@ -19,7 +20,12 @@ export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
   await ctx.sim.reset();
   await ctx.sim.setRunDuration(p.runMs);
   await ctx.sim.setRateLimit(p.limit);
-  const fleet = await ctx.fleet({ FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit) });
+  // Each worker takes its share (limit ÷ FLORA_WORKERS): polls are local activities, which the task queue's
+  // rate limit does not see (docs/operations.md).
+  const fleet = await ctx.fleet({
+    FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit),
+    FLORA_WORKERS: String(p.workers),
+  });
   for (let i = 0; i < p.workers; i++) fleet.start();
   await Promise.all(fleet.workers.map((w) => w.ready));
   const { load, close } = await Workload.connect(
@@ -66,7 +72,7 @@ export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
   return {
     id: 'rate-limit',
     title: 'Rate limit',
-    fault: `simulator limit ${p.limit} requests/s per workspace (429 beyond); FLORA_MAX_REQUESTS_PER_SECOND=${p.limit} on every worker`,
+    fault: `simulator limit ${p.limit} requests/s per workspace (429 beyond); FLORA_MAX_REQUESTS_PER_SECOND=${p.limit}, FLORA_WORKERS=${p.workers} on every worker`,
     load: `${p.runs} runs polling every 200–400 ms, ${p.workers} workers`,
     status: statusOf(figures),
     figures,

@@ -1,0 +1,73 @@
+/**
+ * One poll of the current FLORA run, as a local activity (the default since `flora-poll-local-activity-v1`)
+ * or as a regular activity (`options.pollMode: 'activity'`, and every execution recorded before the patch).
+ *
+ * Local: the timer fires, one workflow task runs the poll in the worker and, with its result, starts the
+ * next timer: ~6 history events and 1 workflow task per poll. Regular: the timer's workflow task schedules
+ * an activity, a worker runs it from the task queue, a second workflow task starts the next timer: ~11
+ * events and 2 workflow tasks. The trade-offs (rate limit, where the request is made) are in
+ * docs/workflows.md and docs/operations.md. Failures reach the loop as the same ActivityFailure either way.
+ */
+import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import type { PollRunRequest, RunSnapshot } from '../activities/types';
+import { ActivityPresets, LocalActivityPresets } from './activity-presets';
+import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activities';
+import { MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
+import { Patches } from './patches';
+import type { Loop } from './run-loop';
+import type { ResolvedOptions } from './validation';
+
+const regular = proxyFloraActivities(ActivityPresets.floraPoll);
+const local = proxyFloraLocalActivities(LocalActivityPresets.floraPoll);
+
+/**
+ * The type of the ApplicationFailure a poll failed with, if it did: wrapped in an ActivityFailure for a
+ * regular activity, bare for a local activity (as the SDK delivers local activity failures).
+ */
+export function pollFailureType(err: unknown): string | undefined {
+  if (err instanceof ActivityFailure)
+    return err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+  return err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
+}
+
+/** Whether this poll runs as a local activity. Checks the patch only when the option allows it. */
+export function pollsLocally(options: ResolvedOptions): boolean {
+  return options.pollMode !== 'activity' && patched(Patches.LocalPoll);
+}
+
+export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise<RunSnapshot> {
+  return pollsLocally(options) ? local.pollRunOnce(req) : regular.pollRunOnce(req);
+}
+
+/**
+ * The wait before the next poll. Executions recorded before `flora-predictive-cadence-v1` keep the growing
+ * cadence; both draw one `Math.random()` (the workflow's seeded one) per wait.
+ */
+export function pollDelayMs(loop: Loop, options: ResolvedOptions): number {
+  const random = Math.random();
+  if (!patched(Patches.PredictiveCadence)) {
+    return nextPollDelayMs({
+      pollMinMs: options.pollMinMs,
+      pollMaxMs: options.pollMaxMs,
+      polls: loop.pollsThisAttempt,
+      random,
+    });
+  }
+  return predictivePollDelayMs({
+    pollMinMs: options.pollMinMs,
+    pollMaxMs: options.pollMaxMs,
+    polls: loop.pollsThisAttempt,
+    random,
+    nowMs: Date.now(),
+    createdAtMs: loop.createdAtMs,
+    estimatedMs: loop.estimatedMs,
+    samples: loop.progressSamples,
+  });
+}
+
+/** Keeps what a poll showed for the cadence: the first sample and the latest few. */
+export function observeProgress(loop: Loop, progress: number): void {
+  const samples = loop.progressSamples;
+  samples.push({ atMs: Date.now(), progress });
+  if (samples.length > MAX_PROGRESS_SAMPLES) samples.splice(1, samples.length - MAX_PROGRESS_SAMPLES);
+}
