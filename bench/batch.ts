@@ -8,6 +8,7 @@ import type { FloraSimulator } from '../src/simulator';
 import { cpuSeconds, peakRssBytes, resetPeakRss } from './procstat';
 import type { RequestLog } from './request-log';
 import type { SystemProcess } from './systems';
+import { isFlora } from './worker-process';
 import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './workload';
 
 export const SLUG = 'text-to-image';
@@ -81,6 +82,7 @@ export interface BatchOptions {
 
 const WORKFLOW_TYPES = {
   flora: 'runTechnique',
+  'flora-activity': 'runTechnique',
   frequent: 'frequentPolling',
   infrequent: 'infrequentPolling',
 };
@@ -104,16 +106,22 @@ function startRuns(
       ctx.client.workflow.start(type, {
         taskQueue: proc.taskQueue,
         workflowId: r.prompt,
-        args:
-          proc.system === 'flora'
-            ? [
-                {
-                  technique: SLUG,
-                  inputs: { prompt: r.prompt },
-                  ...(opts.floraOptions ? { options: opts.floraOptions } : {}),
-                },
-              ]
-            : [{ slug: SLUG, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
+        args: isFlora(proc.system)
+          ? [
+              {
+                technique: SLUG,
+                inputs: { prompt: r.prompt },
+                ...(proc.system === 'flora-activity' || opts.floraOptions
+                  ? {
+                      options: {
+                        ...(proc.system === 'flora-activity' ? { pollMode: 'activity' } : {}),
+                        ...opts.floraOptions,
+                      },
+                    }
+                  : {}),
+              },
+            ]
+          : [{ slug: SLUG, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
       }),
     ),
   );

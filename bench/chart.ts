@@ -9,6 +9,7 @@ import { SYSTEMS } from './systems';
 
 const COLORS: Record<string, string> = {
   flora: '#d62728',
+  'flora-activity': '#ff7f0e',
   loop: '#7f7f7f',
   frequent: '#1f77b4',
   infrequent: '#2ca02c',

@@ -6,7 +6,8 @@
  *   npm run bench -- --quick     a small matrix (< 3 min), for development
  *   npm run bench                the full matrix (100, 300, 600, 1,000 concurrent; < 45 min)
  *   npm run bench -- micro       the micro-benchmarks (FLORA client overhead, fan-out, rate limit)
- *   options: --repeat R (each cell R times, medians), --no-write (stdout only)
+ *   options: --repeat R (each cell R times, medians), --no-write (stdout only),
+ *            --systems flora,flora-activity (a subset), --loads 300,600 (instead of the plan's)
  */
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
   const plan = { ...PLANS[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'] };
   const repeat = argValue(args, '--repeat');
   if (repeat !== undefined) plan.repeat = Math.max(1, Number(repeat));
+  const loads = argValue(args, '--loads');
+  if (loads !== undefined) plan.loads = loads.split(',').map(Number);
+  const only = argValue(args, '--systems')?.split(',');
+  const names = SYSTEMS.filter((s) => only === undefined || only.includes(s));
   const write = !args.includes('--no-write');
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const startedAt = new Date();
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       return p;
     });
   const systems: Systems = {
+    names,
     get: (system) => {
       const p = procs.get(system);
       if (!p) throw new Error(`no ${system} process`);
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
     restart: launch,
   };
   try {
-    await Promise.all(SYSTEMS.map(launch));
+    await Promise.all(names.map(launch));
     say(
       `workers up (${((Date.now() - t0) / 1000).toFixed(0)} s); plan ${plan.name}: N = ${plan.loads.join(', ')}`,
     );
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
     const kills = await runKillTest(ctx, systems, plan);
     say('6-hour run, compressed');
     const marginal = Object.fromEntries(
-      SYSTEMS.map((system) => {
+      names.map((system) => {
         const fits = rows.filter((r) => r.system === system).map((r) => r.marginalEventsPerPoll);
         return [system, fits.find((v) => Number.isFinite(v)) ?? Number.NaN];
       }),

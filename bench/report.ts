@@ -39,7 +39,7 @@ export function matrixTable(rows: Row[]): string {
 
 /** Per system: the largest N whose runs all completed, one create each, gap p95 ≤ 5.5 s. */
 export function capacityTable(rows: Row[]): string {
-  const lines = SYSTEMS.map((system) => {
+  const lines = SYSTEMS.filter((system) => rows.some((r) => r.system === system)).map((system) => {
     const mine = rows.filter((r) => r.system === system).sort((a, b) => a.n - b.n);
     const ok = mine.filter(
       (r) => r.completed === r.n && r.maxCreatesPerKey <= 1 && r.gapP95 <= GAP_TARGET_MS,

@@ -2,17 +2,19 @@
  * The three scenarios: the load matrix (all systems interleaved at each N, so they share the box's
  * weather), the worker SIGKILL, and one 6-hour run in compressed time.
  */
-import { nextPollDelayMs } from '../src/workflows/cadence';
+import { predictivePollDelayMs } from '../src/workflows/cadence';
 import { RUN_TECHNIQUE_DEFAULTS } from '../src/workflows/types';
 import { runBatch, type BatchResult, type BenchContext, type RunSpec } from './batch';
 import { combine, summarize, type Figures } from './summarize';
-import { SYSTEMS, type SystemProcess } from './systems';
-import type { SystemName } from './worker-process';
+import type { SystemProcess } from './systems';
+import { isFlora, type SystemName } from './worker-process';
 import { BASELINE_INTERVAL_MS, runLengths, type Plan } from './workload';
 
 export type Row = ReturnType<typeof combine>;
 
 export interface Systems {
+  /** The systems this bench run measures (`--systems`, default all). */
+  names: readonly SystemName[];
   get(system: SystemName): SystemProcess;
   /** Starts a fresh process for the system (after a kill) and remembers it. */
   restart(system: SystemName): Promise<SystemProcess>;
@@ -38,7 +40,7 @@ export async function runMatrix(
   const rows: Row[] = [];
   for (const n of plan.loads) {
     const lengths = runLengths(n, plan.maxRunMs);
-    for (const system of SYSTEMS) {
+    for (const system of systems.names) {
       const repeats: Figures[] = [];
       for (let rep = 0; rep < plan.repeat; rep += 1) {
         const result = await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), {
@@ -95,7 +97,7 @@ function killFigures(system: SystemName, b: BatchResult, killAtMs: number, resta
 /** SIGKILL the worker mid-run, start a new one at once (as a supervisor would), time the next poll. */
 export async function runKillTest(ctx: BenchContext, systems: Systems, plan: Plan): Promise<KillResult[]> {
   const out: KillResult[] = [];
-  for (const system of SYSTEMS.filter((s) => plan.kill.systems.includes(s))) {
+  for (const system of systems.names.filter((s) => plan.kill.systems.includes(s))) {
     let killAtMs = 0;
     let restartMs = Number.NaN;
     const lengths = Array.from({ length: plan.kill.runs }, () => plan.kill.runMs);
@@ -135,16 +137,20 @@ export interface LongResult {
 
 const SIX_HOURS_MS = 6 * 3_600_000;
 
-/** Polls of runTechnique's default cadence over 6 h (jitter at its mean). */
+/** Polls of runTechnique's default cadence over a run of `ms` predicted right (jitter at its mean). */
 function floraPollsIn(ms: number): number {
   let t = 0;
   let polls = 0;
   while (t < ms) {
-    t += nextPollDelayMs({
+    t += predictivePollDelayMs({
       pollMinMs: RUN_TECHNIQUE_DEFAULTS.pollMinMs,
       pollMaxMs: RUN_TECHNIQUE_DEFAULTS.pollMaxMs,
       polls,
       random: 0.5,
+      nowMs: t,
+      createdAtMs: 0,
+      estimatedMs: ms,
+      samples: [],
     });
     polls += 1;
   }
@@ -164,7 +170,7 @@ export async function runLongRun(
 ): Promise<LongResult[]> {
   const c = plan.long.compression;
   const out: LongResult[] = [];
-  for (const system of SYSTEMS.filter((s) => plan.long.systems.includes(s))) {
+  for (const system of systems.names.filter((s) => plan.long.systems.includes(s))) {
     const b = await runBatch(
       ctx,
       systems.get(system),
@@ -182,7 +188,7 @@ export async function runLongRun(
     const run = b.runs[0];
     const polls = run?.polls.length ?? 0;
     const events = run?.historyEvents ?? 0;
-    const realPolls = system === 'flora' ? floraPollsIn(SIX_HOURS_MS) : SIX_HOURS_MS / BASELINE_INTERVAL_MS;
+    const realPolls = isFlora(system) ? floraPollsIn(SIX_HOURS_MS) : SIX_HOURS_MS / BASELINE_INTERVAL_MS;
     const eventsPerPoll = polls === 0 ? Number.NaN : events / polls;
     out.push({
       system,

@@ -8,12 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../src/worker/worker';
-import type { LoopJob, SystemName, WorkerMessage, WorkerProcessConfig } from './worker-process';
+import {
+  isFlora,
+  type LoopJob,
+  type SystemName,
+  type WorkerMessage,
+  type WorkerProcessConfig,
+} from './worker-process';
 
-export const SYSTEMS: readonly SystemName[] = ['flora', 'loop', 'frequent', 'infrequent'];
+export const SYSTEMS: readonly SystemName[] = ['flora', 'flora-activity', 'loop', 'frequent', 'infrequent'];
 
 export const SYSTEM_LABELS: Record<SystemName, string> = {
-  flora: 'flora-temporal runTechnique (defaults)',
+  flora: 'flora-temporal runTechnique (defaults: polls as local activities, predictive cadence)',
+  'flora-activity': "flora-temporal runTechnique with `pollMode: 'activity'` (polls as regular activities)",
   loop: 'plain Node loop, no Temporal (poll every 2 s)',
   frequent: 'Temporal frequent polling (1 activity, heartbeats, 2 s)',
   infrequent: 'Temporal infrequent polling (retry = timer, 2 s)',
@@ -71,7 +78,7 @@ export async function startSystem(
   const full: WorkerProcessConfig = {
     ...config,
     system,
-    bundlePath: system === 'flora' ? bundles.flora : bundles.baselines,
+    bundlePath: isFlora(system) ? bundles.flora : bundles.baselines,
   };
   const child = fork(join(__dirname, 'worker-process.ts'), [JSON.stringify(full)], {
     execArgv: ['--import', 'tsx'],

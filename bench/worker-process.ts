@@ -1,6 +1,7 @@
 /**
  * One system under test, in its own process so its CPU time and peak RSS are its own:
  *   flora       the real flora-temporal worker (createFloraWorker, defaults) on a prebuilt bundle;
+ *   flora-activity  the same worker, runs started with `pollMode: 'activity'` (the regular-activity poll);
  *   frequent    Temporal's frequent-polling pattern (bench/baselines);
  *   infrequent  Temporal's infrequent-polling pattern (bench/baselines);
  *   loop        a plain Node loop, no Temporal: create, then poll every `intervalMs` until done.
@@ -12,7 +13,12 @@ import { FloraClient } from '../src/flora/client';
 import { createFloraWorker } from '../src/worker/worker';
 import { createBaselineActivities } from './baselines/activities';
 
-export type SystemName = 'flora' | 'frequent' | 'infrequent' | 'loop';
+export type SystemName = 'flora' | 'flora-activity' | 'frequent' | 'infrequent' | 'loop';
+
+/** Systems that are flora-temporal's own worker (they differ only in the options runs are started with). */
+export function isFlora(system: SystemName): boolean {
+  return system === 'flora' || system === 'flora-activity';
+}
 
 export interface WorkerProcessConfig {
   system: SystemName;
@@ -90,18 +96,17 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const workflowBundle = { codePath: config.bundlePath };
-  const worker =
-    config.system === 'flora'
-      ? await createFloraWorker({ connection, taskQueue: config.taskQueue, flora, workflowBundle })
-      : await Worker.create({
-          connection,
-          taskQueue: config.taskQueue,
-          workflowBundle,
-          activities: createBaselineActivities(flora),
-          ...(config.maxConcurrentActivities !== undefined
-            ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities }
-            : {}),
-        });
+  const worker = isFlora(config.system)
+    ? await createFloraWorker({ connection, taskQueue: config.taskQueue, flora, workflowBundle })
+    : await Worker.create({
+        connection,
+        taskQueue: config.taskQueue,
+        workflowBundle,
+        activities: createBaselineActivities(flora),
+        ...(config.maxConcurrentActivities !== undefined
+          ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities }
+          : {}),
+      });
   process.once('SIGTERM', () => worker.shutdown());
   const running = worker.run();
   send({ type: 'ready' });

@@ -38,13 +38,14 @@ export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
     kill: { runs: 3, runMs: 8_000, killAfterMs: 3_000, systems: ['flora'] },
     long: { compression: 7_200, systems: ['flora'] },
   },
+  /** Under 3 minutes: one load, every system, the kill and the long run for flora's two poll modes. */
   quick: {
     name: 'quick',
-    loads: [20, 60],
+    loads: [40],
     maxRunMs: 8_000,
     repeat: 1,
-    kill: { runs: 8, runMs: 12_000, killAfterMs: 4_000, systems: ['flora'] },
-    long: { compression: 3_600, systems: ['flora'] },
+    kill: { runs: 6, runMs: 10_000, killAfterMs: 3_000, systems: ['flora'] },
+    long: { compression: 3_600, systems: ['flora', 'flora-activity'] },
   },
   full: {
     name: 'full',
@@ -57,7 +58,7 @@ export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
       killAfterMs: 15_000,
       systems: ['flora', 'frequent', 'infrequent', 'loop'],
     },
-    long: { compression: 240, systems: ['flora', 'frequent', 'infrequent'] },
+    long: { compression: 240, systems: ['flora', 'flora-activity', 'frequent', 'infrequent'] },
   },
 };
 

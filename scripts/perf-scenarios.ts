@@ -42,13 +42,19 @@ export function perfScenarios(): Scenario[] {
     {
       name: 'straddle-perf-completed-nested',
       async record(ctx) {
-        ctx.h.sim.setRunDuration(6000);
+        // Long enough that the current code, after the handover, polls more than once (the cadence's patch
+        // is checked when it waits, after a poll that did not find the run done).
+        ctx.h.sim.setRunDuration(15_000);
         await ctx.straddle('straddle-perf-completed-nested', {
           from: BEFORE_ISSUE_11,
           start: (queue) =>
             ctx.startTechnique(
               'straddle-perf-completed-nested',
-              { technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST },
+              {
+                technique: 'text-to-image',
+                inputs: { prompt: 'fox' },
+                options: { pollMinMs: 500, pollMaxMs: 1_000 },
+              },
               queue,
             ),
           handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
