@@ -40,6 +40,8 @@ describe('checkRequest', () => {
       maxHistoryEvents: 2000,
       downloadTo: undefined,
       callbackUrl: undefined,
+      pollMode: 'local',
+      activityTaskQueue: undefined,
     });
     assert.deepEqual(r.route, { route: 'nested', technique: 'text-to-image' });
   });
@@ -75,6 +77,21 @@ describe('checkRequest', () => {
       callbackUrlFor('https://hooks.example.com/flora/webhook?tenant=a', 'run technique/1'),
       'https://hooks.example.com/flora/webhook?tenant=a&wf=run+technique%2F1',
     );
+  test('pollMode and activityTaskQueue: refused, naming the field, when malformed', () => {
+    const r = checkRequest({
+      technique: 'text-to-image',
+      inputs: {},
+      options: { pollMode: 'sometimes' as never, activityTaskQueue: 'two words' },
+    });
+    assert.deepEqual(fields(r as never), ['options.pollMode', 'options.activityTaskQueue']);
+    const ok = checkRequest({
+      technique: 'text-to-image',
+      inputs: {},
+      options: { pollMode: 'activity', activityTaskQueue: 'flora-activities' },
+    });
+    assert.ok(ok.ok);
+    assert.equal(ok.options.pollMode, 'activity');
+    assert.equal(ok.options.activityTaskQueue, 'flora-activities');
   });
 
   test('top-level route needs tech_ and ws_ prefixes, reported together', () => {
