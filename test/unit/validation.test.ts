@@ -77,6 +77,8 @@ describe('checkRequest', () => {
       callbackUrlFor('https://hooks.example.com/flora/webhook?tenant=a', 'run technique/1'),
       'https://hooks.example.com/flora/webhook?tenant=a&wf=run+technique%2F1',
     );
+  });
+
   test('pollMode and activityTaskQueue: refused, naming the field, when malformed', () => {
     const r = checkRequest({
       technique: 'text-to-image',
