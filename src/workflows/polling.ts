@@ -8,7 +8,7 @@
  *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
  */
 import { internalBug } from '../domain/failures';
-import { ApplicationFailure, continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunSnapshot } from '../activities/types';
 import { FailureType } from '../flora/failure-types';
 import { Patches } from './patches';
