@@ -20,6 +20,7 @@ import { registerStatus } from './commands/status';
 import { registerTechniques } from './commands/techniques';
 import { registerWatch } from './commands/watch';
 import { registerWorker } from './commands/worker';
+import { registerWebhookReceiver } from './commands/webhook-receiver';
 import { CliError, defaultIo, ExitCode, json, type CliContext, type CliIo } from './support';
 
 /** Builds the program. `io` is injectable for tests; commands record their exit code in `outcome`. */
@@ -51,6 +52,7 @@ Configuration (environment):
   program.exitOverride();
   const ctx: CliContext = { io, outcome };
   registerWorker(program, ctx);
+  registerWebhookReceiver(program, ctx);
   registerDemo(program, ctx);
   registerSimulator(program, ctx);
   registerTechniques(program, ctx);

@@ -19,6 +19,9 @@ import { floraRequestObserver } from '../observability/flora-requests';
 import { installWorkerRuntime } from '../observability/runtime';
 import { isTracingPlugin, tracingFromEnv } from '../observability/tracing';
 import { checkFloraKey, checkNamespace } from './preflight';
+import { Client } from '@temporalio/client';
+import { webhookSettingsFromEnv } from '../webhooks/config';
+import { startWebhookReceiver, type ListeningWebhookReceiver } from '../webhooks/receiver';
 
 /**
  * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
@@ -262,7 +265,10 @@ export async function runWorkerFromEnv(
   });
   for (const warning of floraConfig.warnings) logger.warn(warning);
   const tracing = tracingFromEnv(observability);
+  // Before connecting: a half-configured receiver is a start-up error, not a surprise later.
+  const webhook = webhookSettingsFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(temporal));
+  let receiver: ListeningWebhookReceiver | undefined;
   try {
     await checkNamespace(connection, temporal.namespace, logger);
     await checkFloraKey(flora, logger);
@@ -286,6 +292,17 @@ export async function runWorkerFromEnv(
         ? await createFloraActivityWorker({ ...shared, taskQueue: temporal.activityTaskQueue })
         : undefined;
     const workers = activityWorker ? [worker, activityWorker] : [worker];
+    if (webhook !== undefined) {
+      // FLORA's callbacks only wake workflows sooner; they are received beside the worker, in this process.
+      receiver = await startWebhookReceiver({
+        ...webhook,
+        client: new Client({ connection, namespace: temporal.namespace }),
+        log: (line, attrs) => {
+          logger.info(line, attrs);
+        },
+      });
+      log(`FLORA webhook receiver on http://${webhook.host}:${receiver.port}${webhook.path}`);
+    }
     const stop = (signal: NodeJS.Signals) => {
       log(`${signal} received: finishing in-flight tasks, then stopping`);
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
@@ -314,6 +331,7 @@ export async function runWorkerFromEnv(
     );
     log('worker stopped');
   } finally {
+    await receiver?.close();
     await connection.close();
     await flora.close();
     await tracing?.shutdown();
