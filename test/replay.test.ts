@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { loadFloraHistories } from '../src/testing/replay';
 import { Patches } from '../src/workflows/patches';
 import { installQuietRuntime, workflowBundle } from './helpers/env';
 
@@ -50,16 +51,9 @@ function patchIdsIn(history: HistoryJson): string[] {
 }
 
 async function loadHistories() {
-  const files = await fixtureFiles();
-  return Promise.all(
-    files.map(async (file) => ({
-      // Recorded as `fixture-<name>`; pipelines derive their children's ids from it, so replay needs it too.
-      // `<name>~<execution>` is one execution of a workflow that continued as new (`~first`, `~last`).
-      workflowId: `fixture-${file.replace(/\.json$/, '').replace(/~[^~]*$/, '')}`,
-      // Temporal's replayer takes JSON histories as they are (no SDK internals needed to convert them).
-      history: JSON.parse(await readFile(join(DIR, file), 'utf8')) as unknown,
-    })),
-  );
+  // The shipped helper's loader, so this test and `replayFloraHistories` (what users run on their own
+  // bundles) read the fixtures, and derive each one's workflow id, by one rule.
+  return (await loadFloraHistories(DIR)).map(({ workflowId, history }) => ({ workflowId, history }));
 }
 
 async function replayAll(bundle: { code: string }): Promise<ReplayResult[]> {

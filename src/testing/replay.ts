@@ -23,7 +23,10 @@ export function floraHistoriesDir(): string {
 export interface FloraHistory {
   /** The fixture's name (its file name without `.json`). */
   name: string;
-  /** The workflow id it was recorded under (`fixture-<name>`): pipelines derive their children's ids from it. */
+  /**
+   * The workflow id it was recorded under (`fixture-<name>`, without a `~<execution>` suffix): pipelines
+   * derive their children's ids from it.
+   */
   workflowId: string;
   /** The history as Temporal's JSON (what `temporal workflow show --output json` prints). */
   history: unknown;
@@ -37,7 +40,9 @@ export async function loadFloraHistories(dir = floraHistoriesDir()): Promise<Flo
       const name = file.replace(/\.json$/, '');
       return {
         name,
-        workflowId: `fixture-${name}`,
+        // `<name>~<execution>` is one execution of a workflow that continued as new (`~first`, `~last`):
+        // every execution of it was recorded under the one workflow id.
+        workflowId: `fixture-${name.replace(/~[^~]*$/, '')}`,
         history: JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown,
       };
     }),
@@ -68,13 +73,14 @@ export async function replayFloraHistories(
 ): Promise<FloraReplayResult[]> {
   const { throwOnFailure = true, historiesDir } = options;
   const histories = await loadFloraHistories(historiesDir);
-  const names = new Map(histories.map((h) => [h.workflowId, h.name]));
   const results: FloraReplayResult[] = [];
-  // Temporal's replayer takes JSON histories as they are (it converts them itself).
+  // Temporal's replayer takes JSON histories as they are (it converts them itself). It replays them one
+  // at a time and yields in input order, so the i-th result is the i-th history: names cannot be looked
+  // up by workflow id, which the executions of a continued-as-new workflow share.
   const input = histories.map((h) => ({ workflowId: h.workflowId, history: h.history }));
   for await (const result of Worker.runReplayHistories(worker, input)) {
     results.push({
-      name: names.get(result.workflowId) ?? result.workflowId,
+      name: histories[results.length]?.name ?? result.workflowId,
       workflowId: result.workflowId,
       error: result.error,
     });
