@@ -36,7 +36,7 @@ async function specFile(spec: unknown): Promise<string> {
 }
 
 describe('failures say their reason', () => {
-  test('a typo’d slug is refused before starting, offering the closest slugs (run and pipeline, no --wait)', async () => {
+  test('a typo’d slug is refused before starting, offering the closest slugs (run, pipeline run and validate)', async () => {
     const r = await runCli(['run', 'text-to-imag', '-i', 'prompt=fox', '--workflow-id', id('typo')], env);
     assert.equal(r.code, 1, r.stderr);
     assert.match(
@@ -55,6 +55,12 @@ describe('failures say their reason', () => {
     const pipeline = await runCli(['pipeline', 'run', file], env);
     assert.equal(pipeline.code, 1);
     assert.match(pipeline.stderr, /unknown technique "text-to-speach"; did you mean text-to-speech/);
+    const validate = await runCli(['pipeline', 'validate', file], env);
+    assert.equal(validate.code, 1, validate.stdout);
+    assert.match(
+      `${validate.stdout}${validate.stderr}`,
+      /steps\[0\]\.technique.*unknown technique "text-to-speach"; did you mean text-to-speech/,
+    );
     assert.doesNotMatch(`${r.stderr}${pipeline.stderr}`, /started on task queue/);
     assert.equal(h.sim.stats().runsCreated, 0);
   });

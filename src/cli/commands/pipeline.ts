@@ -235,9 +235,12 @@ export async function pipelineValidateCommand(
         return toTechniqueInfo(await client.getTechnique(key), key);
       } catch (err) {
         const index = parsed.spec.steps.findIndex((s) => (s.technique ?? s.techniqueId) === key);
+        // A 404 is a typo more often than not: offer the closest slugs FLORA lists.
+        const { suggestTechniques } = require('../technique-check') as typeof TechniqueCheck;
+        const unknown = await suggestTechniques(client, key, err);
         unfetched.set(key, {
           path: `steps[${index}].technique`,
-          message: `cannot fetch "${key}": ${(err as Error).message}`,
+          message: unknown?.message ?? `cannot fetch "${key}": ${(err as Error).message}`,
         });
         return undefined;
       }
