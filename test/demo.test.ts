@@ -22,6 +22,8 @@ test('flora-temporal demo: embedded Temporal + simulator + worker, outputs and s
   assert.match(r.stderr, /Temporal: embedded dev server/);
   assert.match(r.stderr, /^fox-teaser \[#{20}\] 100% completed/m, 'live progress on stderr');
   assert.doesNotMatch(r.stdout, /Server:|Metrics:/, 'the dev server banner stays off stdout');
+  // Quiet by default (issue 12 item 10): no dev-server banner or start-up health noise on stderr either.
+  assert.doesNotMatch(r.stderr, /^(Server|Metrics|UI): |^CLI \d|not healthy|\bERROR\b/m, r.stderr);
 });
 
 test('flora-temporal demo --json: one JSON object on stdout with the pipeline result and the summary', async () => {
