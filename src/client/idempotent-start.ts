@@ -116,7 +116,7 @@ export async function startIdempotently<H>(
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const found = await describe(args.client, workflowId);
+    const found = await describeOrUndefined(args.client, workflowId);
     if (!found) continue; // removed by retention in between: start afresh
     const comparedWith = await checkSameRequest(args, found);
     const existing = { runId: found.runId, status: found.status.name };
@@ -142,7 +142,8 @@ export async function startIdempotently<H>(
   throw new Error(`workflow ${workflowId} kept changing state while starting it; try again`);
 }
 
-async function describe(
+/** The workflow's description, or undefined when no workflow has that id. */
+export async function describeOrUndefined(
   client: Client,
   workflowId: string,
 ): Promise<WorkflowExecutionDescription | undefined> {

@@ -8,18 +8,13 @@
  * (their outputs, run ids and charges); the others run. Options (`pollMinMs`, `deadline`, `budgetUsd`, ...)
  * never change what a step produces, so they do not count. Everything else runs, with new idempotency keys.
  */
-import {
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseReuse } from '../pipelines/reuse';
 import { parsePipelineSpec, type PipelineSpec, type PipelineSpecInput, type Step } from '../pipelines/spec';
 import type { PipelineReuse, ReusedRunInput, StepResult, StepRunProgress } from '../pipelines/types';
 import type { ResumeSummary } from './idempotent-start';
-import { readStartInput } from './idempotent-start';
+import { describeOrUndefined, readStartInput } from './idempotent-start';
 import { canonicalJson } from './request-fingerprint';
 
 /** Nothing can be resumed under this id (none, running, not a pipeline, unreadable); nothing was started. */
@@ -192,18 +187,6 @@ async function fromChildren(
     out.set(step.id, { complete: complete && expected !== undefined, runs });
   }
   return out;
-}
-
-async function describeOrUndefined(
-  client: Client,
-  workflowId: string,
-): Promise<WorkflowExecutionDescription | undefined> {
-  try {
-    return await client.workflow.getHandle(workflowId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
 }
 
 /**
