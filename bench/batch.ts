@@ -8,7 +8,7 @@ import type { FloraSimulator } from '../src/simulator';
 import { cpuSeconds, peakRssBytes, resetPeakRss } from './procstat';
 import type { RequestLog } from './request-log';
 import type { SystemProcess } from './systems';
-import { isFlora } from './worker-process';
+import { isFlora } from './worker-protocol';
 import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './workload';
 
 export const SLUG = 'text-to-image';

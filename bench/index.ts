@@ -23,7 +23,7 @@ import { RequestLog } from './request-log';
 import { runKillTest, runLongRun, runMatrix, type Systems } from './scenarios';
 import { buildBundles, startSystem, SYSTEMS, type SystemProcess } from './systems';
 import { startDevServer } from './temporal-server';
-import type { SystemName } from './worker-process';
+import type { SystemName } from './worker-protocol';
 import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, PLANS } from './workload';
 
 function argValue(args: string[], name: string): string | undefined {

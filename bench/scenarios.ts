@@ -7,7 +7,7 @@ import { RUN_TECHNIQUE_DEFAULTS } from '../src/workflows/types';
 import { runBatch, type BatchResult, type BenchContext, type RunSpec } from './batch';
 import { combine, summarize, type Figures } from './summarize';
 import type { SystemProcess } from './systems';
-import { isFlora, type SystemName } from './worker-process';
+import { isFlora, type SystemName } from './worker-protocol';
 import { BASELINE_INTERVAL_MS, runLengths, type Plan } from './workload';
 
 export type Row = ReturnType<typeof combine>;

@@ -14,7 +14,7 @@ import {
   type SystemName,
   type WorkerMessage,
   type WorkerProcessConfig,
-} from './worker-process';
+} from './worker-protocol';
 
 export const SYSTEMS: readonly SystemName[] = ['flora', 'flora-activity', 'loop', 'frequent', 'infrequent'];
 
