@@ -4,7 +4,7 @@
  * them. Before the `PipelineResume` patch the field is ignored (every step runs); after it the reused step
  * creates nothing; the straddle starts on the old code (waiting for a budget raise) and reuses on the new.
  */
-import type { PipelineReuse, RunPipelineWireInput } from '../src/pipelines/types';
+import type { PipelineReuse, RunPipelineWireInput } from '../src/pipelines/wire';
 import { progressQuery, raiseBudgetUpdate } from '../src/workflows';
 import type { RunTechniqueResult } from '../src/workflows/types';
 import { FAST } from '../test/helpers/env';

@@ -11,7 +11,18 @@ export {
   type PrefixedFloraActivities,
 } from './index';
 export { FLORA_ACTIVITY_PREFIX, prefixedActivityName } from '../domain/activity-names';
-export type * from './types';
+export type {
+  CreateRunRequest,
+  CreateRunResult,
+  FindRunsRequest,
+  FindRunsResult,
+  NestedCreate,
+  PollRunRequest,
+  RunOutputInfo,
+  RunSnapshot,
+  TopLevelCreate,
+} from './types';
+export type { SlotInfo, TechniqueInfo } from '../domain/technique';
 export { FloraClient, type FloraClientOptions, type FloraRequestEvent } from '../flora/client';
 export { FloraError } from '../flora/errors';
 export { floraConfigFromEnv, type FloraConfig } from '../flora/config';

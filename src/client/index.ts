@@ -17,7 +17,20 @@ export {
 } from './idempotent-start';
 export { FINGERPRINT_MEMO_KEY, type RequestFingerprint } from './request-fingerprint';
 export { runTechnique, statusQuery } from '../workflows';
-export type * from '../workflows/types';
+// Named one by one, never `export type *`: the wire and continue-as-new shapes (workflows/wire.ts,
+// pipelines/wire.ts) must stay internal (test/unit/public-api.test.ts).
+export { Phase, RUN_TECHNIQUE_DEFAULTS } from '../workflows/types';
+export type {
+  InputValue,
+  OutputRef,
+  PollMode,
+  RunTechniqueEndDetails,
+  RunTechniqueInput,
+  RunTechniqueOptions,
+  RunTechniqueResult,
+  RunTechniqueStatus,
+  TechniqueRef,
+} from '../workflows/types';
 export {
   InvalidPipelineError,
   ResumeError,
@@ -26,7 +39,24 @@ export {
   type StartPipelineOptions,
 } from './pipelines';
 export { runPipeline, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from '../workflows';
-export type * from '../pipelines/types';
+export { PipelineFailureType } from '../pipelines/types';
+export type {
+  Ledger,
+  LedgerStep,
+  PipelinePhase,
+  PipelineProgress,
+  PipelineResult,
+  ReusedFrom,
+  RunCounts,
+  RunFailure,
+  RunPhase,
+  RunPipelineInput,
+  StepPhase,
+  StepProgress,
+  StepResult,
+  StepRunProgress,
+  StepSummary,
+} from '../pipelines/types';
 export type { PipelineSpec, PipelineSpecInput } from '../pipelines/spec';
 export {
   FloraWorkflows,

@@ -6,7 +6,7 @@ import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
 import { FloraPipelineKey } from '../domain/search-attribute-keys';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { PipelineReuse } from '../pipelines/types';
+import type { PipelineReuse } from '../pipelines/wire';
 import { startIdempotently, type StartPolicies } from './idempotent-start';
 import { planResume, ResumeError } from './resume';
 import { differingParts, FINGERPRINT_MEMO_KEY, pipelineFingerprint } from './request-fingerprint';

@@ -3,7 +3,8 @@
  */
 import { PipelineLimits } from './limits';
 import { failureOf } from './summary';
-import type { EarlierRuns, StepRunProgress } from './types';
+import type { StepRunProgress } from './types';
+import type { EarlierRuns } from './wire';
 
 export function noEarlierRuns(keepOutputs: boolean): EarlierRuns {
   return {

@@ -3,13 +3,14 @@
  * USD per step), what is left of the budget, and the overall percentage. Pure.
  */
 import { roundUsd } from './plan';
-import type { Ledger, StepPhase, RunPhase, StepProgress } from './types';
+import type { Ledger, StepPhase, RunPhase } from './types';
+import type { StepState } from './wire';
 
 /** Money is compared with a small tolerance: 0.1 + 0.2 must fit a 0.3 budget. */
 export const EPSILON_USD = 1e-9;
 
 export function ledgerOf(
-  steps: readonly StepProgress[],
+  steps: readonly StepState[],
   budgetUsd: number | undefined,
   plannedCostUsd: number | undefined,
 ): Ledger {
@@ -47,7 +48,7 @@ export function ledgerOf(
 }
 
 /** USD the budget still allows (charged and reserved both count); Infinity without a budget. */
-export function budgetLeftUsd(steps: readonly StepProgress[], budgetUsd: number | undefined): number {
+export function budgetLeftUsd(steps: readonly StepState[], budgetUsd: number | undefined): number {
   if (budgetUsd === undefined) return Infinity;
   const { chargedUsd, reservedUsd } = ledgerOf(steps, budgetUsd, undefined);
   return budgetUsd - chargedUsd - reservedUsd;
@@ -58,7 +59,7 @@ function finished(phase: StepPhase | RunPhase): boolean {
 }
 
 /** 0–100: finished steps count fully, running steps by their runs' FLORA progress. */
-export function percentOf(steps: readonly StepProgress[]): number {
+export function percentOf(steps: readonly StepState[]): number {
   if (steps.length === 0) return 0;
   const total = steps.reduce((sum, step) => {
     if (finished(step.phase)) return sum + 100;

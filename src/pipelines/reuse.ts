@@ -4,7 +4,7 @@
  * client can never wedge a workflow task. Pure: safe in workflow code.
  */
 import type { OutputRef } from '../domain/run-request';
-import type { PipelineReuse, ReusedRunInput } from './types';
+import type { PipelineReuse, ReusedRunInput } from './wire';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isString = (v: unknown): v is string => typeof v === 'string';

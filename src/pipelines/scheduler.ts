@@ -4,7 +4,7 @@
  * the ledger, how the pipeline ends). Pure: no Temporal, no clock (the caller passes `now`), so every
  * rule is unit-tested in milliseconds and the workflow keeps only the Temporal calls.
  */
-import type { OutputRef, RunTechniqueWireInput } from '../workflows/types';
+import type { OutputRef } from '../workflows/types';
 import { settleReservation, type EndEvidence } from './billing';
 import { foldEndedRuns, noEarlierRuns } from './carry';
 import { CURRENT_RULES, SHIPPED_RULES, type Rules } from './rules';
@@ -15,23 +15,26 @@ import type { PipelineSpec } from './spec';
 import type { PipelineState } from './state';
 import {
   PipelineFailureType,
-  type ContinuedPipeline,
-  type ContinuedStep,
   type Ledger,
-  type PipelineReuse,
-  type ReusedRunInput,
   type PipelineResult,
-  type StepProgress,
   type StepResult,
   type StepRunProgress,
 } from './types';
+import type {
+  ChildRunInput,
+  ContinuedPipeline,
+  ContinuedStep,
+  PipelineReuse,
+  ReusedRunInput,
+  StepState,
+} from './wire';
 
 export { PipelineFailureType };
 export { CURRENT_RULES, SHIPPED_RULES, type Rules };
 
 /** A step a resume offers runs for, ready to take them (its dependencies completed): the workflow checks them. */
 export interface ReuseOffer {
-  step: StepProgress;
+  step: StepState;
   runs: ReusedRunInput[];
 }
 
@@ -79,11 +82,11 @@ export type StopCancel =
 
 /** One child to start now. */
 export interface Launch {
-  step: StepProgress;
+  step: StepState;
   run: StepRunProgress;
   planned: PlannedStep;
   /** The child's input, with its inputs resolved from earlier steps' outputs. */
-  input: RunTechniqueWireInput;
+  input: ChildRunInput;
 }
 
 export type StopReason = 'fail-fast' | 'budget' | 'done';
@@ -107,10 +110,10 @@ export type UpfrontBudget = { kind: 'ok' } | { kind: 'fail'; failure: PipelineFa
 
 interface StepEntry {
   planned: PlannedStep;
-  progress: StepProgress;
+  progress: StepState;
 }
 
-function newStep(step: PlannedStep): StepProgress {
+function newStep(step: PlannedStep): StepState {
   return {
     id: step.id,
     technique: {
@@ -128,7 +131,7 @@ function newStep(step: PlannedStep): StepProgress {
   };
 }
 
-function unfinished(step: StepProgress): boolean {
+function unfinished(step: StepState): boolean {
   return step.phase === 'pending' || step.phase === 'running' || step.phase === 'waiting-budget';
 }
 
@@ -177,7 +180,7 @@ export class PipelineScheduler {
     return [...(step.earlier?.outputs ?? []), ...step.runs.map((r) => r.outputs)];
   };
 
-  private dependencies(step: StepProgress): StepProgress[] {
+  private dependencies(step: StepState): StepState[] {
     return step.dependsOn.flatMap((id) => {
       const dep = this.entries.get(id);
       return dep ? [dep.progress] : [];
@@ -345,7 +348,7 @@ export class PipelineScheduler {
       return this.doneUnless(pass, inFlight);
     }
     let running = inFlight;
-    let blockedByBudget: { step: StepProgress; cost: number } | undefined;
+    let blockedByBudget: { step: StepState; cost: number } | undefined;
     for (const step of this.state.steps) {
       if (step.phase !== 'running' && step.phase !== 'waiting-budget') continue;
       for (const run of step.runs) {
@@ -427,7 +430,7 @@ export class PipelineScheduler {
   }
 
   /** A step's runs: one, one per listed element, or one per output of the step it fans out over. */
-  private expand(step: StepProgress, now: string): void {
+  private expand(step: StepState, now: string): void {
     step.runs = this.runsFrom(step, 0);
     step.phase = 'running';
     step.startedAt = now;
@@ -435,7 +438,7 @@ export class PipelineScheduler {
   }
 
   /** The step's forEach elements (one undefined element for a step without forEach). */
-  private itemsOf(step: StepProgress): (string | undefined)[] {
+  private itemsOf(step: StepState): (string | undefined)[] {
     const fanOut = this.entries.get(step.id)?.planned.fanOut;
     if (fanOut === undefined || fanOut.kind === 'none') return [undefined];
     if (fanOut.kind === 'list') return fanOut.items;
@@ -445,13 +448,13 @@ export class PipelineScheduler {
   }
 
   /** Pending runs for the step's elements from index `from` on. */
-  private runsFrom(step: StepProgress, from: number): StepRunProgress[] {
+  private runsFrom(step: StepState, from: number): StepRunProgress[] {
     return this.itemsOf(step)
       .slice(from)
       .map((item, i) => this.pendingRun(step, from + i, item));
   }
 
-  private pendingRun(step: StepProgress, index: number, item: string | undefined): StepRunProgress {
+  private pendingRun(step: StepState, index: number, item: string | undefined): StepRunProgress {
     return {
       index,
       item,
@@ -471,7 +474,7 @@ export class PipelineScheduler {
   }
 
   /** Reserves the run's price and builds the child's input; a run whose inputs cannot be resolved fails here. */
-  private launch(step: StepProgress, run: StepRunProgress, now: string): Launch | undefined {
+  private launch(step: StepState, run: StepRunProgress, now: string): Launch | undefined {
     const entry = this.entries.get(step.id);
     if (entry === undefined) return undefined;
     const p = entry.planned;
@@ -487,7 +490,7 @@ export class PipelineScheduler {
     }
     run.phase = 'running';
     run.reservedUsd = step.runCost;
-    const input: RunTechniqueWireInput = {
+    const input: ChildRunInput = {
       ...p.target,
       inputs: resolved.inputs,
       options: {
@@ -534,12 +537,12 @@ export class PipelineScheduler {
   }
 
   /** After `runEnded`: the run's end time, and its step's phase once all its runs ended. */
-  runSettled(step: StepProgress, run: StepRunProgress, now: string): void {
+  runSettled(step: StepState, run: StepRunProgress, now: string): void {
     run.finishedAt = now;
     this.settleStep(step, now);
   }
 
-  private settleStep(step: StepProgress, now: string): void {
+  private settleStep(step: StepState, now: string): void {
     if (step.runs.some((r) => r.phase === 'pending' || r.phase === 'running')) return;
     if (step.phase !== 'running' && step.phase !== 'waiting-budget') return;
     step.phase =

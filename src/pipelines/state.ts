@@ -4,7 +4,8 @@
  */
 import { EPSILON_USD, ledgerOf, percentOf } from './ledger';
 import { progressSteps } from './summary';
-import type { ChildProgress, PipelinePhase, PipelineProgress, StepProgress } from './types';
+import type { ChildProgress, PipelinePhase, PipelineProgress } from './types';
+import type { StepState } from './wire';
 
 /** What the progress query shows; the scheduler keeps it current. */
 export interface PipelineState {
@@ -15,7 +16,7 @@ export interface PipelineState {
   /** The highest raise received (since `Patches.PipelineRaiseBudgetNeverLowers`), also one sent with the start. */
   raisedUsd?: number;
   plannedCostUsd: number | undefined;
-  steps: StepProgress[];
+  steps: StepState[];
 }
 
 export function initialState(name: unknown): PipelineState {

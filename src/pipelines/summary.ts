@@ -8,14 +8,14 @@ import { PipelineLimits } from './limits';
 import type {
   RunCounts,
   RunFailure,
-  StepProgress,
   StepResult,
   StepRunProgress,
   StepSummary,
   PipelineProgress,
 } from './types';
+import type { StepState } from './wire';
 
-export function runCountsOf(step: StepProgress): RunCounts {
+export function runCountsOf(step: StepState): RunCounts {
   const e = step.earlier;
   const counts: RunCounts = {
     total: (e?.count ?? 0) + step.runs.length,
@@ -41,7 +41,7 @@ export function failureOf(run: StepRunProgress): RunFailure | undefined {
 }
 
 /** The first failures: earlier executions' first, then this one's, in run order. */
-export function failuresOf(step: StepProgress, limit: number = PipelineLimits.failuresListed): RunFailure[] {
+export function failuresOf(step: StepState, limit: number = PipelineLimits.failuresListed): RunFailure[] {
   const out = (step.earlier?.failures ?? []).slice(0, limit);
   for (const run of step.runs) {
     if (out.length >= limit) break;
@@ -52,7 +52,7 @@ export function failuresOf(step: StepProgress, limit: number = PipelineLimits.fa
 }
 
 /** Every run is listed only in a small pipeline that never continued as new. */
-export function listsEveryRun(steps: readonly StepProgress[]): boolean {
+export function listsEveryRun(steps: readonly StepState[]): boolean {
   let runs = 0;
   for (const step of steps) {
     if (step.earlier !== undefined) return false;
@@ -61,7 +61,7 @@ export function listsEveryRun(steps: readonly StepProgress[]): boolean {
   return runs <= PipelineLimits.detailedRuns;
 }
 
-function summaryOf(step: StepProgress, pipelineId: string, listed: StepSummary['runsListed']): StepSummary {
+function summaryOf(step: StepState, pipelineId: string, listed: StepSummary['runsListed']): StepSummary {
   const counts = runCountsOf(step);
   return {
     counts,
@@ -72,7 +72,7 @@ function summaryOf(step: StepProgress, pipelineId: string, listed: StepSummary['
 }
 
 /** The progress query's steps: every run, or only the running ones (at most `concurrency`). */
-export function progressSteps(steps: readonly StepProgress[], pipelineId: string): PipelineProgress['steps'] {
+export function progressSteps(steps: readonly StepState[], pipelineId: string): PipelineProgress['steps'] {
   const all = listsEveryRun(steps);
   return steps.map((s) => {
     const { earlier: _internal, ...step } = s;
@@ -86,7 +86,7 @@ export function progressSteps(steps: readonly StepProgress[], pipelineId: string
 
 /** The result's step: every run and output, or (a larger pipeline) the summary only. */
 export function resultStep(
-  step: StepProgress,
+  step: StepState,
   all: boolean,
   pipelineId: string,
 ): Pick<StepResult, 'outputs' | 'runs'> & StepSummary {

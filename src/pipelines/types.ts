@@ -1,8 +1,5 @@
 /** Public types of the `runPipeline` workflow: input, result, progress query, signals. Pure. */
-import type { OutputRef, ReportTo } from '../domain/run-request';
-import type { TechniqueInfo } from '../domain/technique';
-
-export type { ReportTo };
+import type { OutputRef } from '../domain/run-request';
 import type { PipelineSpecInput } from './spec';
 
 export { PipelineFailureType } from '../domain/failures';
@@ -17,37 +14,6 @@ export interface RunPipelineInput {
   runsPerExecution?: number;
 }
 
-/**
- * What one execution of runPipeline hands the next when it continues as new between batches (no child
- * in flight): each step's phase and its ended runs summed, the budget, and the schemas, so the next
- * execution plans with the same prices and launches only the runs that never started, under the same
- * child ids and idempotency keys.
- */
-export interface ContinuedPipeline {
-  /** The first execution's run id: children's idempotency keys come from it in every execution. */
-  firstExecutionRunId: string;
-  startedAtMs: number;
-  /** Executions before this one. */
-  executions: number;
-  budgetUsd: number | undefined;
-  raisedUsd: number | undefined;
-  /** The schemas the first execution fetched, by technique key. */
-  schemas: Record<string, TechniqueInfo>;
-  steps: ContinuedStep[];
-  firstFailure: { step: string; index: number; error: { type: string; message: string } } | undefined;
-}
-
-export interface ContinuedStep {
-  id: string;
-  phase: StepPhase;
-  /** The step's runs once it expanded (0 before). */
-  total: number;
-  earlier: EarlierRuns;
-  skippedReason: string | undefined;
-  startedAt: string | undefined;
-  finishedAt: string | undefined;
-}
-
 /** A run that failed or was cancelled, as summaries list it (its child workflow has the whole story). */
 export interface RunFailure {
   index: number;
@@ -55,25 +21,6 @@ export interface RunFailure {
   runId: string | undefined;
   phase: 'failed' | 'cancelled';
   error: { type: string; message: string } | undefined;
-}
-
-/** Runs `[0, count)` of a step, which ended in earlier executions of the pipeline, summed. */
-export interface EarlierRuns {
-  count: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  /** Kept reservations: runs that ended without proof that nothing was billed. */
-  reservedUsd: number;
-  chargedUsd: number;
-  polls: number;
-  downloadErrors: number;
-  /** What runs taken from an earlier pipeline (resume) had cost there. */
-  reusedUsd?: number;
-  /** The first `PipelineLimits.failuresListed` failures. */
-  failures: RunFailure[];
-  /** Their outputs, run by run: carried only when a later step reads this step's outputs. */
-  outputs?: OutputRef[][];
 }
 
 /** How many of a step's runs are in each phase, counting the runs of earlier executions. */
@@ -99,36 +46,6 @@ export interface StepSummary {
   runsListed?: 'all' | 'running' | 'none';
   /** `<pipeline workflow id>/<step>/{0..n-1}`: the children holding each run's detail. */
   childWorkflowIds?: string;
-}
-
-/**
- * What the `runPipeline` workflow accepts on the wire: the public input plus fields only flora's client
- * sets. Not exported from the package.
- */
-export interface RunPipelineWireInput extends RunPipelineInput {
-  /** Set by `startPipeline(spec, { resume: true })`: completed runs of an earlier execution to take, not create. */
-  reuse?: PipelineReuse;
-  /** Set by runPipeline itself when it continues as new (never by callers): what earlier executions did. */
-  continued?: ContinuedPipeline;
-}
-
-/** Runs an earlier execution of the same workflow id paid for, which a resumed execution takes as they are. */
-export interface PipelineReuse {
-  /** The execution they are taken from. */
-  from: { workflowId: string; runId: string };
-  /** Per step id: the runs to take, by their index in the step. */
-  steps: Record<string, ReusedRunInput[]>;
-}
-
-export interface ReusedRunInput {
-  index: number;
-  /** The FLORA run. */
-  runId: string;
-  outputs: OutputRef[];
-  /** What FLORA charged for it (shown in the ledger as reused, not charged again). */
-  chargedUsd: number;
-  /** Files the earlier execution saved for it (`downloadTo`), relative to the worker's download root. */
-  localFiles?: { outputId: string; file: string }[];
 }
 
 /** On a run taken from an earlier execution: where from, what it cost there, and what a check found. */
@@ -188,8 +105,6 @@ export interface StepProgress {
   skippedReason: string | undefined;
   startedAt: string | undefined;
   finishedAt: string | undefined;
-  /** Internal: the runs that ended in earlier executions (continue-as-new); queries show `counts`. */
-  earlier?: EarlierRuns;
 }
 
 export interface LedgerStep {
@@ -222,7 +137,7 @@ export interface PipelineProgress {
   phase: PipelinePhase;
   /** 0–100: finished steps count fully, running steps by their runs' FLORA progress. */
   percent: number;
-  steps: (Omit<StepProgress, 'earlier'> & StepSummary)[];
+  steps: (StepProgress & StepSummary)[];
   ledger: Ledger;
   note: string | undefined;
 }

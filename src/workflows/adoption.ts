@@ -21,7 +21,8 @@ import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
-import type { CreateRequest, RunTechniqueStatus } from './types';
+import type { RunTechniqueStatus } from './types';
+import type { CreateRequest } from './wire';
 
 const { findRecentRuns } = proxyFloraActivities(ActivityPresets.floraRead);
 const { createRun } = proxyFloraActivities(ActivityPresets.floraCreate);

@@ -15,7 +15,8 @@ import { Patches } from './patches';
 import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { Loop } from './run-loop';
 import { waitBeforePoll } from './run-events';
-import type { ContinuedState, RunTechniqueResult, RunTechniqueStatus, RunTechniqueWireInput } from './types';
+import type { RunTechniqueResult, RunTechniqueStatus } from './types';
+import type { ContinuedState, RunTechniqueWireInput } from './wire';
 import type { ResolvedOptions } from './validation';
 
 /**

@@ -28,16 +28,37 @@ export {
   type TechniqueRunWorkflow,
 } from './children';
 export { Phase, RUN_TECHNIQUE_DEFAULTS } from './types';
+// Named one by one, never `export type *`: the wire and continue-as-new shapes (./wire.ts,
+// ../pipelines/wire.ts) must stay internal (test/unit/public-api.test.ts).
 export type {
   InputValue,
   OutputRef,
+  PollMode,
+  RunTechniqueEndDetails,
   RunTechniqueInput,
   RunTechniqueOptions,
   RunTechniqueResult,
   RunTechniqueStatus,
   TechniqueRef,
 } from './types';
-export type * from '../pipelines/types';
+export type {
+  ChildProgress,
+  Ledger,
+  LedgerStep,
+  PipelinePhase,
+  PipelineProgress,
+  PipelineResult,
+  ReusedFrom,
+  RunCounts,
+  RunFailure,
+  RunPhase,
+  RunPipelineInput,
+  StepPhase,
+  StepProgress,
+  StepResult,
+  StepRunProgress,
+  StepSummary,
+} from '../pipelines/types';
 export type { PipelineSpecInput } from '../pipelines/spec';
 export { FailureType } from '../domain/failures';
 export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from './search-attributes';

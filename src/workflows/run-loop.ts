@@ -4,7 +4,8 @@
  */
 import type { BillingEvidence } from './billing';
 import type { ProgressSample } from './cadence';
-import type { CreateRequest, TechniqueRef } from './types';
+import type { TechniqueRef } from './types';
+import type { CreateRequest } from './wire';
 
 export interface Loop {
   /** Runs FLORA called back about (ended, per the webhook) and not yet polled since. */

@@ -51,7 +51,8 @@ import {
 } from '../pipelines/state';
 import { parsePipelineSpec } from '../pipelines/spec';
 import { parseReuse } from '../pipelines/reuse';
-import type { PipelineResult, RunPipelineWireInput } from '../pipelines/types';
+import type { PipelineResult } from '../pipelines/types';
+import type { RunPipelineWireInput } from '../pipelines/wire';
 import { ActivityPresets } from './activity-presets';
 import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';

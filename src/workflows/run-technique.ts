@@ -33,17 +33,15 @@ import { callbackUrlFor, listenForRunEvents } from './run-events';
 import type { Loop } from './run-loop';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
-import { continuedStateOf, Phase } from './types';
-import type { ReportTo } from '../pipelines/types';
-import type {
-  CreateRequest,
-  ContinuedState,
-  RunTechniqueEndDetails,
-  RunTechniqueWireInput,
-  RunTechniqueResult,
-  RunTechniqueStatus,
-  TechniqueRef,
-} from './types';
+import { Phase } from './types';
+import type { ReportTo } from '../domain/run-request';
+import type { RunTechniqueEndDetails, RunTechniqueResult, RunTechniqueStatus, TechniqueRef } from './types';
+import {
+  continuedStateOf,
+  type ContinuedState,
+  type CreateRequest,
+  type RunTechniqueWireInput,
+} from './wire';
 import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from './validation';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);

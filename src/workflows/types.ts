@@ -2,9 +2,7 @@
  * The public input, result and query types of `runTechnique`. Pure types and constants: shared by the
  * workflow, the client library and the CLI.
  */
-import type { TechniqueInfo } from '../domain/technique';
 import type { ManifestEntry } from '../downloads/manifest';
-import type { ReportTo } from '../domain/run-request';
 
 export type { InputValue, OutputRef } from '../domain/run-request';
 import type { InputValue, OutputRef } from '../domain/run-request';
@@ -93,31 +91,6 @@ export interface RunTechniqueInput {
   options?: RunTechniqueOptions;
 }
 
-/**
- * What the `runTechnique` workflow accepts on the wire: the public input plus fields only flora's own
- * workflows set. Not exported from the package: a caller never sets them.
- */
-export interface RunTechniqueWireInput extends RunTechniqueInput {
-  /** Set by `runPipeline` on its children: where to signal progress. */
-  reportTo?: ReportTo;
-  /** Set by `runPipeline`: the schema it already fetched (once per technique), so the child skips the fetch. */
-  schema?: TechniqueInfo;
-  /** State carried across continue-as-new (the run, counters, deadline). */
-  continued?: ContinuedState;
-  /**
-   * The same state under its name before it was renamed to `continued` (so it could not be confused with
-   * a pipeline's `resume` option). Executions continued by older workers carry only this one, so it is
-   * still read; it is also still written, for workers not yet upgraded during a rolling deploy.
-   * @deprecated read `continued`; written until 1.0.0
-   */
-  resume?: ContinuedState;
-}
-
-/** The continue-as-new state of a wire input, under its new name or its old one. */
-export function continuedStateOf(input: RunTechniqueWireInput): ContinuedState | undefined {
-  return input.continued ?? input.resume;
-}
-
 export interface TechniqueRef {
   slug: string | undefined;
   techniqueId: string;
@@ -176,41 +149,6 @@ export interface RunTechniqueStatus {
   note: string | undefined;
   error: { type: string; message: string } | undefined;
 }
-
-/** Carried across continue-as-new so a long run keeps its FLORA run, counters and deadline. */
-export interface ContinuedState {
-  technique: TechniqueRef;
-  /** Where to poll: slug or `tech_` id. */
-  pollTechnique: string;
-  runId: string;
-  pollUrl: string | undefined;
-  runIds: string[];
-  attempt: number;
-  polls: number;
-  pollsThisAttempt: number;
-  progress: number;
-  deadlineAtMs: number;
-  runCost: number;
-  keyBase: { custom: string | undefined; firstExecutionRunId: string };
-  /** The validated request, so a re-created run after a transient failure sends the same inputs. */
-  create: CreateRequest | undefined;
-  continuedTimes: number;
-  /** What is known about billing so far (absent in histories recorded before it was added). */
-  billing?: { createsInDoubt: number; failedRunIds: string[] };
-  /** What the poll cadence predicts from (absent in histories recorded before it was added). */
-  cadence?: { createdAtMs: number | undefined; estimatedMs: number | undefined };
-}
-
-/** The validated create request (route and inputs), as sent to FLORA. */
-export type CreateRequest =
-  | {
-      route: 'nested';
-      slug: string;
-      inputs: { id: string; type: string; value: string }[];
-      /** With `options.callbackUrl`: the full URL, fixed at the workflow's start. */
-      callbackUrl?: string;
-    }
-  | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };
 
 /**
  * `details[0]` of every way `runTechnique` ends other than success: its failure (ApplicationFailure),

@@ -6,7 +6,8 @@
 import type { SlotInfo, TechniqueInfo } from '../activities/types';
 import { RUN_TECHNIQUE_DEFAULTS } from './types';
 import { durationToMs } from './duration';
-import type { InputValue, CreateRequest, PollMode, RunTechniqueInput, RunTechniqueOptions } from './types';
+import type { InputValue, PollMode, RunTechniqueInput, RunTechniqueOptions } from './types';
+import type { CreateRequest } from './wire';
 
 export interface Problem {
   field: string;

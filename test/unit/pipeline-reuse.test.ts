@@ -11,7 +11,7 @@ import { parseReuse } from '../../src/pipelines/reuse';
 import { CURRENT_RULES, PipelineScheduler, type ReuseCheck } from '../../src/pipelines/scheduler';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
 import { initialState } from '../../src/pipelines/state';
-import type { PipelineReuse } from '../../src/pipelines/types';
+import type { PipelineReuse } from '../../src/pipelines/wire';
 
 const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
 const technique = (
