@@ -35,6 +35,7 @@ import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenar
 import { scaleScenarios } from './scale-scenarios';
 import { resumeScenarios } from './resume-scenarios';
 import { perfScenarios } from './perf-scenarios';
+import { activityQueueScenarios } from './activity-queue-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -352,6 +353,8 @@ const SCENARIOS: Scenario[] = [
   // failure paths of a poll and a run straddling both patches.
   ...techniqueScenarios('perf-', false),
   ...perfScenarios(),
+  // Runs with options.activityTaskQueue poll on that queue (flora-polls-on-activity-task-queue-v1).
+  ...activityQueueScenarios(),
 ];
 
 SCENARIOS.push(
