@@ -191,7 +191,8 @@ export type FloraActivityWorkerOptions = Omit<FloraWorkerOptions, 'workflowBundl
 /**
  * A worker serving only flora's FLORA activities, on a task queue of their own (runs started with
  * `options.activityTaskQueue`), so the FLORA rate limit on that queue never throttles a team's own
- * activities on theirs. Local-activity polls still run in the workers holding the workflows.
+ * activities on theirs. Those runs make every FLORA request here, polls included (they never poll with a
+ * local activity), so the workers holding their workflows need no FLORA client.
  */
 export async function createFloraActivityWorker(options: FloraActivityWorkerOptions): Promise<Worker> {
   const {

@@ -64,5 +64,13 @@ export const Patches = {
    * `progress` (near pollMaxMs far from the end, near pollMinMs around it), jittered inside [min, max].
    */
   PredictiveCadence: 'flora-predictive-cadence-v1',
+  /**
+   * runTechnique with `options.activityTaskQueue`: every poll is a regular activity on that queue, like the
+   * run's other FLORA requests, never a local activity. The workflow worker then makes no FLORA request (it
+   * needs no FLORA client or key, and a worker without the FLORA activities no longer fails its workflow
+   * task on the first poll), and the queue's rate limit covers every FLORA request of the run. Executions
+   * recorded before it keep their local polls.
+   */
+  PollsOnActivityQueue: 'flora-polls-on-activity-task-queue-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

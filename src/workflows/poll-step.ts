@@ -1,6 +1,7 @@
 /**
  * One poll of the current FLORA run, as a local activity (the default since `flora-poll-local-activity-v1`)
- * or as a regular activity (`options.pollMode: 'activity'`, and every execution recorded before the patch).
+ * or as a regular activity (`options.pollMode: 'activity'`, runs with `options.activityTaskQueue`, and every
+ * execution recorded before the patch).
  *
  * Local: the timer fires, one workflow task runs the poll in the worker and, with its result, starts the
  * next timer: ~6 history events and 1 workflow task per poll. Regular: the timer's workflow task schedules
@@ -30,9 +31,16 @@ export function pollFailureType(err: unknown): string | undefined {
   return err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
 }
 
-/** Whether this poll runs as a local activity. Checks the patch only when the option allows it. */
+/**
+ * Whether this poll runs as a local activity. Never with `pollMode: 'activity'`, nor, since
+ * `flora-polls-on-activity-task-queue-v1`, when the run names an `activityTaskQueue`: a local activity runs
+ * in the workflow worker, which in that set-up may have no FLORA client. Each patch is checked only when
+ * the options leave the choice to it, so runs without those options keep their command sequence.
+ */
 export function pollsLocally(options: ResolvedOptions): boolean {
-  return options.pollMode !== 'activity' && patched(Patches.LocalPoll);
+  if (options.pollMode === 'activity') return false;
+  if (options.activityTaskQueue !== undefined && patched(Patches.PollsOnActivityQueue)) return false;
+  return patched(Patches.LocalPoll);
 }
 
 export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise<RunSnapshot> {

@@ -59,9 +59,10 @@ export interface RunTechniqueOptions {
    */
   pollMode?: PollMode;
   /**
-   * The task queue of this run's regular FLORA activities (schema read, create, look-ups, downloads,
-   * polls in `'activity'` mode), served by a FLORA-only activity worker (FLORA_ACTIVITY_TASK_QUEUE) so the
-   * FLORA rate limit never throttles your own activities. @default the workflow's own task queue
+   * The task queue of every FLORA request of this run, as regular activities (schema read, create, look-ups,
+   * downloads and, whatever `pollMode` says, every poll), served by a FLORA-only activity worker
+   * (FLORA_ACTIVITY_TASK_QUEUE) so the FLORA rate limit never throttles your own activities and the
+   * workflow worker needs no FLORA client. @default the workflow's own task queue
    */
   activityTaskQueue?: string;
 }
