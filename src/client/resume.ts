@@ -8,7 +8,7 @@
  * (their outputs, run ids and charges); the others run. Options (`pollMinMs`, `deadline`, `budgetUsd`, ...)
  * never change what a step produces, so they do not count. Everything else runs, with new idempotency keys.
  */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseReuse } from '../pipelines/reuse';
 import { parsePipelineSpec, type PipelineSpec, type PipelineSpecInput, type Step } from '../pipelines/spec';
@@ -124,6 +124,31 @@ function fromSteps(steps: Record<string, StepResult>): Map<string, EarlierStep> 
   return out;
 }
 
+/**
+ * The executions of one pipeline: its last and, when it continued as new between batches, the earlier
+ * ones back to its first. A child belongs to them when its parent is this workflow and it started after
+ * the first of them did (executions of an earlier start under the same id had all closed by then).
+ */
+interface Chain {
+  workflowId: string;
+  lastRunId: string;
+  startedAtMs: number;
+}
+
+function startedBy(child: WorkflowExecutionDescription, chain: Chain): boolean {
+  const parent = child.parentExecution;
+  if (parent?.workflowId !== chain.workflowId) return false;
+  return parent.runId === chain.lastRunId || child.startTime.getTime() >= chain.startedAtMs;
+}
+
+/**
+ * Every run is in the steps only when each step lists them all; a pipeline that continued as new, or
+ * ran more than PipelineLimits.detailedRuns runs, gives summaries, and its runs are read from the children.
+ */
+function listsEveryRun(steps: Record<string, StepResult>): boolean {
+  return Object.values(steps).every((s) => s.runsListed === undefined || s.runsListed === 'all');
+}
+
 /** The steps from the failure's details (`steps`, since fail-fast keeps paid runs), if it has them. */
 function stepsOfFailure(err: unknown): Record<string, StepResult> | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
@@ -143,13 +168,13 @@ function stepsOfFailure(err: unknown): Record<string, StepResult> | undefined {
 }
 
 /**
- * A cancelled, terminated or timed-out pipeline (or a failure without details): its children's results.
- * Only children started by that very execution count (`X/<step>/<index>` may name an older one's child).
+ * A cancelled, terminated or timed-out pipeline, a failure without details, or one whose result only
+ * summarises its runs: its children's results. Only children started by that pipeline's executions count
+ * (`X/<step>/<index>` may name a child of an earlier start under the same id).
  */
 async function fromChildren(
   client: Client,
-  workflowId: string,
-  runId: string,
+  chain: Chain,
   spec: PipelineSpec,
   carried: PipelineReuse | undefined,
 ): Promise<Map<string, EarlierStep>> {
@@ -162,13 +187,13 @@ async function fromChildren(
       step.forEach === undefined ? 1 : Array.isArray(step.forEach) ? step.forEach.length : undefined;
     for (let index = 0; expected === undefined || index < expected; index++) {
       if (runs.has(index)) continue;
-      const child = await describeOrUndefined(client, `${workflowId}/${step.id}/${index}`);
+      const child = await describeOrUndefined(client, `${chain.workflowId}/${step.id}/${index}`);
       if (child === undefined) {
         complete = expected !== undefined ? false : complete && index > 0;
         if (expected === undefined) break;
         continue;
       }
-      if (child.parentExecution?.runId !== runId || child.status.name !== 'COMPLETED') {
+      if (!startedBy(child, chain) || child.status.name !== 'COMPLETED') {
         complete = false;
         continue;
       }
@@ -196,8 +221,7 @@ async function fromChildren(
  */
 async function addLocalFiles(
   client: Client,
-  workflowId: string,
-  runId: string,
+  chain: Chain,
   spec: PipelineSpec,
   earlier: Map<string, EarlierStep>,
 ): Promise<void> {
@@ -206,8 +230,8 @@ async function addLocalFiles(
     if (downloadTo === undefined) continue;
     for (const run of earlier.get(step.id)?.runs.values() ?? []) {
       if (run.localFiles !== undefined) continue;
-      const child = await describeOrUndefined(client, `${workflowId}/${step.id}/${run.index}`);
-      if (child?.parentExecution?.runId !== runId || child.status.name !== 'COMPLETED') continue;
+      const child = await describeOrUndefined(client, `${chain.workflowId}/${step.id}/${run.index}`);
+      if (child === undefined || !startedBy(child, chain) || child.status.name !== 'COMPLETED') continue;
       const result = (await client.workflow.getHandle(child.workflowId, child.runId).result()) as {
         downloads?: { outputId: string; file: string }[];
       };
@@ -216,6 +240,18 @@ async function addLocalFiles(
       if (files.length > 0) run.localFiles = files;
     }
   }
+}
+
+/** The last execution and, when it continued as new, when the first of its chain started. */
+async function chainOf(
+  client: Client,
+  last: WorkflowExecutionDescription,
+  firstRunId: unknown,
+): Promise<Chain> {
+  const chain = { workflowId: last.workflowId, lastRunId: last.runId, startedAtMs: last.startTime.getTime() };
+  if (typeof firstRunId !== 'string' || firstRunId === last.runId) return chain;
+  const first = await client.workflow.getHandle(last.workflowId, firstRunId).describe();
+  return { ...chain, startedAtMs: first.startTime.getTime() };
 }
 
 /** Reads the last execution under `workflowId` and decides what the new one takes from it. */
@@ -234,23 +270,26 @@ export async function planResume(
       `pipeline ${workflowId} is still running: wait for it, or cancel it and resume; nothing was started`,
     );
   const input = (await readStartInput(client, workflowId, found.runId)) as
-    { spec?: unknown; reuse?: unknown } | undefined;
+    { spec?: unknown; reuse?: unknown; continued?: { firstExecutionRunId?: unknown } } | undefined;
   const parsed = parsePipelineSpec(input?.spec);
   if (!parsed.ok)
     throw new ResumeError(`the last execution of ${workflowId} has no readable spec; nothing was started`);
   const handle = client.workflow.getHandle(workflowId, found.runId);
-  let earlier: Map<string, EarlierStep> | undefined;
+  let steps: Record<string, StepResult> | undefined;
   if (status === 'COMPLETED') {
-    earlier = fromSteps(((await handle.result()) as { steps: Record<string, StepResult> }).steps);
+    steps = ((await handle.result()) as { steps: Record<string, StepResult> }).steps;
   } else if (status === 'FAILED') {
-    const steps = await handle.result().then(
+    steps = await handle.result().then(
       () => undefined,
       (err: unknown) => (err instanceof WorkflowFailedError ? stepsOfFailure(err.cause) : undefined),
     );
-    if (steps !== undefined) earlier = fromSteps(steps);
   }
-  earlier ??= await fromChildren(client, workflowId, found.runId, parsed.spec, parseReuse(input?.reuse));
-  await addLocalFiles(client, workflowId, found.runId, parsed.spec, earlier);
+  const chain = await chainOf(client, found, input?.continued?.firstExecutionRunId);
+  const earlier =
+    steps !== undefined && listsEveryRun(steps)
+      ? fromSteps(steps)
+      : await fromChildren(client, chain, parsed.spec, parseReuse(input?.reuse));
+  await addLocalFiles(client, chain, parsed.spec, earlier);
   const { reuse, rerun } = reusableSteps(parsed.spec, spec, earlier);
   const reused = Object.entries(reuse).map(([step, runs]) => ({
     step,

@@ -27,15 +27,17 @@ export function ledgerOf(
       (sum, r) => sum + (r.reused?.chargedUsd ?? 0),
       step.earlier?.reusedUsd ?? 0,
     );
+    // Reused runs folded into `earlier` by a continue-as-new count as much as this execution's.
+    const anyReused = reusedRuns.length > 0 || step.earlier?.reusedUsd !== undefined;
     perStep[step.id] = {
       reservedUsd: roundUsd(reserved),
       chargedUsd: roundUsd(charged),
       runs: step.runs.length + (step.earlier?.count ?? 0),
-      ...(reusedRuns.length > 0 || (step.earlier?.reusedUsd ?? 0) > 0 ? { reusedUsd: roundUsd(reused) } : {}),
+      ...(anyReused ? { reusedUsd: roundUsd(reused) } : {}),
     };
     reservedUsd += reserved;
     chargedUsd += charged;
-    if (reusedRuns.length > 0) reusedUsd = (reusedUsd ?? 0) + reused;
+    if (anyReused) reusedUsd = (reusedUsd ?? 0) + reused;
   }
   return {
     budgetUsd,

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
+import { ledgerOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
 import { parseReuse } from '../../src/pipelines/reuse';
 import { CURRENT_RULES, PipelineScheduler, type ReuseCheck } from '../../src/pipelines/scheduler';
@@ -197,6 +198,23 @@ describe('a resumed pipeline takes the runs an earlier execution paid for', () =
       scheduler.next(0, NOW).launches.map((l) => l.step.id),
       ['poster'],
     );
+  });
+
+  test('reused runs folded into `earlier` by a continue-as-new still count in the ledger’s reusedUsd', () => {
+    const { scheduler, state } = resumed();
+    scheduler.upfrontBudget();
+    scheduler.startRunning();
+    scheduler.takeReuse(scheduler.reuseOffers(), [[LIVE]], NOW);
+    scheduler.takeReuse(scheduler.reuseOffers(), [[LIVE]], NOW);
+    assert.equal(ledgerOf(state.steps, 0.3, undefined).reusedUsd, 0.07);
+    // What the next execution starts from: the reused runs are in `earlier`, none in `runs`.
+    const carried = scheduler.carry();
+    assert.ok(carried);
+    const next = resumed();
+    next.scheduler.restore(carried, NOW);
+    const ledger = ledgerOf(next.state.steps, 0.3, undefined);
+    assert.equal(ledger.steps.poster?.reusedUsd, 0.04);
+    assert.equal(ledger.reusedUsd, 0.07, 'poster $0.04 + styled $0.03, after the continue-as-new too');
   });
 });
 
