@@ -1,14 +1,17 @@
 /**
  * The CLI's start path against a real dev server and the simulator: an explicit --workflow-id is an
  * idempotent request (attached / completed / refused / --rerun), and a missing worker is named at once
- * by `run --wait` and `status` instead of a silent wait.
+ * by `run --wait` and `status` instead of a silent wait; `runs orphans` finds paid runs no workflow
+ * records, by search attribute or (on a namespace without it) by memo and status query.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { progressQuery } from '../src/workflows';
+import { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { progressQuery, statusQuery } from '../src/workflows';
 import { runCli, spawnCli } from './helpers/cli';
 import { type Harness, type RunningWorker, startWorker, taskQueue, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
@@ -233,6 +236,102 @@ describe('runs orphans', () => {
     const bad = await runCli(['runs', 'orphans', '--since', 'yesterday'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--since must be a duration before now \(e\.g\. 30m, 6h, 2d\) or an ISO time/);
+  });
+});
+
+describe('runs orphans without the FloraRunId search attribute (the memo-and-query fallback)', () => {
+  test('a completed run (memo) and a running one (status query) are owned; the lost run is listed and attached', async () => {
+    const namespace = `orphans-fallback-${process.pid}`;
+    await h.env.client.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    const client = new Client({ connection: h.env.connection, namespace });
+    await waitFor('the namespace to be usable', async () => {
+      for await (const _ of client.workflow.list({ query: "WorkflowType = 'runTechnique'" })) break;
+      return true;
+    });
+    const other = await startWorker(h, undefined, h.flora, { namespace });
+    const nsEnv = { ...env, TEMPORAL_NAMESPACE: namespace, FLORA_TASK_QUEUE: other.taskQueue };
+    const runningId = id();
+    try {
+      const recorded = await runCli([...speech('kept'), '--wait', '--json'], nsEnv);
+      assert.equal(recorded.code, 0, recorded.stderr);
+      const recordedRunId = (JSON.parse(recorded.stdout) as { runId: string }).runId;
+      // A run still going: only its status query can say which FLORA run it owns.
+      h.sim.setRunDuration(120_000);
+      const running = await runCli([...speech('slow'), '--workflow-id', runningId], nsEnv);
+      assert.equal(running.code, 0, running.stderr);
+      const runningRunId = await waitFor('the running workflow to have its FLORA run', async () => {
+        const status = await client.workflow.getHandle(runningId).query(statusQuery);
+        return status.runIds[0];
+      });
+      h.sim.setRunDuration(400);
+      const lost = await h.flora.createRunNested({
+        slug: 'text-to-speech',
+        inputs: [{ id: 'text', type: 'text', value: 'lost' }],
+      });
+      const lostRunId = lost.data.run_id;
+
+      type Report = {
+        ownership: string;
+        caveat?: string;
+        orphans: { runId: string; attachCommand: string }[];
+      };
+      const orphans = async (): Promise<{ report: Report; stderr: string }> => {
+        const r = await runCli(['runs', 'orphans', '--since', '10m', '--json'], nsEnv);
+        assert.equal(r.code, 0, r.stderr);
+        return { report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+      };
+      const { report, stderr } = await waitFor(
+        'the completed run to be visible with its memo',
+        async () => {
+          const found = await orphans();
+          return found.report.orphans.some((o) => o.runId === recordedRunId) ? undefined : found;
+        },
+        60_000,
+      );
+      assert.equal(report.ownership, 'memo-and-query');
+      assert.deepEqual(
+        report.orphans.map((o) => o.runId),
+        [lostRunId],
+        `owned by memo: ${recordedRunId}; by the status query: ${runningRunId}`,
+      );
+      assert.match(
+        stderr,
+        new RegExp(`warning: the search attribute FloraRunId is not registered on namespace ${namespace}`),
+      );
+      assert.match(stderr, /Register it for an exact answer: temporal operator search-attribute create/);
+
+      const attach = report.orphans[0]?.attachCommand ?? '';
+      const adopted = await runCli([...attach.split(' ').slice(1), '--wait', '--json'], nsEnv);
+      assert.equal(adopted.code, 0, adopted.stderr);
+      assert.equal((JSON.parse(adopted.stdout) as { runId: string }).runId, lostRunId);
+      assert.equal(h.sim.stats().runsCreated, 3, 'attaching created nothing');
+      await waitFor(
+        'the attached run to be owned',
+        async () => ((await orphans()).report.orphans.length === 0 ? true : undefined),
+        60_000,
+      );
+
+      // With no worker to answer, the running workflow's run cannot be proven owned: listed, and said why.
+      await other.stop();
+      const blind = await orphans();
+      assert.deepEqual(
+        blind.report.orphans.map((o) => o.runId),
+        [runningRunId],
+      );
+      assert.match(
+        blind.stderr,
+        new RegExp(`1 workflow\\(s\\) did not answer the status query \\(no worker\\?\\): ${runningId}`),
+      );
+    } finally {
+      await other.stop();
+      await client.workflow
+        .getHandle(runningId)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
   });
 });
 
