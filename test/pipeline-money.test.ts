@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
 import {
   progressQuery,
@@ -122,7 +122,18 @@ describe('pipelines: raiseBudget', () => {
     assert.equal(result.ledger.chargedUsd, 0.29);
   });
 
-  test('a raise sent with the start is kept, and the old signal never lowers the budget', async () => {
+  /** The pipeline once it completed or waits on its budget: the bug this guards against waits forever. */
+  const settled = (handle: WorkflowHandle<typeof runPipeline>) =>
+    waitFor(
+      'the pipeline to complete or wait on its budget',
+      async () => {
+        const p = await handle.query(progressQuery);
+        return p.phase === 'completed' || p.phase === 'waiting-budget' ? p : undefined;
+      },
+      60_000,
+    );
+
+  test('a raise sent with the start is kept', async () => {
     const handle = await h.env.client.workflow.signalWithStart(runPipeline, {
       taskQueue: worker.taskQueue,
       workflowId: `plm-${process.pid}-${++seq}`,
@@ -130,15 +141,27 @@ describe('pipelines: raiseBudget', () => {
       signal: raiseBudgetSignal,
       signalArgs: [1],
     });
-    const result = await handle.result();
-    assert.equal(result.status, 'completed', 'the spec’s $0.10 did not overwrite the raise to $1');
-    assert.equal(result.ledger.budgetUsd, 1);
+    const raised = await settled(handle);
+    assert.equal(raised.ledger.budgetUsd, 1, 'the spec’s $0.10 did not overwrite the raise to $1');
+    assert.equal(raised.phase, 'completed');
+    assert.equal((await handle.result()).status, 'completed');
+  });
 
+  test('the old signal never lowers the budget', async () => {
+    h.sim.setRunDuration(3_000, 'text-to-image');
     const lowered = await start({ ...WAITING, budgetUsd: 0.5 });
+    // Sent once the spec's budget is in force (a signal in the start's first task would be overwritten by
+    // it, hiding the bug) and before the clip is reserved.
+    await waitFor('the poster to run', async () =>
+      (await lowered.query(progressQuery)).steps.find((s) => s.id === 'poster')?.phase === 'running'
+        ? true
+        : undefined,
+    );
     await lowered.signal(raiseBudgetSignal, 0.01);
-    const done = await lowered.result();
+    const done = await settled(lowered);
     assert.equal(done.ledger.budgetUsd, 0.5, 'a lower "raise" is ignored');
-    assert.equal(done.status, 'completed');
+    assert.equal(done.phase, 'completed');
+    assert.equal((await lowered.result()).status, 'completed');
   });
 });
 
