@@ -46,27 +46,13 @@ function resumed(reuse: PipelineReuse, budgetUsd?: number): RunPipelineWireInput
 
 export function resumeScenarios(): Scenario[] {
   return [
-    {
-      // Recorded on the code before the patch: `reuse` is ignored and both steps run.
-      name: 'resume-before-pipeline',
+    // Recorded on the code before the patch (`reuse` is ignored and both steps run), and on the code after.
+    ...['resume-before-pipeline', 'resume-pipeline'].map((name): Scenario => ({
+      name,
       async record(ctx) {
-        const handle = await ctx.startPipeline(
-          'resume-before-pipeline',
-          resumed(await paidPoster(ctx, 'resume-before-pipeline')),
-        );
-        await ctx.save('resume-before-pipeline', handle);
+        await ctx.save(name, await ctx.startPipeline(name, resumed(await paidPoster(ctx, name))));
       },
-    },
-    {
-      name: 'resume-pipeline',
-      async record(ctx) {
-        const handle = await ctx.startPipeline(
-          'resume-pipeline',
-          resumed(await paidPoster(ctx, 'resume-pipeline')),
-        );
-        await ctx.save('resume-pipeline', handle);
-      },
-    },
+    })),
     {
       // Started on the old code, which waits for a raise (the whole plan is above the budget); the raise is
       // sent to the new code, which reuses the poster when it reaches it.

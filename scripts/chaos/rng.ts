@@ -1,18 +1,12 @@
-/** A small seeded PRNG (mulberry32): every random moment of a chaos run comes from the printed seed. */
-export class Rng {
-  private state: number;
+/**
+ * The simulator's seeded PRNG (mulberry32) with what the harness draws from it: every random moment of
+ * a chaos run comes from the printed seed.
+ */
+import { Prng } from '../../src/simulator/random';
 
+export class Rng extends Prng {
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super(seed);
   }
 
   /** Uniform integer in [min, max]. */
