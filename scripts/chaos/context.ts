@@ -37,16 +37,18 @@ export interface ChaosOptions {
   plantBug: string | undefined;
 }
 
-export class ChaosContext {
-  /** Text the secrets row searches: CLI output, error messages, anything a row printed. */
-  readonly transcripts: string[] = [];
-  /** Every fleet started, so their output can be searched after the run. */
-  readonly fleets: Fleet[] = [];
-  private queueSeq = 0;
-  /** Servers started by a row (PostgreSQL row), whose output the secrets row searches too. */
-  readonly extraServers: TemporalServer[] = [];
-  /** Where every worker exports its traces (OTLP/HTTP). */
+/** What every row searches or counts after the fact, shared by the contexts of rows running side by side. */
+interface Shared {
+  transcripts: string[];
+  fleets: Fleet[];
+  extraServers: TemporalServer[];
+  sims: SimProcess[];
+  queueSeq: number;
   traces: TraceCollector | undefined;
+}
+
+export class ChaosContext {
+  private readonly shared: Shared;
 
   constructor(
     readonly options: ChaosOptions,
@@ -56,14 +58,79 @@ export class ChaosContext {
     readonly apiKey: string,
     readonly bundlePath: string,
     readonly log: (line: string) => void,
-  ) {}
+    shared?: Shared,
+  ) {
+    this.shared = shared ?? {
+      transcripts: [],
+      fleets: [],
+      extraServers: [],
+      sims: [sim],
+      queueSeq: 0,
+      traces: undefined,
+    };
+  }
+
+  /**
+   * A context for rows that run beside the others (the smoke version's lanes): its own simulator, whose
+   * faults, limits and counters no other row touches; the same server, key, bundle and shared records.
+   */
+  lane(sim: SimProcess): ChaosContext {
+    if (!this.shared.sims.includes(sim)) this.shared.sims.push(sim);
+    return new ChaosContext(
+      this.options,
+      this.rng,
+      this.temporal,
+      sim,
+      this.apiKey,
+      this.bundlePath,
+      this.log,
+      this.shared,
+    );
+  }
+
+  /** Text the secrets row searches: CLI output, error messages, anything a row printed. */
+  get transcripts(): string[] {
+    return this.shared.transcripts;
+  }
+
+  /** Every fleet started, so their output can be searched after the run. */
+  get fleets(): Fleet[] {
+    return this.shared.fleets;
+  }
+
+  /**
+   * Servers started by a row (PostgreSQL row, a crash row's own dev server), whose output the secrets row
+   * searches too, and whose histories it searches while they still run.
+   */
+  get extraServers(): TemporalServer[] {
+    return this.shared.extraServers;
+  }
+
+  /** Every simulator of the run (one per lane), whose output the secrets row searches. */
+  get sims(): readonly SimProcess[] {
+    return this.shared.sims;
+  }
+
+  /** Where every worker exports its traces (OTLP/HTTP). */
+  get traces(): TraceCollector | undefined {
+    return this.shared.traces;
+  }
+
+  set traces(collector: TraceCollector | undefined) {
+    this.shared.traces = collector;
+  }
+
+  /** True when rows run side by side (the smoke version's lanes), so no row may stop the shared server. */
+  get parallel(): boolean {
+    return this.shared.sims.length > 1;
+  }
 
   /** A fleet on a fresh task queue, talking to the shared server (or `temporalAddress`). */
   async fleet(env: Record<string, string> = {}, temporalAddress?: () => string): Promise<Fleet> {
-    this.queueSeq += 1;
+    this.shared.queueSeq += 1;
     const config: FleetConfig = {
       temporalAddress: temporalAddress ?? (() => this.temporal.address),
-      taskQueue: `chaos-${this.options.seed}-${this.queueSeq}`,
+      taskQueue: `chaos-${this.options.seed}-${this.shared.queueSeq}`,
       floraBaseUrl: this.sim.baseUrl,
       apiKey: this.apiKey,
       bundlePath: this.bundlePath,

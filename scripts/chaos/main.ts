@@ -15,7 +15,7 @@ import { workflowBundlePath } from './fleet';
 import { killAll } from './procs';
 import { printTable, reliabilityMarkdown } from './report';
 import { Rng } from './rng';
-import { ROWS } from './rows/index';
+import { ROWS, type Row } from './rows/index';
 import { SimProcess } from './sim';
 import { startDevServer, type TemporalServer } from './temporal';
 
@@ -63,15 +63,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function writeDoc(
-  path: string,
-  results: RowResult[],
-  meta: { seed: number; command: string; startedAt: Date; plantBug: string | undefined; loadAtStart: number },
-): Promise<void> {
-  const seconds = (Date.now() - meta.startedAt.getTime()) / 1000;
-  await writeFile(path, reliabilityMarkdown(results, { ...meta, seconds }));
-}
-
 async function main(): Promise<number> {
   // Ctrl-C or a timeout: take every child process down with us.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -90,17 +81,39 @@ async function main(): Promise<number> {
   // A key nobody else uses, so the secrets row can search every trace of the run for it.
   const apiKey = `sk_test_chaos_${randomBytes(12).toString('hex')}`;
   let temporal: TemporalServer | undefined;
-  let sim: SimProcess | undefined;
   let traces: TraceCollector | undefined;
   const results: RowResult[] = [];
+  // One write at a time: rows in lanes may finish together.
+  let writing = Promise.resolve();
+  const writeDoc = (): Promise<void> =>
+    (writing = writing.then(() =>
+      writeFile(
+        args.doc,
+        reliabilityMarkdown(results, {
+          seed: args.seed,
+          command,
+          startedAt,
+          seconds: (Date.now() - startedAt.getTime()) / 1000,
+          plantBug: args.plantBug,
+          loadAtStart,
+        }),
+      ),
+    ));
   try {
-    const [t, s, bundlePath] = await Promise.all([
+    const selected = ROWS.filter((row) => !args.only || args.only.includes(row.id));
+    const laneIds = args.smoke
+      ? [...new Set(selected.flatMap((row) => (row.lane === undefined ? [] : [row.lane])))]
+      : [];
+    const [t, sims, bundlePath] = await Promise.all([
       startDevServer(log),
-      SimProcess.start(apiKey, args.seed, 5_000),
+      Promise.all(
+        Array.from({ length: Math.max(1, laneIds.length) }, () => SimProcess.start(apiKey, args.seed, 5_000)),
+      ),
       workflowBundlePath(log),
     ]);
     temporal = t;
-    sim = s;
+    const [sim] = sims;
+    if (!sim) throw new Error('no simulator');
     log(`Temporal ${temporal.kind} at ${temporal.address}; simulator at ${sim.baseUrl}`);
     traces = await TraceCollector.start();
     const ctx = new ChaosContext(
@@ -113,13 +126,12 @@ async function main(): Promise<number> {
       log,
     );
     ctx.traces = traces;
-    for (const row of ROWS) {
-      if (args.only && !args.only.includes(row.id)) continue;
+    const runRow = async (row: Row, rowCtx: ChaosContext): Promise<void> => {
       log(`row ${row.id}: starting`);
       let result: RowResult;
       const t0 = Date.now();
       try {
-        result = await row.run(ctx);
+        result = await row.run(rowCtx);
       } catch (err) {
         result = {
           id: row.id,
@@ -134,16 +146,20 @@ async function main(): Promise<number> {
       }
       log(`row ${row.id}: ${result.status} in ${result.seconds.toFixed(0)} s`);
       results.push(result);
+      // In the table's order, whichever lane finished first.
+      results.sort((x, y) => ROWS.findIndex((r) => r.id === x.id) - ROWS.findIndex((r) => r.id === y.id));
       // Written after every row, so a long run that is cut short still leaves the rows it finished.
-      if (args.write)
-        await writeDoc(args.doc, results, {
-          seed: args.seed,
-          command,
-          startedAt,
-          plantBug: args.plantBug,
-          loadAtStart,
-        });
-    }
+      if (args.write) await writeDoc();
+    };
+    if (laneIds.length > 1) log(`smoke: ${laneIds.length} lanes side by side, one simulator each`);
+    // Each lane's rows one after another, the lanes side by side (one lane: the serial order).
+    const laneCtxs = laneIds.map((_, i) => (i === 0 ? ctx : ctx.lane(sims[i] ?? sim)));
+    await Promise.all(
+      laneIds.map(async (lane, i) => {
+        for (const row of selected.filter((r) => r.lane === lane)) await runRow(row, laneCtxs[i] ?? ctx);
+      }),
+    );
+    for (const row of selected.filter((r) => !laneIds.includes(r.lane ?? -1))) await runRow(row, ctx);
   } finally {
     await killAll();
     await traces?.close();
@@ -151,13 +167,7 @@ async function main(): Promise<number> {
   printTable(results, (line) => process.stdout.write(`${line}\n`));
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (args.write) {
-    await writeDoc(args.doc, results, {
-      seed: args.seed,
-      command,
-      startedAt,
-      plantBug: args.plantBug,
-      loadAtStart,
-    });
+    await writeDoc();
     log(`wrote ${args.doc}`);
   }
   const failed = results.filter((r) => r.status === 'fail');

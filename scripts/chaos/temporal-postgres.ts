@@ -29,7 +29,9 @@ async function goEnv(name: string): Promise<string> {
 }
 
 /** Why the row cannot run here, or the paths it needs. */
-export async function findPostgresParts(): Promise<
+export async function findPostgresParts(
+  options: { build: boolean } = { build: true },
+): Promise<
   | { ok: false; why: string }
   | { ok: true; server: string; sqlTool: string; pgBin: string; moduleDir: string; cli: string }
 > {
@@ -43,6 +45,11 @@ export async function findPostgresParts(): Promise<
   const sqlTool = join(binDir, 'sql');
   if (!existsSync(server) || !existsSync(sqlTool)) {
     if (!go) return { ok: false, why: 'Go is not installed, and the Temporal server is not built' };
+    if (!options.build)
+      return {
+        ok: false,
+        why: `the Temporal server ${SERVER_VERSION} is not built yet (the full run builds it)`,
+      };
     await mkdir(binDir, { recursive: true });
     await run(
       'go',
@@ -194,5 +201,6 @@ export async function startPostgresTemporal(
       await asPostgres(`${parts.pgBin}/pg_ctl -D ${pgData} -m immediate stop`).catch(() => undefined);
     },
     output: () => outputs.join('') + proc.output(),
+    running: () => proc.alive(),
   };
 }

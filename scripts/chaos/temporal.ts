@@ -7,8 +7,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { freeDevServerPorts, startDevArgs } from '../../src/dev/dev-server';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
-import { freePort, sleep, spawnProc, stopProc, type Proc } from './procs';
+import { sleep, spawnProc, stopProc, type Proc } from './procs';
 
 export interface TemporalServer {
   readonly address: string;
@@ -20,9 +21,9 @@ export interface TemporalServer {
   stop(): Promise<void>;
   /** Everything the server processes printed (for the secrets row). */
   output(): string;
+  /** False once stopped (or crashed and not restarted): its histories can no longer be read. */
+  running(): boolean;
 }
-
-const SEARCH_ATTRIBUTES = ['FloraTechnique=Keyword', 'FloraRunId=KeywordList', 'FloraPipeline=Keyword'];
 
 /** Resolves once a frontend at `address` answers a system-info call. */
 export async function waitForTemporal(address: string, timeoutMs: number, proc?: Proc): Promise<void> {
@@ -52,35 +53,10 @@ export async function startDevServer(log: (line: string) => void): Promise<Tempo
   if (!cli) throw new Error('No Temporal CLI (run `npx tsx scripts/ensure-temporal-cli.ts`)');
   const dir = await mkdtemp(join(tmpdir(), 'flora-chaos-temporal-'));
   const dbFile = join(dir, 'temporal.sqlite');
-  const [port, httpPort, uiPort, metricsPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const address = `127.0.0.1:${port}`;
-  const args = [
-    'server',
-    'start-dev',
-    '--headless',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--http-port',
-    String(httpPort),
-    '--ui-port',
-    String(uiPort),
-    '--metrics-port',
-    String(metricsPort),
-    '--db-filename',
-    dbFile,
-    '--namespace',
-    'default',
-    '--log-level',
-    'error',
-    ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
-  ];
+  const ports = await freeDevServerPorts();
+  const address = `127.0.0.1:${ports.port}`;
+  // The SQLite file keeps the server's state across a crash and restart.
+  const args = startDevArgs(ports, { dbFilename: dbFile });
   const outputs: string[] = [];
   let proc = spawnProc('temporal-dev', cli.path, args);
   await waitForTemporal(address, 60_000, proc);
@@ -100,5 +76,6 @@ export async function startDevServer(log: (line: string) => void): Promise<Tempo
       await stopProc(proc, 5_000);
     },
     output: () => outputs.join('') + proc.output(),
+    running: () => proc.alive(),
   };
 }

@@ -53,6 +53,50 @@ const SA_TYPES: Record<string, string> = {
   DATETIME: 'Datetime',
 };
 
+/** The loopback ports a dev server listens on: its gRPC frontend, its HTTP API and its metrics. */
+export interface DevServerPorts {
+  port: number;
+  httpPort: number;
+  metricsPort: number;
+}
+
+/** Three free loopback ports (each bound on port 0, then released), so no dev server collides with another. */
+export async function freeDevServerPorts(): Promise<DevServerPorts> {
+  const [port, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  return { port, httpPort, metricsPort };
+}
+
+/**
+ * The `temporal server start-dev` arguments of every dev server this project starts (the demo's, the
+ * chaos harness's): loopback only, no UI, quiet, the `default` namespace, and flora's search attributes
+ * registered from the start. With `dbFilename` the server keeps its state in that SQLite file, so it can
+ * be killed and started again on the same state; without it, state lives in memory.
+ */
+export function startDevArgs(ports: DevServerPorts, options: { dbFilename?: string } = {}): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(ports.port),
+    '--http-port',
+    String(ports.httpPort),
+    '--metrics-port',
+    String(ports.metricsPort),
+    ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
+    '--namespace',
+    'default',
+    '--log-level',
+    'error',
+    ...FLORA_SEARCH_ATTRIBUTES.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`,
+    ]),
+  ];
+}
+
 /** Resolves once the frontend answers; rejects when the process exits first or `timeoutMs` passes. */
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -102,29 +146,9 @@ export async function startEmbeddedTemporal(
     const env = await startLocalTemporal({ log: options.log, quiet: options.quiet });
     return { address: env.address, namespace: env.namespace ?? 'default', teardown: () => env.teardown() };
   }
-  const [port, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const address = `127.0.0.1:${port}`;
-  const args = [
-    'server',
-    'start-dev',
-    '--headless',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--http-port',
-    String(httpPort),
-    '--metrics-port',
-    String(metricsPort),
-    '--namespace',
-    'default',
-    '--log-level',
-    'error',
-    ...FLORA_SEARCH_ATTRIBUTES.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`,
-    ]),
-  ];
+  const ports = await freeDevServerPorts();
+  const address = `127.0.0.1:${ports.port}`;
+  const args = startDevArgs(ports);
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // The banner and start-up lines stay off stdout (a `--json` demo prints one object there).
   if (options.quiet) {

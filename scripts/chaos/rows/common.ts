@@ -1,8 +1,9 @@
-/** The figures every load row reports: runs lost, creates per key, creates per logical run, completed. */
-import { figure, type Figure } from '../context';
+/** What the load rows share: a fleet with its load, and the figures: runs lost, creates per key and per logical run, completed. */
+import { figure, type ChaosContext, type Figure } from '../context';
+import type { Fleet } from '../fleet';
 import { moneyFigures } from '../figures';
 import type { SimProcess } from '../sim';
-import type { Outcome } from '../workload';
+import { Workload, type Outcome } from '../workload';
 
 export async function outcomeFigures(sim: SimProcess, outcomes: readonly Outcome[]): Promise<Figure[]> {
   const { runs } = await sim.activity();
@@ -47,4 +48,26 @@ export async function outcomeFigures(sim: SimProcess, outcomes: readonly Outcome
 
 export function statusOf(figures: readonly { ok: boolean | undefined }[]): 'pass' | 'fail' {
   return figures.some((f) => f.ok === false) ? 'fail' : 'pass';
+}
+
+/**
+ * `workers` workers on a fresh task queue, every one polling, and the load's client on that queue; on
+ * `server` (a row's own Temporal server) or the shared one. `tag` makes the row's workflow ids its own.
+ */
+export async function loadedFleet(
+  ctx: ChaosContext,
+  workers: number,
+  tag: string,
+  options: { env?: Record<string, string>; server?: { readonly address: string } } = {},
+): Promise<{ fleet: Fleet; load: Workload; close: () => Promise<void> }> {
+  const server = options.server ?? ctx.temporal;
+  const fleet = await ctx.fleet(options.env, () => server.address);
+  for (let i = 0; i < workers; i++) fleet.start();
+  await Promise.all(fleet.workers.map((w) => w.ready));
+  const { load, close } = await Workload.connect(
+    server.address,
+    fleet.config.taskQueue,
+    `${tag}${ctx.options.seed}`,
+  );
+  return { fleet, load, close };
 }

@@ -6,15 +6,16 @@
  */
 import { figure, type ChaosContext, type RowResult } from '../context';
 import { sleep } from '../procs';
-import { Workload } from '../workload';
-import { outcomeFigures, statusOf } from './common';
+import { loadedFleet, outcomeFigures, statusOf } from './common';
 
 export async function deploys(ctx: ChaosContext): Promise<RowResult> {
   const t0 = Date.now();
   const smoke = ctx.options.smoke;
   const rng = ctx.rng.fork('deploys');
   const p = smoke
-    ? { runs: 3, pipelines: 1, runMs: 6_000, restarts: 1, workers: 2 }
+    ? // One worker and one rollout step (a new worker up, then the old one SIGTERMed): the mechanism,
+      // at a third of the worker starts (most of a smoke row's CPU).
+      { runs: 3, pipelines: 1, runMs: 6_000, restarts: 1, workers: 1 }
     : { runs: 60, pipelines: 3, runMs: 40_000, restarts: 30, workers: 3 };
   await ctx.sim.reset();
   const mode = 'non-atomic';
@@ -23,14 +24,7 @@ export async function deploys(ctx: ChaosContext): Promise<RowResult> {
   await ctx.sim.setRunDuration(p.runMs);
   // Creates whose answer takes a while (after billing), so a rollout catches some in flight.
   await ctx.sim.addFault('createRunNested', { kind: 'slowResponse', rate: 0.4, latencyMs: 1_500 });
-  const fleet = await ctx.fleet();
-  for (let i = 0; i < p.workers; i++) fleet.start();
-  await Promise.all(fleet.workers.map((w) => w.ready));
-  const { load, close } = await Workload.connect(
-    ctx.temporal.address,
-    fleet.config.taskQueue,
-    `deploy${ctx.options.seed}`,
-  );
+  const { fleet, load, close } = await loadedFleet(ctx, p.workers, 'deploy');
   const options = { pollMinMs: 1_000, pollMaxMs: 4_000, deadline: '1h' };
   const starting = (async () => {
     for (let j = 0; j < p.pipelines; j++) await load.startPipeline(j, { pollMinMs: 1_000, pollMaxMs: 4_000 });
@@ -69,7 +63,7 @@ export async function deploys(ctx: ChaosContext): Promise<RowResult> {
   return {
     id: 'deploys',
     title: 'Deploys (rolling restarts)',
-    fault: `${p.workers} workers, one SIGTERMed and replaced every 2–5 s; simulator idempotency ${mode} (two creates racing with one key may both bill); 40% of creates take 1.5 s`,
+    fault: `${p.workers} worker${p.workers > 1 ? 's' : ''}, one SIGTERMed and replaced every 2–5 s; simulator idempotency ${mode} (two creates racing with one key may both bill); 40% of creates take 1.5 s`,
     load: `${p.runs} runs + ${p.pipelines} pipelines, ${p.runMs / 1000} s runs`,
     status: statusOf(figures),
     figures,

@@ -6,8 +6,7 @@
  */
 import { figure, type ChaosContext, type RowResult } from '../context';
 import { percentile } from '../figures';
-import { Workload } from '../workload';
-import { outcomeFigures, statusOf } from './common';
+import { loadedFleet, outcomeFigures, statusOf } from './common';
 
 export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
   const t0 = Date.now();
@@ -22,17 +21,9 @@ export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
   await ctx.sim.setRateLimit(p.limit);
   // Each worker takes its share (limit ÷ FLORA_WORKERS): polls are local activities, which the task queue's
   // rate limit does not see (docs/operations.md).
-  const fleet = await ctx.fleet({
-    FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit),
-    FLORA_WORKERS: String(p.workers),
+  const { fleet, load, close } = await loadedFleet(ctx, p.workers, 'rate', {
+    env: { FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit), FLORA_WORKERS: String(p.workers) },
   });
-  for (let i = 0; i < p.workers; i++) fleet.start();
-  await Promise.all(fleet.workers.map((w) => w.ready));
-  const { load, close } = await Workload.connect(
-    ctx.temporal.address,
-    fleet.config.taskQueue,
-    `rate${ctx.options.seed}`,
-  );
   // Polls every 200–400 ms per run: demand is several times the limit.
   for (let i = 0; i < p.runs; i++) await load.startRun(i, { pollMinMs: 200, pollMaxMs: 400, deadline: '1h' });
   const outcomes = await load.settle(smoke ? 180_000 : 900_000);

@@ -13,32 +13,39 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
   const t0 = Date.now();
   const key = ctx.apiKey;
   const canary = 'chaos ';
-  const connection = await Connection.connect({ address: ctx.temporal.address, connectTimeout: '10s' });
-  const client = new Client({ connection, namespace: 'default' });
-  const executions: { workflowId: string; runId: string }[] = [];
-  for await (const info of client.workflow.list())
-    executions.push({ workflowId: info.workflowId, runId: info.runId });
+  // Every server still running: the shared one, and any a row started for itself (a stopped one, like
+  // the PostgreSQL row's, has only its output left to search).
+  const servers = [ctx.temporal, ...ctx.extraServers.filter((s) => s.running())];
+  let executions = 0;
   let bytes = 0;
   let leaked = 0;
   let canaries = 0;
   const needle = Buffer.from(key, 'utf8');
-  for (let i = 0; i < executions.length; i += 8) {
-    await Promise.all(
-      executions.slice(i, i + 8).map(async ({ workflowId, runId }) => {
-        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-        const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
-        bytes += raw.length;
-        if (raw.includes(needle)) leaked += 1;
-        if (raw.includes(Buffer.from(canary))) canaries += 1;
-      }),
-    );
+  for (const server of servers) {
+    const connection = await Connection.connect({ address: server.address, connectTimeout: '10s' });
+    const client = new Client({ connection, namespace: 'default' });
+    const listed: { workflowId: string; runId: string }[] = [];
+    for await (const info of client.workflow.list())
+      listed.push({ workflowId: info.workflowId, runId: info.runId });
+    executions += listed.length;
+    for (let i = 0; i < listed.length; i += 8) {
+      await Promise.all(
+        listed.slice(i, i + 8).map(async ({ workflowId, runId }) => {
+          const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+          const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+          bytes += raw.length;
+          if (raw.includes(needle)) leaked += 1;
+          if (raw.includes(Buffer.from(canary))) canaries += 1;
+        }),
+      );
+    }
+    await connection.close();
   }
-  await connection.close();
 
   const sources: [string, string][] = [
     ['worker logs', ctx.fleets.map((f) => f.output()).join('\n')],
     ['Temporal server output', [ctx.temporal, ...ctx.extraServers].map((s) => s.output()).join('\n')],
-    ['simulator output', ctx.sim.proc.output()],
+    ['simulator output', ctx.sims.map((sim) => sim.proc.output()).join('\n')],
     ['CLI output and error messages', ctx.transcripts.join('\n')],
   ];
   const found = sources.filter(([, text]) => text.includes(key)).map(([name]) => name);
@@ -54,7 +61,7 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
   const figures = [
     figure(
       'workflow histories containing the API key',
-      `${leaked} of ${executions.length} (${(bytes / 2 ** 20).toFixed(1)} MiB searched; canary prompt found in ${canaries})`,
+      `${leaked} of ${executions} (${(bytes / 2 ** 20).toFixed(1)} MiB searched; canary prompt found in ${canaries})`,
       '0 (canary found in > 0)',
       leaked === 0 && canaries > 0,
     ),

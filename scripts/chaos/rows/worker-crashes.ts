@@ -7,8 +7,7 @@
 import { figure, fmtMs, type ChaosContext, type RowResult } from '../context';
 import { percentile } from '../figures';
 import { sleep } from '../procs';
-import { Workload } from '../workload';
-import { outcomeFigures, statusOf } from './common';
+import { loadedFleet, outcomeFigures, statusOf } from './common';
 import { aimedKill, MOMENTS, type Landed } from './kill-moments';
 
 export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
@@ -55,14 +54,7 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
   const transient = Math.max(1, Math.round(p.runs * 0.04));
   for (let i = 0; i < transient; i++) await ctx.sim.queueRunFailure('text-to-image', 'model_timeout');
 
-  const fleet = await ctx.fleet();
-  for (let i = 0; i < p.workers; i++) fleet.start();
-  await Promise.all(fleet.workers.map((w) => w.ready));
-  const { load, close } = await Workload.connect(
-    ctx.temporal.address,
-    fleet.config.taskQueue,
-    `crash${ctx.options.seed}`,
-  );
+  const { fleet, load, close } = await loadedFleet(ctx, p.workers, 'crash');
   const options = {
     pollMinMs: p.poll[0],
     pollMaxMs: p.poll[1],
@@ -136,8 +128,10 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
     figure(
       "new worker's start to its first FLORA poll, p50 / p95",
       `${fmtMs(percentile(polls, 50))} / ${fmtMs(percentile(polls, 95))} (${polls.length} restarts)`,
-      'reported',
-      undefined,
+      // No goal for the time itself (it is the machine's), but it must be measured: a restarted worker
+      // that never reports its first poll means the measurement (or the worker) is broken.
+      'reported, from at least one restart',
+      polls.length > 0,
     ),
     figure(
       "new worker's start to polling Temporal (ready), p50 / p95",
