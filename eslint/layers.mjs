@@ -68,8 +68,7 @@ export const LAYERS = {
  * `from` is a folder, `to` a module path under src/ without extension.
  */
 export const PENDING = [
-  // checkRequest/checkValue and the run options move to src/domain with the run-options schema.
-  { from: 'pipelines', to: 'workflows/validation' },
+  // The scheduler builds runTechnique's wire input (a workflow type): move it to src/domain.
   { from: 'pipelines', to: 'workflows/types' },
   // flora/failure-types is a re-export shim of domain/failures (runTechnique and polling still use it).
   { from: 'workflows', to: 'flora/failure-types' },

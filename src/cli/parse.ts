@@ -11,14 +11,6 @@ export function parseInteger(name: string, min: number, max: number) {
   };
 }
 
-export function parseNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
-    return n;
-  };
-}
-
 /** `--input id=value`, repeatable; the value may itself contain `=`. */
 export function collectInput(pair: string, previous: Record<string, string>): Record<string, string> {
   const at = pair.indexOf('=');

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { describeSpecProblems, parsePipelineSpec, type PipelineSpecInput } from '../pipelines/spec';
+import { checkSpecOptions } from '../pipelines/plan';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { runPipeline } from '../workflows';
 import { FloraPipelineKey } from '../domain/search-attribute-keys';
@@ -84,6 +85,9 @@ export async function startPipeline(
 ): Promise<StartedHandle<typeof runPipeline>> {
   const parsed = parsePipelineSpec(spec);
   if (!parsed.ok) throw new InvalidPipelineError(describeSpecProblems(parsed.problems));
+  // The options' full bounds, now rather than in the workflow after it fetched every schema.
+  const optionProblems = checkSpecOptions(parsed.spec);
+  if (optionProblems.length > 0) throw new InvalidPipelineError(describeSpecProblems(optionProblems));
   const polling = fastPollingProblems(
     [
       { field: 'options.pollMinMs', pollMinMs: parsed.spec.options?.pollMinMs },

@@ -5,7 +5,7 @@ import { runTechnique, statusQuery } from '../workflows';
 import type { RunTechniqueInput, RunTechniqueResult, RunTechniqueStatus } from '../workflows/types';
 import { searchAttributesRegistered } from '../temporal/search-attributes';
 import { FloraTechniqueKey } from '../domain/search-attribute-keys';
-import { checkRequest, describeProblems } from '../workflows/validation';
+import { checkRequest, describeProblems } from '../domain/request-check';
 import { startIdempotently, type StartOutcome } from './idempotent-start';
 import { FINGERPRINT_MEMO_KEY, runFingerprint } from './request-fingerprint';
 import { fastPollingProblems } from './polling';

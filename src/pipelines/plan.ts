@@ -4,8 +4,9 @@
  * mismatches along an edge. Runs before anything is created. Pure: used by the workflow and the CLI.
  */
 import type { SlotInfo, TechniqueInfo } from '../domain/technique';
-import type { InputValue, RunTechniqueOptions } from '../workflows/types';
-import { canonicalType, checkRequest, checkValue } from '../workflows/validation';
+import type { InputValue } from '../domain/run-request';
+import type { RunTechniqueOptions } from '../domain/run-options';
+import { canonicalType, checkRunOptions, checkValue } from '../domain/request-check';
 import { PipelineLimits } from './limits';
 import type { FromStep, PipelineSpec, SpecProblem, Step, StepOptions } from './spec';
 
@@ -70,6 +71,39 @@ function isFromStep(ref: unknown): ref is FromStep {
 
 function mergeOptions(base: StepOptions | undefined, own: StepOptions | undefined): RunTechniqueOptions {
   return { ...(base ?? {}), ...(own ?? {}) };
+}
+
+/**
+ * The checks runTechnique makes on the options each step's runs get (the pipeline's merged with the
+ * step's), so a bad option fails before any step is paid for; each problem names where it was set.
+ */
+function stepOptionProblems(spec: PipelineSpec, step: Step, position: number): SpecProblem[] {
+  const own = step.options ?? {};
+  return checkRunOptions(mergeOptions(spec.options, step.options)).problems.map((problem) => {
+    const field = problem.field.replace(/^options\./, '');
+    return {
+      path: field in own ? `steps[${position}].options.${field}` : `options.${field}`,
+      message: problem.message,
+    };
+  });
+}
+
+/**
+ * Every step's option problems, from the spec alone (no schemas needed): what the client and CLI check
+ * before a start, with the full bounds of the one option schema (the workflow's spec parse is looser
+ * for replay; its plan applies these same checks).
+ */
+export function checkSpecOptions(spec: PipelineSpec): SpecProblem[] {
+  const seen = new Set<string>();
+  return spec.steps
+    .flatMap((step, position) => stepOptionProblems(spec, step, position))
+    .filter((p) => {
+      // A problem in the pipeline's own options shows once, not once per step.
+      const key = `${p.path}\n${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 export function planPipeline(
@@ -147,15 +181,7 @@ export function planPipeline(
       }
     }
     const options = mergeOptions(spec.options, step.options);
-    // The same checks runTechnique makes, here, so a bad option fails before any step is paid for.
-    const optionCheck = checkRequest({ technique: 'x', inputs: {}, options });
-    if (!optionCheck.ok) {
-      for (const problem of optionCheck.problems) {
-        const field = problem.field.replace(/^options\./, '');
-        const own = step.options !== undefined && field in step.options;
-        add(own ? `${at}.options.${field}` : `options.${field}`, problem.message);
-      }
-    }
+    problems.push(...stepOptionProblems(spec, step, position));
     if (fanOut.kind !== 'none' && !usesItem) {
       add(`${at}.forEach`, 'no input of this step uses { "item": true }, so every run would be the same');
     }

@@ -3,6 +3,7 @@
  * (`steps[2].inputs.input_image`). Pure: used by the workflow, the client and the CLI.
  */
 import { z } from 'zod';
+import { runOptionFields, type RunOptionKey } from '../domain/run-options';
 import { PipelineLimits } from './limits';
 
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -22,26 +23,42 @@ export const InputRef = z.union([z.string(), FromStep, Item], {
 });
 export type InputRef = z.infer<typeof InputRef>;
 
-/** Options passed to each step's `runTechnique` (see RunTechniqueOptions). */
-export const StepOptions = z.strictObject({
+/**
+ * The `runTechnique` options a pipeline takes, for every step or one step (derived from the one schema,
+ * domain/run-options.ts). Left out: `idempotencyKey` and `attachRunId` name one run, not a step's many
+ * (the pipeline derives each child's key), and `callbackUrl` (children poll).
+ */
+export const STEP_OPTION_KEYS = [
+  'pollMinMs',
+  'pollMaxMs',
+  'maxRunAttempts',
+  'maxCostUsd',
+  'deadline',
+  'maxHistoryEvents',
+  'recreateDelayMs',
+  'downloadTo',
+  'pollMode',
+  'activityTaskQueue',
+] as const satisfies readonly RunOptionKey[];
+
+/**
+ * What the workflow's spec parse has accepted since it shipped, where that is looser than the schema:
+ * a spec that passed this parse and was refused later, by the plan's full check (checkRunOptions, after
+ * the schemas were fetched), must still get that far when its history replays. The full bounds apply
+ * to every step all the same, in the plan and, before the start, in the client and CLI
+ * (checkSpecOptions). `downloadTo` is tighter than runTechnique's 500: each child appends
+ * `/<step>-<index>`.
+ */
+const PARSE_LENIENCY = {
   pollMinMs: z.number().int().min(10).optional(),
   pollMaxMs: z.number().int().min(10).optional(),
-  maxRunAttempts: z.number().int().min(1).max(10).optional(),
-  maxCostUsd: z.number().nonnegative().optional(),
   deadline: z.union([z.string().min(1), z.number().positive()]).optional(),
   maxHistoryEvents: z.number().int().min(20).optional(),
-  /** Wait before re-creating after a transient run failure (transient-recreate-backoff-v1). */
-  recreateDelayMs: z.number().int().min(0).max(86_400_000).optional(),
-  /** Save outputs on the worker under FLORA_DOWNLOAD_ROOT/<downloadTo>/<step>-<index>/. */
   downloadTo: z.string().min(1).max(400).optional(),
-  /** How each step's polls run (see RunTechniqueOptions.pollMode). */
-  pollMode: z.enum(['local', 'activity']).optional(),
-  /** The task queue of the FLORA activities, the pipeline's own schema reads included. */
-  activityTaskQueue: z
-    .string()
-    .regex(/^\S{1,200}$/, 'expected a task queue name: 1 to 200 characters without spaces')
-    .optional(),
-});
+};
+
+/** Options passed to each step's `runTechnique` (see RunTechniqueOptions); unknown keys are refused. */
+export const StepOptions = z.strictObject({ ...runOptionFields(STEP_OPTION_KEYS), ...PARSE_LENIENCY });
 export type StepOptions = z.infer<typeof StepOptions>;
 
 export const Step = z

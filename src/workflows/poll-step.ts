@@ -16,7 +16,7 @@ import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activit
 import { MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
 import { Patches } from './patches';
 import type { Loop } from './run-loop';
-import type { ResolvedOptions } from './validation';
+import type { ResolvedOptions } from '../domain/request-check';
 
 const regular = proxyFloraActivities(ActivityPresets.floraPoll);
 const local = proxyFloraLocalActivities(LocalActivityPresets.floraPoll);

@@ -17,7 +17,7 @@ import type { Loop } from './run-loop';
 import { waitBeforePoll } from './run-events';
 import type { RunTechniqueResult, RunTechniqueStatus } from './types';
 import type { ContinuedState, RunTechniqueWireInput } from './wire';
-import type { ResolvedOptions } from './validation';
+import type { ResolvedOptions } from '../domain/request-check';
 
 /**
  * How long after its create a run FLORA answers 404 for is taken for read-after-write lag rather than

@@ -42,7 +42,7 @@ import {
   type CreateRequest,
   type RunTechniqueWireInput,
 } from './wire';
-import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from './validation';
+import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from '../domain/request-check';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);

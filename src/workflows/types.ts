@@ -4,93 +4,9 @@
  */
 import type { ManifestEntry } from '../downloads/manifest';
 
-export type { InputValue, OutputRef } from '../domain/run-request';
-import type { InputValue, OutputRef } from '../domain/run-request';
-
-export interface RunTechniqueOptions {
-  /** Shortest wait between two polls, in ms. FLORA asks for 2–5 s. @default 2000 */
-  pollMinMs?: number;
-  /** Longest wait between two polls, in ms. @default 5000 */
-  pollMaxMs?: number;
-  /**
-   * Runs to create in all: a run that fails with a transient `error_code` (`model_timeout`,
-   * `internal_error`) is created again, with the next idempotency key, up to this many times.
-   * @default 2
-   */
-  maxRunAttempts?: number;
-  /**
-   * Before re-creating a run after a transient failure, wait a random time between this and 3× this, in
-   * ms, so a struggling model is not hit again at once and a fleet does not retry in lockstep.
-   * @default 10000 (10–30 s)
-   */
-  recreateDelayMs?: number;
-  /** Refuse (before anything is created) when the technique's `run_cost` is above this, in USD. @default no limit */
-  maxCostUsd?: number;
-  /** How long the whole run may take, from the workflow's start, e.g. `'6h'` or ms. @default '6h' */
-  deadline?: string | number;
-  /**
-   * Idempotency key for the first create (later attempts append `-attempt-N`).
-   * @default `<firstExecutionRunId>-<attempt>`: stable across retries, replays, worker restarts and
-   * continue-as-new, and new for a reused workflow id.
-   */
-  idempotencyKey?: string;
-  /** Create nothing: only poll this existing FLORA run (e.g. one an operator found after a lost create). */
-  attachRunId?: string;
-  /** Continue-as-new once the history has this many events (or when the server suggests it). @default 2000 */
-  maxHistoryEvents?: number;
-  /**
-   * Save the outputs on the worker, under its FLORA_DOWNLOAD_ROOT, in this relative directory (with a
-   * manifest of content types and sha256), before the URLs expire. @default outputs are not downloaded
-   */
-  downloadTo?: string;
-  /**
-   * Ask FLORA to call back when the run ends (webhook acceleration): the https URL where FLORA's
-   * callbacks reach a flora-temporal webhook receiver. The workflow adds its id (`?wf=<workflowId>`) and
-   * fixes the URL at its start; the callback wakes the poll timer and one poll confirms. Polling stays
-   * the fallback. Slug route (`technique`) only: FLORA's top-level create takes no callback_url.
-   * @default no callbacks (polling only)
-   */
-  callbackUrl?: string;
-  /**
-   * How each poll runs: `'local'`, a local activity in the workflow task its timer wakes (one workflow task
-   * and ~6 history events per poll), or `'activity'`, a regular activity on the task queue (two workflow
-   * tasks and ~11 events, but dispatched under the task queue's activity rate limit and by any worker).
-   * See docs/workflows.md. @default 'local'
-   */
-  pollMode?: PollMode;
-  /**
-   * The task queue of every FLORA request of this run, as regular activities (schema read, create, look-ups,
-   * downloads and, whatever `pollMode` says, every poll), served by a FLORA-only activity worker
-   * (FLORA_ACTIVITY_TASK_QUEUE) so the FLORA rate limit never throttles your own activities and the
-   * workflow worker needs no FLORA client. @default the workflow's own task queue
-   */
-  activityTaskQueue?: string;
-}
-
-export type PollMode = 'local' | 'activity';
-
-export const RUN_TECHNIQUE_DEFAULTS = {
-  pollMinMs: 2_000,
-  pollMaxMs: 5_000,
-  maxRunAttempts: 2,
-  recreateDelayMs: 10_000,
-  deadline: '6h',
-  maxHistoryEvents: 2_000,
-  pollMode: 'local',
-} as const;
-
-/** What a caller passes to `runTechnique`: the technique, its inputs and options. The public input type. */
-export interface RunTechniqueInput {
-  /** Technique slug: runs are created on `POST /techniques/{slug}/runs`. */
-  technique?: string;
-  /** `tech_…` id, with `workspaceId`: runs are created on `POST /runs/technique`. */
-  techniqueId?: string;
-  /** `ws_…` id, with `techniqueId`. */
-  workspaceId?: string;
-  /** `{ inputId: value }`. Omitted optional inputs are not sent. */
-  inputs: Record<string, InputValue>;
-  options?: RunTechniqueOptions;
-}
+export type { InputValue, OutputRef, RunTechniqueInput } from '../domain/run-request';
+import type { OutputRef } from '../domain/run-request';
+export { RUN_TECHNIQUE_DEFAULTS, type PollMode, type RunTechniqueOptions } from '../domain/run-options';
 
 export interface TechniqueRef {
   slug: string | undefined;

@@ -4,9 +4,11 @@
  * a caller never sets them and their shape may change with any release (read old shapes, see
  * `continuedStateOf`).
  */
-import type { ReportTo } from '../domain/run-request';
+import type { CreateRequest, ReportTo } from '../domain/run-request';
 import type { TechniqueInfo } from '../domain/technique';
 import type { RunTechniqueInput, TechniqueRef } from './types';
+
+export type { CreateRequest } from '../domain/run-request';
 
 /**
  * What the `runTechnique` workflow accepts on the wire: the public input plus fields only flora's own
@@ -56,14 +58,3 @@ export interface ContinuedState {
   /** What the poll cadence predicts from (absent in histories recorded before it was added). */
   cadence?: { createdAtMs: number | undefined; estimatedMs: number | undefined };
 }
-
-/** The validated create request (route and inputs), as sent to FLORA. */
-export type CreateRequest =
-  | {
-      route: 'nested';
-      slug: string;
-      inputs: { id: string; type: string; value: string }[];
-      /** With `options.callbackUrl`: the full URL, fixed at the workflow's start. */
-      callbackUrl?: string;
-    }
-  | { route: 'top-level'; techniqueId: string; workspaceId: string; inputs: Record<string, string> };

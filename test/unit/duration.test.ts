@@ -1,7 +1,7 @@
 /** Deadlines are read as the Temporal SDK reads durations; recorded histories rely on it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { durationToMs } from '../../src/workflows/duration';
+import { durationToMs } from '../../src/domain/duration';
 
 test('durations: units, aliases, decimals, spaces and plain numbers as the SDK reads them', () => {
   const cases: [unknown, number][] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TechniqueInfo } from '../../src/domain/technique';
-import { checkInputs, checkRequest, describeProblems } from '../../src/workflows/validation';
+import { checkInputs, checkRequest, describeProblems } from '../../src/domain/request-check';
 import { callbackUrlFor } from '../../src/workflows/run-events';
 
 const technique: TechniqueInfo = {

@@ -191,7 +191,7 @@ export async function pipelineValidateCommand(
   // Loaded on use, so `--help` and the other commands do not pay for them.
   const { InvalidPipelineError, readSpecFile } = require('../../client/pipelines') as typeof Pipelines;
   const { parsePipelineSpec } = require('../../pipelines/spec') as typeof Spec;
-  const { techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
+  const { checkSpecOptions, techniqueKeys } = require('../../pipelines/plan') as typeof Plan;
   const { fetchSchemasAndPlan } = require('../../pipelines/fetch-plan') as typeof FetchPlan;
   const { ConfigError } = require('../../flora/config') as typeof FloraConfig;
   const { floraClientFromEnv } = require('../../flora/from-env') as typeof FloraFromEnv;
@@ -214,6 +214,12 @@ export async function pipelineValidateCommand(
   const parsed = parsePipelineSpec(value);
   if (!parsed.ok) {
     report.problems = parsed.problems;
+    return finish(report, opts, io);
+  }
+  // The options' full bounds, with or without FLORA_API_KEY (the plan would repeat them per step).
+  const optionProblems = checkSpecOptions(parsed.spec);
+  if (optionProblems.length > 0) {
+    report.problems = optionProblems;
     return finish(report, opts, io);
   }
   let flora: FloraClient | undefined;

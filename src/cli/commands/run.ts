@@ -1,14 +1,15 @@
 /** `flora-temporal run [slug]`: run a technique as a durable workflow. */
 import type { Command } from 'commander';
-import type { RunTechniqueInput, RunTechniqueOptions, RunTechniqueResult } from '../../workflows/types';
-import type * as Validation from '../../workflows/validation';
+import type { RunTechniqueInput, RunTechniqueResult } from '../../workflows/types';
+import type * as Validation from '../../domain/request-check';
 import type * as Connect from '../connect';
 import type * as TechniqueCheck from '../technique-check';
 import type * as Runs from '../../client/runs';
 import type * as FollowStart from '../follow-start';
 import { describeRunResult } from '../describe';
 import { prepareDownloadDir } from '../download-target';
-import { collectInput, parseInteger, parseNumber } from '../parse';
+import { collectInput } from '../parse';
+import { runOptionFlagOptions, runOptionsFromFlags } from '../run-option-flags';
 import { renderRunStatus } from '../progress';
 import { CliError, ExitCode, type CliContext, type CliIo } from '../support';
 import { fastPollingAllowedByEnv } from '../../client/polling';
@@ -19,11 +20,8 @@ export interface RunOpts {
   workspaceId?: string;
   workflowId?: string;
   rerun?: boolean;
-  maxCost?: number;
-  deadline?: string;
-  idempotencyKey?: string;
+  /** Set by the run-option flags (run-option-flags.ts). */
   attachRunId?: string;
-  maxRunAttempts?: number;
   wait?: boolean;
   download?: string;
   overwrite?: boolean;
@@ -31,7 +29,7 @@ export interface RunOpts {
 }
 
 export function registerRun(program: Command, { io, outcome }: CliContext): void {
-  program
+  const command = program
     .command('run [slug]')
     .description('run a technique as a durable workflow')
     .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
@@ -45,40 +43,27 @@ export function registerRun(program: Command, { io, outcome }: CliContext): void
       '--rerun',
       'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
     )
-    .option('--max-cost <usd>', 'refuse techniques priced above this', parseNumber('--max-cost'))
-    .option('--deadline <duration>', 'give up after this long, e.g. 30m or 6h')
-    .option('--idempotency-key <key>', 'idempotency key of the first create')
-    .option('--attach-run-id <run_id>', 'create nothing; follow this existing FLORA run')
-    .option(
-      '--max-run-attempts <n>',
-      'runs to create after transient failures',
-      parseInteger('--max-run-attempts', 1, 10),
-    )
     .option('--wait', 'wait for the result')
     .option(
       '--download <dir>',
       'with --wait: save the outputs in dir, new or empty (manifest.json has content types and sha256)',
     )
     .option('--overwrite', 'with --download: use a directory that is not empty (same names are replaced)')
-    .option('--json', 'machine-readable output on stdout')
-    .action(async (slug: string | undefined, opts: RunOpts) => {
-      outcome.exitCode = await runCommand(slug, opts, io);
-    });
+    .option('--json', 'machine-readable output on stdout');
+  for (const option of runOptionFlagOptions()) command.addOption(option);
+  command.action(async (slug: string | undefined, opts: RunOpts) => {
+    outcome.exitCode = await runCommand(slug, opts, io);
+  });
 }
 
 export async function runCommand(slug: string | undefined, opts: RunOpts, io: CliIo): Promise<number> {
   // Loaded on use, so `--help` and the other commands do not pay for them.
-  const { checkRequest, describeProblems } = require('../../workflows/validation') as typeof Validation;
+  const { checkRequest, describeProblems } = require('../../domain/request-check') as typeof Validation;
   const { connectCli } = require('../connect') as typeof Connect;
   const { InvalidRunRequestError, runStatus, startTechniqueRun } =
     require('../../client/runs') as typeof Runs;
 
-  const options: RunTechniqueOptions = {};
-  if (opts.maxCost !== undefined) options.maxCostUsd = opts.maxCost;
-  if (opts.deadline !== undefined) options.deadline = opts.deadline;
-  if (opts.idempotencyKey !== undefined) options.idempotencyKey = opts.idempotencyKey;
-  if (opts.attachRunId !== undefined) options.attachRunId = opts.attachRunId;
-  if (opts.maxRunAttempts !== undefined) options.maxRunAttempts = opts.maxRunAttempts;
+  const options = runOptionsFromFlags(opts);
   const input: RunTechniqueInput = { inputs: opts.input, options };
   if (slug !== undefined) input.technique = slug;
   if (opts.techniqueId !== undefined) input.techniqueId = opts.techniqueId;

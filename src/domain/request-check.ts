@@ -1,34 +1,29 @@
 /**
- * Checks a run request before any money is spent. Pure: used by the workflow (authoritative) and by the
- * client and CLI (for early feedback). Every problem is collected, each naming its field and what was
- * expected, so the caller can fix all of them at once.
+ * Checks a run request before any money is spent. Pure: used by the workflow (authoritative), the
+ * pipeline planner, and the client and CLI (for early feedback). Every problem is collected, each naming
+ * its field and what was expected, so the caller can fix all of them at once. The options' rules are
+ * the schema's (run-options.ts).
  */
-import type { SlotInfo, TechniqueInfo } from '../activities/types';
-import { RUN_TECHNIQUE_DEFAULTS } from './types';
+import type { SlotInfo, TechniqueInfo } from './technique';
 import { durationToMs } from './duration';
-import type { InputValue, PollMode, RunTechniqueInput, RunTechniqueOptions } from './types';
-import type { CreateRequest } from './wire';
+import { checkHttpsUrl, describeType } from './https-url';
+import {
+  RUN_TECHNIQUE_DEFAULTS,
+  RunOptions,
+  type RunOptionKey,
+  type RunOptionsWithDefaults,
+} from './run-options';
+import type { CreateRequest, InputValue, RunTechniqueInput } from './run-request';
 
 export interface Problem {
   field: string;
   message: string;
 }
 
-export interface ResolvedOptions {
-  pollMinMs: number;
-  pollMaxMs: number;
-  maxRunAttempts: number;
-  recreateDelayMs: number;
-  maxCostUsd: number | undefined;
+/** The options with their defaults applied and the deadline in ms, as the workflow uses them. */
+export type ResolvedOptions = { [K in Exclude<RunOptionKey, 'deadline'>]: RunOptionsWithDefaults[K] } & {
   deadlineMs: number;
-  idempotencyKey: string | undefined;
-  attachRunId: string | undefined;
-  maxHistoryEvents: number;
-  downloadTo: string | undefined;
-  callbackUrl: string | undefined;
-  pollMode: PollMode;
-  activityTaskQueue: string | undefined;
-}
+};
 
 export type RequestRoute =
   { route: 'nested'; technique: string } | { route: 'top-level'; techniqueId: string; workspaceId: string };
@@ -60,16 +55,6 @@ export function describeProblems(problems: Problem[]): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkInteger(problems: Problem[], field: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push({
-      field,
-      message: `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    });
-  }
 }
 
 /**
@@ -128,157 +113,69 @@ export function checkRequest(
     problems.push({ field: 'inputs', message: 'expected an object { inputId: value }' });
   }
 
-  const options: RunTechniqueOptions = input.options ?? {};
   if (!isRecord(input.options ?? {})) {
     problems.push({ field: 'options', message: 'expected an object' });
     return { ok: false, problems };
   }
-  const {
-    pollMinMs = RUN_TECHNIQUE_DEFAULTS.pollMinMs,
-    pollMaxMs = RUN_TECHNIQUE_DEFAULTS.pollMaxMs,
-    maxRunAttempts = RUN_TECHNIQUE_DEFAULTS.maxRunAttempts,
-    recreateDelayMs = RUN_TECHNIQUE_DEFAULTS.recreateDelayMs,
-    maxCostUsd,
-    deadline = RUN_TECHNIQUE_DEFAULTS.deadline,
-    idempotencyKey,
-    attachRunId,
-    maxHistoryEvents = RUN_TECHNIQUE_DEFAULTS.maxHistoryEvents,
-    downloadTo,
-    callbackUrl,
-    pollMode = RUN_TECHNIQUE_DEFAULTS.pollMode,
-    activityTaskQueue,
-  } = options;
-  checkInteger(problems, 'options.pollMinMs', pollMinMs, 10, 600_000);
-  checkInteger(problems, 'options.pollMaxMs', pollMaxMs, 10, 600_000);
+  const checked = checkRunOptions(input.options ?? {});
+  problems.push(...checked.problems);
+  const callbackUrl = input.options?.callbackUrl;
+  const callbackUrlOk = !checked.problems.some((p) => p.field === 'options.callbackUrl');
+  if (callbackUrl !== undefined && callbackUrlOk && route?.route === 'top-level')
+    problems.push({
+      field: 'options.callbackUrl',
+      message:
+        "FLORA's top-level create (techniqueId + workspaceId) takes no callback_url: run by slug (technique) to use callbacks, or leave it out",
+    });
+  if (problems.length > 0 || route === undefined || checked.options === undefined)
+    return { ok: false, problems };
+  return { ok: true, route, options: checked.options };
+}
+
+/**
+ * Checks an options object against the schema, one problem per field (`options.<field>`), plus the one
+ * rule across fields (pollMaxMs at least pollMinMs). Returns the options with defaults applied when valid.
+ */
+export function checkRunOptions(options: Record<string, unknown>): {
+  problems: Problem[];
+  options: ResolvedOptions | undefined;
+} {
+  const problems: Problem[] = [];
+  const parsed = RunOptions.safeParse(options);
+  const named = new Set<string>();
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const field = ['options', ...issue.path.map(String)].join('.');
+    if (named.has(field)) continue; // the first problem of a field says what was expected
+    named.add(field);
+    problems.push({ field, message: issue.message });
+  }
+  const { pollMinMs = RUN_TECHNIQUE_DEFAULTS.pollMinMs, pollMaxMs = RUN_TECHNIQUE_DEFAULTS.pollMaxMs } =
+    options;
   if (typeof pollMinMs === 'number' && typeof pollMaxMs === 'number' && pollMaxMs < pollMinMs) {
     problems.push({
       field: 'options.pollMaxMs',
       message: `expected at least pollMinMs (${pollMinMs}), got ${pollMaxMs}`,
     });
   }
-  checkInteger(problems, 'options.maxRunAttempts', maxRunAttempts, 1, 10);
-  // Permissive on purpose (0 to a day): recorded histories must keep passing this check.
-  checkInteger(problems, 'options.recreateDelayMs', recreateDelayMs, 0, 86_400_000);
-  checkInteger(problems, 'options.maxHistoryEvents', maxHistoryEvents, 20, 50_000);
-  if (
-    maxCostUsd !== undefined &&
-    (typeof maxCostUsd !== 'number' || !Number.isFinite(maxCostUsd) || maxCostUsd < 0)
-  ) {
-    problems.push({
-      field: 'options.maxCostUsd',
-      message: `expected a non-negative number of USD, got ${JSON.stringify(maxCostUsd)}`,
-    });
-  }
-  const deadlineMs = durationToMs(deadline);
-  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) {
-    problems.push({
-      field: 'options.deadline',
-      message: `expected a positive duration such as "6h" or ms, got ${JSON.stringify(deadline)}`,
-    });
-  }
-  if (
-    idempotencyKey !== undefined &&
-    (typeof idempotencyKey !== 'string' || !/^\S{1,200}$/.test(idempotencyKey))
-  ) {
-    problems.push({
-      field: 'options.idempotencyKey',
-      message: 'expected 1 to 200 characters without spaces',
-    });
-  }
-  if (attachRunId !== undefined && (typeof attachRunId !== 'string' || !/^\S{1,200}$/.test(attachRunId))) {
-    problems.push({ field: 'options.attachRunId', message: 'expected a FLORA run id such as "run_…"' });
-  }
-  if (downloadTo !== undefined && !isRelativeDir(downloadTo)) {
-    problems.push({
-      field: 'options.downloadTo',
-      message: `expected a relative directory (under the worker's FLORA_DOWNLOAD_ROOT) without "..", got ${JSON.stringify(downloadTo)}`,
-    });
-  }
-  if (callbackUrl !== undefined) {
-    const problem = checkCallbackUrl(callbackUrl);
-    if (problem !== undefined) problems.push({ field: 'options.callbackUrl', message: problem });
-    else if (route?.route === 'top-level')
-      problems.push({
-        field: 'options.callbackUrl',
-        message:
-          "FLORA's top-level create (techniqueId + workspaceId) takes no callback_url: run by slug (technique) to use callbacks, or leave it out",
-      });
-  }
-  if (pollMode !== 'local' && pollMode !== 'activity') {
-    problems.push({
-      field: 'options.pollMode',
-      message: `expected "local" or "activity", got ${JSON.stringify(pollMode)}`,
-    });
-  }
-  if (
-    activityTaskQueue !== undefined &&
-    (typeof activityTaskQueue !== 'string' || !/^\S{1,200}$/.test(activityTaskQueue))
-  ) {
-    problems.push({
-      field: 'options.activityTaskQueue',
-      message: 'expected a task queue name: 1 to 200 characters without spaces',
-    });
-  }
-  if (problems.length > 0 || route === undefined) return { ok: false, problems };
-  return {
-    ok: true,
-    route,
-    options: {
-      pollMinMs,
-      pollMaxMs,
-      maxRunAttempts,
-      recreateDelayMs,
-      maxCostUsd,
-      deadlineMs,
-      idempotencyKey,
-      attachRunId,
-      maxHistoryEvents,
-      downloadTo,
-      callbackUrl: callbackUrl,
-      pollMode,
-      activityTaskQueue,
-    },
+  if (!parsed.success || problems.length > 0) return { problems, options: undefined };
+  const o = parsed.data;
+  // Every field present (undefined when not set), so callers see one shape.
+  const resolved: ResolvedOptions = {
+    pollMinMs: o.pollMinMs,
+    pollMaxMs: o.pollMaxMs,
+    maxRunAttempts: o.maxRunAttempts,
+    recreateDelayMs: o.recreateDelayMs,
+    maxCostUsd: o.maxCostUsd,
+    deadlineMs: durationToMs(o.deadline),
+    idempotencyKey: o.idempotencyKey,
+    attachRunId: o.attachRunId,
+    maxHistoryEvents: o.maxHistoryEvents,
+    downloadTo: o.downloadTo,
+    callbackUrl: o.callbackUrl,
+    pollMode: o.pollMode,
+    activityTaskQueue: o.activityTaskQueue,
   };
-}
-
-/** The base of a callback URL: https (FLORA calls nothing else), no fragment, no `wf` of its own. */
-function checkCallbackUrl(value: unknown): string | undefined {
-  if (typeof value !== 'string') return `expected an https:// URL, got ${describeType(value)}`;
-  if (value.length > 2_000) return 'expected at most 2,000 characters';
-  const problem = checkUrl(value);
-  if (problem !== undefined) return problem;
-  const url = new URL(value);
-  if (url.hash !== '') return 'expected no #fragment';
-  if (url.username !== '' || url.password !== '')
-    return 'expected no user:password@ (the receiver authenticates callbacks by their signature)';
-  if (url.searchParams.has('wf'))
-    return 'expected no "wf" query parameter: the workflow adds its own id there';
-  return undefined;
-}
-
-/** A relative path without `..` segments (checked again, against the real root, by the activity). */
-function isRelativeDir(value: unknown): boolean {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 500) return false;
-  if (value.startsWith('/') || value.startsWith('\\') || /^[A-Za-z]:/.test(value)) return false;
-  return !value.split(/[\\/]/).includes('..');
-}
-
-function checkUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `expected an https:// URL, got "${truncate(value)}"`;
-  }
-  if (url.protocol === 'http:')
-    return `expected an https:// URL (FLORA rejects plain http), got "${truncate(value)}"`;
-  if (url.protocol !== 'https:') return `expected an https:// URL, got a ${url.protocol} URL`;
-  if (!url.hostname) return `expected an https:// URL with a host, got "${truncate(value)}"`;
-  return undefined;
-}
-
-function truncate(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  return { problems, options: resolved };
 }
 
 /** Checks one value against its slot; returns the value to send or a problem message. */
@@ -299,18 +196,12 @@ export function checkValue(slot: SlotInfo, raw: unknown): { value: string } | { 
     };
   }
   if (isUrlType(slot.type)) {
-    const problem = checkUrl(value.trim());
+    const problem = checkHttpsUrl(value.trim());
     return problem ? { problem } : { value: value.trim() };
   }
   if (canonicalType(slot.type) === 'text' && value.trim() === '')
     return { problem: 'expected non-empty text' };
   return { value };
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**
