@@ -11,7 +11,7 @@ import { RunOptions, runOptionBounds, type RunOptionKey } from '../../src/domain
 import { STEP_OPTION_KEYS } from '../../src/pipelines/spec';
 import { RUN_OPTION_FLAGS } from '../../src/cli/run-option-flags';
 
-const ROOT = path.join(import.meta.dirname, '..', '..');
+const ROOT = path.join(__dirname, '..', '..');
 const doc = (name: string) => readFileSync(path.join(ROOT, 'docs', name), 'utf8');
 const SCHEMA_KEYS = Object.keys(RunOptions.shape).sort();
 
