@@ -2,7 +2,6 @@
  * Worker processes on one task queue: started from one prebuilt workflow bundle, SIGKILLed or
  * SIGTERMed by the rows, restarted, and timed from spawn to their first FLORA poll.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,17 +10,8 @@ import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { distIsFresh, entryArgs } from './entry';
 import { spawnProc, type Proc } from './procs';
-
-/** The newest modification time of any file under `dir`. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 /**
  * The workers trace (their spans go to the harness's collector), so their bundle carries the
@@ -32,7 +22,7 @@ function newestMtime(dir: string): number {
 export async function workflowBundlePath(log: (line: string) => void): Promise<string> {
   const root = resolve(__dirname, '../..');
   const prebuilt = join(root, 'dist/workflow-bundle-tracing.js');
-  if (existsSync(prebuilt) && statSync(prebuilt).mtimeMs > newestMtime(join(root, 'src'))) {
+  if (distIsFresh()) {
     log('workflow bundle: dist/workflow-bundle-tracing.js (prebuilt by npm run build)');
     return prebuilt;
   }
@@ -88,30 +78,25 @@ export class Fleet {
 
   start(replacement = false): WorkerProc {
     const id = this.nextId++;
-    const proc = spawnProc(
-      `worker-${id}`,
-      process.execPath,
-      ['--import', 'tsx', `${__dirname}/worker-entry.ts`],
-      {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: this.config.temporalAddress(),
-          TEMPORAL_NAMESPACE: 'default',
-          FLORA_TASK_QUEUE: this.config.taskQueue,
-          FLORA_BASE_URL: this.config.floraBaseUrl,
-          FLORA_API_KEY: this.config.apiKey,
-          FLORA_HTTP_TIMEOUT_MS: '3000',
-          FLORA_DOWNLOAD_ROOT: this.config.downloadRoot,
-          FLORA_LOG_LEVEL: 'WARN',
-          CHAOS_WORKFLOW_BUNDLE: this.config.bundlePath,
-          ...this.config.env,
-        },
-        onLine: (line) => {
-          const m = /^CHAOS first-poll (\d+)/.exec(line);
-          if (m && worker.firstPollMs === undefined) worker.firstPollMs = Number(m[1]) - proc.startedAtMs;
-        },
+    const proc = spawnProc(`worker-${id}`, process.execPath, entryArgs('worker-entry'), {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.config.temporalAddress(),
+        TEMPORAL_NAMESPACE: 'default',
+        FLORA_TASK_QUEUE: this.config.taskQueue,
+        FLORA_BASE_URL: this.config.floraBaseUrl,
+        FLORA_API_KEY: this.config.apiKey,
+        FLORA_HTTP_TIMEOUT_MS: '3000',
+        FLORA_DOWNLOAD_ROOT: this.config.downloadRoot,
+        FLORA_LOG_LEVEL: 'WARN',
+        CHAOS_WORKFLOW_BUNDLE: this.config.bundlePath,
+        ...this.config.env,
       },
-    );
+      onLine: (line) => {
+        const m = /^CHAOS first-poll (\d+)/.exec(line);
+        if (m && worker.firstPollMs === undefined) worker.firstPollMs = Number(m[1]) - proc.startedAtMs;
+      },
+    });
     const worker: WorkerProc = {
       id,
       proc,

@@ -3,6 +3,7 @@
  * simulator's `/_sim` control plane, never from a worker's view of itself.
  */
 import type { FaultSpec, RequestLogEntry, SimActivity, SimRoute, SimStats } from '../../src/simulator';
+import { entryArgs } from './entry';
 import { spawnProc, stopProc, type Proc } from './procs';
 
 export type Activity = SimActivity;
@@ -19,7 +20,7 @@ export class SimProcess {
   ) {}
 
   static async start(apiKey: string, seed: number, runDurationMs: number): Promise<SimProcess> {
-    const proc = spawnProc('simulator', process.execPath, ['--import', 'tsx', `${__dirname}/sim-entry.ts`], {
+    const proc = spawnProc('simulator', process.execPath, entryArgs('sim-entry'), {
       env: {
         ...process.env,
         CHAOS_FLORA_API_KEY: apiKey,
