@@ -8,7 +8,7 @@ import type { FloraSimulator } from '../src/simulator';
 import { cpuSeconds, peakRssBytes, resetPeakRss } from './procstat';
 import type { RequestLog } from './request-log';
 import type { SystemProcess } from './systems';
-import { isFlora } from './worker-protocol';
+import { BENCH_CALLBACK_URL, isFlora } from './worker-protocol';
 import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './workload';
 
 export const SLUG = 'text-to-image';
@@ -83,9 +83,31 @@ export interface BatchOptions {
 const WORKFLOW_TYPES = {
   flora: 'runTechnique',
   'flora-activity': 'runTechnique',
+  'flora-webhook': 'runTechnique',
+  'flora-tuned': 'runTechnique',
   frequent: 'frequentPolling',
   infrequent: 'infrequentPolling',
 };
+
+/** runTechnique's options for a flora system's runs (undefined: none, the defaults). */
+function floraRunOptions(
+  system: SystemProcess['system'],
+  extra: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const own =
+    system === 'flora-activity'
+      ? { pollMode: 'activity' }
+      : system === 'flora-webhook'
+        ? { callbackUrl: BENCH_CALLBACK_URL }
+        : {};
+  const options = { ...own, ...extra };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The simulator delivers callbacks to the system's receiver (the TLS proxy a real one sits behind). */
+function routeCallbacks(ctx: BenchContext, proc: SystemProcess): void {
+  if (proc.webhookUrl !== undefined) ctx.sim.setCallbacks({ deliverTo: new URL(proc.webhookUrl).origin });
+}
 
 function startRuns(
   ctx: BenchContext,
@@ -101,26 +123,14 @@ function startRuns(
     return Promise.resolve();
   }
   const type = WORKFLOW_TYPES[proc.system];
+  const options = floraRunOptions(proc.system, opts.floraOptions);
   return Promise.all(
     specs.map((r) =>
       ctx.client.workflow.start(type, {
         taskQueue: proc.taskQueue,
         workflowId: r.prompt,
         args: isFlora(proc.system)
-          ? [
-              {
-                technique: SLUG,
-                inputs: { prompt: r.prompt },
-                ...(proc.system === 'flora-activity' || opts.floraOptions
-                  ? {
-                      options: {
-                        ...(proc.system === 'flora-activity' ? { pollMode: 'activity' } : {}),
-                        ...opts.floraOptions,
-                      },
-                    }
-                  : {}),
-              },
-            ]
+          ? [{ technique: SLUG, inputs: { prompt: r.prompt }, ...(options ? { options } : {}) }]
           : [{ slug: SLUG, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
       }),
     ),
@@ -211,6 +221,7 @@ export async function runBatch(
   opts: BatchOptions,
 ): Promise<BatchResult> {
   ctx.sim.reset();
+  routeCallbacks(ctx, proc);
   ctx.log.clear();
   ctx.durations.clear();
   for (const r of specs) ctx.durations.set(r.prompt, r.durationMs);
@@ -228,6 +239,7 @@ export async function runBatch(
     await sleep(Math.max(0, started + opts.during.at - Date.now()));
     workerCpuBeforeKill = (cpuSeconds(current.pid) ?? workerCpu0) - workerCpu0;
     current = await opts.during.act();
+    routeCallbacks(ctx, current);
   }
   const workerCpuStart = opts.during ? (cpuSeconds(current.pid) ?? 0) : workerCpu0;
   const finished = await waitForEnd(ctx, () => current, specs, seen, started + opts.timeoutMs);

@@ -10,6 +10,8 @@ import { SYSTEMS } from './systems';
 const COLORS: Record<string, string> = {
   flora: '#d62728',
   'flora-activity': '#ff7f0e',
+  'flora-webhook': '#9467bd',
+  'flora-tuned': '#8c564b',
   loop: '#7f7f7f',
   frequent: '#1f77b4',
   infrequent: '#2ca02c',
@@ -80,11 +82,15 @@ function panel(
 }
 
 export async function writeChart(rows: Figures[], path: string, subtitle: string): Promise<void> {
-  const legend = SYSTEMS.map(
-    (s, i) =>
-      `<rect x="${20 + i * 220}" y="${H + 8}" width="14" height="4" fill="${COLORS[s]}"/>` +
-      `<text x="${40 + i * 220}" y="${H + 14}" font-size="12">${s}</text>`,
-  ).join('\n');
+  const shown = SYSTEMS.filter((s) => rows.some((r) => r.system === s));
+  const step = (2 * W - 20) / Math.max(1, shown.length);
+  const legend = shown
+    .map(
+      (s, i) =>
+        `<rect x="${20 + i * step}" y="${H + 8}" width="14" height="4" fill="${COLORS[s]}"/>` +
+        `<text x="${40 + i * step}" y="${H + 14}" font-size="12">${s}</text>`,
+    )
+    .join('\n');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 44}">
 <rect width="100%" height="100%" fill="#fff"/>
 <g font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">

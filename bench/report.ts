@@ -83,6 +83,9 @@ export function longTable(results: LongResult[]): string {
   ].join('\n');
 }
 
-export function legend(): string {
-  return SYSTEMS.map((sys) => `- **${sys}**: ${SYSTEM_LABELS[sys]}`).join('\n');
+/** `tuning`: the name and settings flora-tuned ran with. */
+export function legend(tuning: string): string {
+  return SYSTEMS.map(
+    (sys) => `- **${sys}**: ${SYSTEM_LABELS[sys]}${sys === 'flora-tuned' ? `: ${tuning}` : ''}`,
+  ).join('\n');
 }

@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { FloraWorkerTuning } from '../src/worker/tuning';
 import { WORKFLOWS_PATH } from '../src/worker/worker';
 import {
   isFlora,
@@ -16,11 +17,48 @@ import {
   type WorkerProcessConfig,
 } from './worker-protocol';
 
-export const SYSTEMS: readonly SystemName[] = ['flora', 'flora-activity', 'loop', 'frequent', 'infrequent'];
+export const SYSTEMS: readonly SystemName[] = [
+  'flora',
+  'flora-activity',
+  'flora-webhook',
+  'flora-tuned',
+  'loop',
+  'frequent',
+  'infrequent',
+];
+
+/**
+ * Worker tunings `flora-tuned` can run (`--tuning <name>`), each beside `flora` on flora's defaults
+ * (docs/operations.md, "Worker tuning").
+ */
+export const TUNINGS = {
+  /** Temporal's recommended poller autoscaling for both queues, flora's default slots. */
+  autoscale: { workflowTaskPollers: 'autoscale', activityTaskPollers: 'autoscale' },
+  /** Twice the slots and autoscaled pollers: does more concurrency help on a CPU-bound box? */
+  wide: {
+    maxConcurrentWorkflowTaskExecutions: 200,
+    workflowTaskPollers: 'autoscale',
+    activityTaskPollers: 'autoscale',
+  },
+  /** A cache of 300 workflows: what memory saves and what the replays cost past 300 runs in flight. */
+  lean: { maxCachedWorkflows: 300 },
+  /** Temporal's SDK defaults (40 workflow task slots, 100 local activity slots): flora before tuning. */
+  sdk: { maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentLocalActivityExecutions: 100 },
+} as const satisfies Record<string, FloraWorkerTuning>;
+
+export type TuningName = keyof typeof TUNINGS;
+export const DEFAULT_TUNING: TuningName = 'autoscale';
+
+export function isTuningName(name: string): name is TuningName {
+  return Object.hasOwn(TUNINGS, name);
+}
 
 export const SYSTEM_LABELS: Record<SystemName, string> = {
   flora: 'flora-temporal runTechnique (defaults: polls as local activities, predictive cadence)',
   'flora-activity': "flora-temporal runTechnique with `pollMode: 'activity'` (polls as regular activities)",
+  'flora-webhook':
+    "flora-temporal runTechnique with `callbackUrl`: the worker's webhook receiver wakes the run when FLORA's signed callback arrives",
+  'flora-tuned': 'flora-temporal runTechnique on a worker with another tuning (named in the legend)',
   loop: 'plain Node loop, no Temporal (poll every 2 s)',
   frequent: 'Temporal frequent polling (1 activity, heartbeats, 2 s)',
   infrequent: 'Temporal infrequent polling (retry = timer, 2 s)',
@@ -54,6 +92,8 @@ export interface SystemProcess {
   system: SystemName;
   pid: number;
   taskQueue: string;
+  /** flora-webhook: the receiver in the worker process, where the simulator delivers callbacks. */
+  webhookUrl: string | undefined;
   /** Loop only: hands runs to the process. */
   drive(job: LoopJob): void;
   onDone(listener: (msg: Extract<WorkerMessage, { type: 'done' }>) => void): void;
@@ -85,10 +125,12 @@ export async function startSystem(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners: ((msg: Extract<WorkerMessage, { type: 'done' }>) => void)[] = [];
+  let webhookUrl: string | undefined;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${system} worker not ready after 120 s`)), 120_000);
     child.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'ready') {
+        webhookUrl = msg.webhookUrl;
         clearTimeout(timer);
         resolve();
       } else if (msg.type === 'error') {
@@ -108,6 +150,7 @@ export async function startSystem(
     system,
     pid: child.pid,
     taskQueue: config.taskQueue,
+    webhookUrl,
     drive: (job) => child.send(job),
     onDone: (listener) => listeners.push(listener),
     kill: async () => {

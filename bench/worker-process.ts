@@ -2,14 +2,18 @@
  * One system under test, in its own process so its CPU time and peak RSS are its own:
  *   flora       the real flora-temporal worker (createFloraWorker, defaults) on a prebuilt bundle;
  *   flora-activity  the same worker, runs started with `pollMode: 'activity'` (the regular-activity poll);
+ *   flora-webhook   the same worker with its webhook receiver on, runs started with a `callbackUrl`;
+ *   flora-tuned     the same worker with another tuning (bench/systems.ts TUNINGS, `--tuning`);
  *   frequent    Temporal's frequent-polling pattern (bench/baselines);
  *   infrequent  Temporal's infrequent-polling pattern (bench/baselines);
  *   loop        a plain Node loop, no Temporal: create, then poll every `intervalMs` until done.
  * Started by bench/systems.ts with `node --import tsx`; talks over the IPC channel.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { FloraClient } from '../src/flora/client';
+import { startWebhookReceiver, type ListeningWebhookReceiver } from '../src/webhooks/receiver';
 import { createFloraWorker } from '../src/worker/worker';
 import { createBaselineActivities } from './baselines/activities';
 import { isFlora, type LoopJob, type WorkerMessage, type WorkerProcessConfig } from './worker-protocol';
@@ -67,7 +71,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const workflowBundle = { codePath: config.bundlePath };
   const worker = isFlora(config.system)
-    ? await createFloraWorker({ connection, taskQueue: config.taskQueue, flora, workflowBundle })
+    ? await createFloraWorker({
+        connection,
+        taskQueue: config.taskQueue,
+        flora,
+        workflowBundle,
+        ...(config.tuning ? { tuning: config.tuning } : {}),
+      })
     : await Worker.create({
         connection,
         taskQueue: config.taskQueue,
@@ -77,10 +87,19 @@ async function main(): Promise<void> {
           ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities }
           : {}),
       });
+  // As FLORA_WEBHOOK_PORT does in a deployed worker: the receiver in the worker process, signalling
+  // through the worker's own connection.
+  let receiver: ListeningWebhookReceiver | undefined;
+  if (config.webhookSecret !== undefined)
+    receiver = await startWebhookReceiver({
+      secrets: [config.webhookSecret],
+      client: new Client({ connection }),
+    });
   process.once('SIGTERM', () => worker.shutdown());
   const running = worker.run();
-  send({ type: 'ready' });
+  send({ type: 'ready', ...(receiver ? { webhookUrl: receiver.url } : {}) });
   await running;
+  await receiver?.close();
   await connection.close();
   await flora.close();
   process.exit(0);

@@ -2,12 +2,21 @@
  * What the bench process and its worker processes share: system names, the config handed to a worker
  * process and the IPC messages. Kept apart from worker-process.ts, which starts a worker when loaded.
  */
-export type SystemName = 'flora' | 'flora-activity' | 'frequent' | 'infrequent' | 'loop';
+import type { FloraWorkerTuning } from '../src/worker/tuning';
 
-/** Systems that are flora-temporal's own worker (they differ only in the options runs are started with). */
+export type SystemName =
+  'flora' | 'flora-activity' | 'flora-webhook' | 'flora-tuned' | 'frequent' | 'infrequent' | 'loop';
+
+/**
+ * Systems that are flora-temporal's own worker: they differ in the options runs are started with
+ * (poll mode, callback URL) or in the worker's tuning.
+ */
 export function isFlora(system: SystemName): boolean {
-  return system === 'flora' || system === 'flora-activity';
+  return system.startsWith('flora');
 }
+
+/** Runs of `flora-webhook` name this base URL; the simulator delivers to the worker's receiver instead. */
+export const BENCH_CALLBACK_URL = 'https://hooks.flora-bench.test/flora/webhook';
 
 export interface WorkerProcessConfig {
   system: SystemName;
@@ -19,6 +28,10 @@ export interface WorkerProcessConfig {
   apiKey: string;
   /** Activity slots for the frequent pattern: one per run in flight is the pattern's cost. */
   maxConcurrentActivities?: number;
+  /** Flora systems: the worker's tuning (createFloraWorker's `tuning`). @default flora's defaults */
+  tuning?: FloraWorkerTuning;
+  /** Set: run the webhook receiver in the worker process, checking callbacks with this secret. */
+  webhookSecret?: string;
 }
 
 /** Parent → loop worker: runs to drive. */
@@ -29,6 +42,6 @@ export interface LoopJob {
 
 /** Child → parent. */
 export type WorkerMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; webhookUrl?: string }
   | { type: 'done'; prompt: string; runId: string; seenAtMs: number; polls: number }
   | { type: 'error'; message: string };

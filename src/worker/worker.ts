@@ -22,6 +22,7 @@ import { checkFloraKey, checkNamespace } from './preflight';
 import { Client } from '@temporalio/client';
 import { webhookSettingsFromEnv } from '../webhooks/config';
 import { startWebhookReceiver, type ListeningWebhookReceiver } from '../webhooks/receiver';
+import { describeTuning, tuningFromEnv, tuningWorkerOptions, type FloraWorkerTuning } from './tuning';
 
 /**
  * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
@@ -134,8 +135,24 @@ export interface FloraWorkerOptions {
    * workflows started before the `flora-prefixed-activity-names-v1` patch schedule. @default true
    */
   legacyActivityNames?: boolean;
-  /** Extra worker options (concurrency limits, identity, interceptors, sinks, ...). */
+  /**
+   * Task slots, pollers and cache size (docs/operations.md, "Worker tuning"); a bad value throws a
+   * RangeError naming it. @default flora's (100 workflow task slots, as many local activity slots)
+   */
+  tuning?: FloraWorkerTuning;
+  /** Extra worker options (identity, interceptors, sinks, ...); they win over `tuning`. */
   workerOptions?: Partial<WorkerOptions>;
+}
+
+/** The tuning's worker options, unless a custom `tuner` owns the slots (the SDK refuses both). */
+function tunedOptions(tuning: FloraWorkerTuning | undefined, workerOptions: Partial<WorkerOptions>) {
+  const tuned = tuningWorkerOptions(tuning);
+  if (workerOptions.tuner !== undefined) {
+    delete tuned.maxConcurrentWorkflowTaskExecutions;
+    delete tuned.maxConcurrentLocalActivityExecutions;
+    delete tuned.maxConcurrentActivityTaskExecutions;
+  }
+  return tuned;
 }
 
 /** A worker serving our workflows and FLORA activities on one task queue. */
@@ -149,8 +166,10 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     maxRequestsPerSecond,
     downloadRoot,
     legacyActivityNames = true,
+    tuning,
     workerOptions = {},
   } = options;
+  const tuned = tunedOptions(tuning, workerOptions);
   // Without a prebuilt bundle the workflows are bundled here, quietly (see quietBundle), unless
   // interceptor modules or plugins shape the bundle: the SDK bundles those itself.
   const customized =
@@ -170,6 +189,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     // A deploy must not cut a create short: FLORA may process it anyway, and its retry would overlap.
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
+    ...tuned,
     ...workerOptions,
   });
 }
@@ -203,8 +223,10 @@ export async function createFloraActivityWorker(options: FloraActivityWorkerOpti
     maxRequestsPerSecond,
     downloadRoot,
     legacyActivityNames = true,
+    tuning,
     workerOptions = {},
   } = options;
+  const tuned = tunedOptions(tuning, workerOptions);
   const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
   return Worker.create({
     connection,
@@ -213,6 +235,7 @@ export async function createFloraActivityWorker(options: FloraActivityWorkerOpti
     activities: createActivities({ flora, downloadRoot, legacyActivityNames, limiter }),
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
+    ...tuned,
     ...workerOptions,
   });
 }
@@ -268,6 +291,7 @@ export async function runWorkerFromEnv(
   const tracing = tracingFromEnv(observability);
   // Before connecting: a half-configured receiver is a start-up error, not a surprise later.
   const webhook = webhookSettingsFromEnv();
+  const tuning = tuningFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   let receiver: ListeningWebhookReceiver | undefined;
   try {
@@ -282,6 +306,7 @@ export async function runWorkerFromEnv(
       maxRequestsPerSecond: temporal.maxRequestsPerSecond,
       ...(limiter ? { limiter } : {}),
       downloadRoot: downloadRootFromEnv(),
+      tuning,
     };
     const worker = await createFloraWorker({
       ...shared,
@@ -322,6 +347,7 @@ export async function runWorkerFromEnv(
         (activityWorker ? `, FLORA activities also on task queue ${temporal.activityTaskQueue}` : '') +
         (limiter ? `, FLORA requests ≤ ${limiter.perSecond.toFixed(2)}/s from this worker` : ''),
     );
+    log(`worker tuning: ${describeTuning(tuning)}`);
     // One stopping stops both: a worker without its activity queue would leave runs waiting there.
     await Promise.all(
       workers.map((w) =>
