@@ -345,9 +345,9 @@ export async function runWorkerFromEnv(
           ? ', prebuilt workflow bundle'
           : ', workflows bundled at start') +
         (activityWorker ? `, FLORA activities also on task queue ${temporal.activityTaskQueue}` : '') +
-        (limiter ? `, FLORA requests ≤ ${limiter.perSecond.toFixed(2)}/s from this worker` : ''),
+        (limiter ? `, FLORA requests ≤ ${limiter.perSecond.toFixed(2)}/s from this worker` : '') +
+        (Object.keys(tuning).length > 0 ? `, tuning: ${describeTuning(tuning)}` : ''),
     );
-    log(`worker tuning: ${describeTuning(tuning)}`);
     // One stopping stops both: a worker without its activity queue would leave runs waiting there.
     await Promise.all(
       workers.map((w) =>
