@@ -12,13 +12,7 @@ export {
   type FloraActivityWorkerOptions,
   type FloraWorkerOptions,
 } from './worker';
-export {
-  checkTuning,
-  tuningFromEnv,
-  tuningWorkerOptions,
-  type FloraWorkerTuning,
-  type PollerSetting,
-} from './tuning';
+export type { FloraWorkerTuning, PollerSetting } from './tuning';
 export { createActivities, type FloraActivities } from '../activities';
 export { FloraClient, type FloraClientOptions } from '../flora/client';
 export { floraConfigFromEnv } from '../flora/config';

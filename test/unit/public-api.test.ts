@@ -172,6 +172,8 @@ const PUBLIC: Record<string, string[]> = {
     'FloraClient',
     'FloraClientOptions',
     'FloraWorkerOptions',
+    'FloraWorkerTuning',
+    'PollerSetting',
     'createActivities',
     'createFloraActivityWorker',
     'createFloraWorker',
