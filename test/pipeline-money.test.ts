@@ -15,25 +15,18 @@ import {
   runPipeline,
   statusQuery,
 } from '../src/workflows';
-import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { FAST, type Harness, type RunningWorker } from './helpers/env';
+import { useWorkflowTests } from './helpers/workflow-tests';
 import { expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
 let worker: RunningWorker;
-let seq = 0;
 
-useHarness({}, (harness, w) => {
+const { startPipeline, nextId } = useWorkflowTests('plm', (harness, w) => {
   h = harness;
   worker = w;
 });
-
-function start(spec: PipelineSpecInput) {
-  return h.env.client.workflow.start(runPipeline, {
-    taskQueue: worker.taskQueue,
-    workflowId: `plm-${process.pid}-${++seq}`,
-    args: [{ spec: { options: FAST, ...spec } }],
-  });
-}
+const start = (spec: PipelineSpecInput) => startPipeline(spec);
 
 const IMAGE = 'https://images.example.com/fox.png';
 
@@ -136,7 +129,7 @@ describe('pipelines: raiseBudget', () => {
   test('a raise sent with the start is kept', async () => {
     const handle = await h.env.client.workflow.signalWithStart(runPipeline, {
       taskQueue: worker.taskQueue,
-      workflowId: `plm-${process.pid}-${++seq}`,
+      workflowId: nextId(),
       args: [{ spec: { options: FAST, ...WAITING } }],
       signal: raiseBudgetSignal,
       signalArgs: [1],

@@ -3,27 +3,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PipelineSpecInput } from '../src/pipelines/spec';
-import { progressQuery, raiseBudgetSignal, runPipeline, statusQuery } from '../src/workflows';
-import { FAST, startWorker, taskQueue, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { progressQuery, raiseBudgetSignal, statusQuery } from '../src/workflows';
+import { startWorker, taskQueue, type Harness } from './helpers/env';
+import { useWorkflowTests } from './helpers/workflow-tests';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
-let worker: RunningWorker;
-let seq = 0;
 
-useHarness({}, (harness, w) => {
+const { startPipeline: start } = useWorkflowTests('pl', (harness) => {
   h = harness;
-  worker = w;
 });
-
-function start(spec: PipelineSpecInput, queue = worker.taskQueue) {
-  return h.env.client.workflow.start(runPipeline, {
-    taskQueue: queue,
-    workflowId: `pl-${process.pid}-${++seq}`,
-    args: [{ spec: { options: FAST, ...spec } }],
-  });
-}
 
 const IMAGE = 'https://images.example.com/fox.png';
 

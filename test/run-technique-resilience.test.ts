@@ -7,27 +7,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FloraWorkflows } from '../src/client';
-import { runTechnique, statusQuery } from '../src/workflows';
+import { statusQuery } from '../src/workflows';
 import type { RunTechniqueInput } from '../src/workflows/types';
-import { FAST, startWorker, taskQueue, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { FAST, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
+import { useWorkflowTests } from './helpers/workflow-tests';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
 let worker: RunningWorker;
-let seq = 0;
 
-useHarness({}, (harness, w) => {
+const { startTechnique, nextId } = useWorkflowTests('res', (harness, w) => {
   h = harness;
   worker = w;
 });
-
-function start(input: RunTechniqueInput, queue = worker.taskQueue) {
-  return h.env.client.workflow.start(runTechnique, {
-    taskQueue: queue,
-    workflowId: `res-${process.pid}-${++seq}`,
-    args: [input],
-  });
-}
+const start = (input: RunTechniqueInput, queue?: string) => startTechnique(input, { queue });
 
 const PROMPT = { technique: 'text-to-image', inputs: { prompt: 'a red fox at dawn' } } as const;
 
@@ -120,10 +113,7 @@ describe('a lost create response never adopts a run another workflow owns', () =
     h.sim.setIdempotencyMode('conflict');
     h.sim.setRunDuration(60_000);
     const flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
-    const sibling = await flora.startRun(
-      { ...PROMPT, options: FAST },
-      { workflowId: `sibling-${process.pid}-${++seq}` },
-    );
+    const sibling = await flora.startRun({ ...PROMPT, options: FAST }, { workflowId: `sibling-${nextId()}` });
     const siblingRunId = await waitFor('the sibling’s run id in visibility', async () => {
       const status = await sibling.status();
       if (!status.runId) return undefined;

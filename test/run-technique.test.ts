@@ -5,26 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runTechnique, statusQuery } from '../src/workflows';
-import type { RunTechniqueInput } from '../src/workflows/types';
-import { FAST, startHarness, startWorker, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { FAST, startHarness, startWorker, type Harness } from './helpers/env';
+import { useWorkflowTests } from './helpers/workflow-tests';
 import { expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
-let worker: RunningWorker;
-let seq = 0;
 
-useHarness({}, (harness, w) => {
+const { startTechnique: start } = useWorkflowTests('rt', (harness) => {
   h = harness;
-  worker = w;
 });
-
-function start(input: RunTechniqueInput, workflowId = `rt-${process.pid}-${++seq}`) {
-  return h.env.client.workflow.start(runTechnique, {
-    taskQueue: worker.taskQueue,
-    workflowId,
-    args: [input],
-  });
-}
 
 const IMAGE = 'https://images.example.com/fox.png';
 

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
 import { ledgerOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
 import { parseReuse } from '../../src/pipelines/reuse';
@@ -13,32 +12,8 @@ import { CURRENT_RULES, PipelineScheduler, type ReuseCheck } from '../../src/pip
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
 import { initialState } from '../../src/pipelines/state';
 import type { PipelineReuse } from '../../src/pipelines/wire';
+import { SCHEMAS } from '../helpers/techniques';
 
-const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
-const technique = (
-  slug: string,
-  runCost: number,
-  inputs: SlotInfo[],
-  outputs: SlotInfo[],
-): TechniqueInfo => ({
-  techniqueId: `tech_${slug}`,
-  slug,
-  name: slug,
-  description: undefined,
-  runCost,
-  inputs,
-  outputs,
-});
-const SCHEMAS: Record<string, TechniqueInfo> = {
-  t2i: technique('t2i', 0.04, [slot('prompt', 'text')], [slot('image', 'imageUrl')]),
-  style: technique(
-    'style',
-    0.03,
-    [slot('image', 'imageUrl'), slot('style', 'text')],
-    [slot('image', 'imageUrl')],
-  ),
-  i2v: technique('i2v', 0.25, [slot('input_image', 'imageUrl')], [slot('video', 'videoUrl')]),
-};
 const NOW = '2026-01-01T00:00:00.000Z';
 const CHAIN: PipelineSpecInput = {
   name: 'chain',

@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
+import type { TechniqueInfo } from '../../src/domain/technique';
 import { planPipeline, resolveInputs, techniqueKeys } from '../../src/pipelines/plan';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
+import { slot, technique } from '../helpers/techniques';
 
-const slot = (id: string, type: string, optional = false): SlotInfo => ({ id, name: id, type, optional });
-const technique = (
-  slug: string,
-  runCost: number,
-  inputs: SlotInfo[],
-  outputs: SlotInfo[],
-): TechniqueInfo => ({
-  techniqueId: `tech_${slug}`,
-  slug,
-  name: slug,
-  description: undefined,
-  runCost,
-  inputs,
-  outputs,
-});
 const SCHEMAS: Record<string, TechniqueInfo> = {
   t2i: technique('t2i', 0.04, [slot('prompt', 'text')], [slot('image', 'imageUrl')]),
   style: technique(

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SlotInfo, TechniqueInfo } from '../../src/domain/technique';
 import { budgetLeftUsd, percentOf } from '../../src/pipelines/ledger';
 import { planPipeline } from '../../src/pipelines/plan';
 import { NO_EVIDENCE, type EndEvidence } from '../../src/pipelines/billing';
@@ -27,34 +26,8 @@ import {
   raiseBudgetTo,
 } from '../../src/pipelines/state';
 import { parsePipelineSpec, type PipelineSpecInput } from '../../src/pipelines/spec';
+import { SCHEMAS } from '../helpers/techniques';
 
-const slot = (id: string, type: string): SlotInfo => ({ id, name: id, type, optional: false });
-const technique = (
-  slug: string,
-  runCost: number,
-  inputs: SlotInfo[],
-  outputs: SlotInfo[],
-): TechniqueInfo => ({
-  techniqueId: `tech_${slug}`,
-  slug,
-  name: slug,
-  description: undefined,
-  runCost,
-  inputs,
-  outputs,
-});
-const SCHEMAS: Record<string, TechniqueInfo> = {
-  t2i: technique('t2i', 0.04, [slot('prompt', 'text')], [slot('image', 'imageUrl')]),
-  style: technique(
-    'style',
-    0.03,
-    [slot('image', 'imageUrl'), slot('style', 'text')],
-    [slot('image', 'imageUrl')],
-  ),
-  i2v: technique('i2v', 0.25, [slot('input_image', 'imageUrl')], [slot('video', 'videoUrl')]),
-  cap: technique('cap', 0.01, [slot('video', 'videoUrl')], [slot('text', 'text')]),
-  board: technique('board', 0.12, [slot('prompt', 'text')], [slot('f1', 'imageUrl'), slot('f2', 'imageUrl')]),
-};
 const IDS = { workflowId: 'wf', firstExecutionRunId: 'first-run' };
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-01T00:00:05.000Z';
