@@ -30,9 +30,13 @@ export class Workload {
   readonly started: Started[] = [];
   private readonly startedAt = new Map<string, number>();
 
+  /** Aborts the waits settle() leaves behind, so closing the connection cannot surface a retry later. */
+  private readonly waits = new AbortController();
+
   constructor(
     readonly flora: FloraWorkflows,
     private readonly tag: string,
+    private readonly client?: Client,
   ) {}
 
   static async connect(
@@ -42,11 +46,22 @@ export class Workload {
   ): Promise<{ load: Workload; close: () => Promise<void> }> {
     const connection = await Connection.connect({ address, connectTimeout: '10s' });
     const client = new Client({ connection, namespace: 'default' });
+    // The chaos harness drives the loopback simulator, which may be polled faster than FLORA.
+    const load = new Workload(new FloraWorkflows(client, { taskQueue, allowFastPolling: true }), tag, client);
     return {
-      // The chaos harness drives the loopback simulator, which may be polled faster than FLORA.
-      load: new Workload(new FloraWorkflows(client, { taskQueue, allowFastPolling: true }), tag),
-      close: () => connection.close(),
+      load,
+      close: async () => {
+        // A wait for a stuck workflow is still long-polling (and retrying) when settle() gives up: stop it
+        // first, or its next retry meets a closed channel and throws outside any await.
+        load.abortWaits();
+        await connection.close();
+      },
     };
+  }
+
+  /** Abandons every wait settle() started (their promises reject; nobody awaits them any more). */
+  abortWaits(): void {
+    this.waits.abort();
   }
 
   /** One text-to-image run with a prompt no other run has. */
@@ -106,6 +121,11 @@ export class Workload {
     }
   }
 
+  private result(s: Started): Promise<unknown> {
+    const wait = () => s.handle.result() as Promise<unknown>;
+    return this.client ? this.client.withAbortSignal(this.waits.signal, wait) : wait();
+  }
+
   /** Waits for every started workflow; those still open after timeoutMs are 'stuck'. */
   async settle(timeoutMs: number): Promise<Outcome[]> {
     const deadline = Date.now() + timeoutMs;
@@ -118,7 +138,7 @@ export class Workload {
             return { workflowId: s.workflowId, kind: s.kind, status: 'stuck', ms: Date.now() - t0 };
           try {
             const result = await Promise.race([
-              (s.handle.result() as Promise<unknown>).then(() => 'done' as const),
+              this.result(s).then(() => 'done' as const),
               sleep(Math.min(left, 60_000)).then(() => 'waiting' as const),
             ]);
             if (result === 'done')
