@@ -20,8 +20,7 @@ import { ActivityPresets } from './activity-presets';
 import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
 import { Patches } from './patches';
-import type { Loop } from './run-loop';
-import type { RunTechniqueStatus } from './types';
+import type { ExecutionContext } from './execution-context';
 import type { CreateRequest } from './wire';
 
 const { findRecentRuns } = proxyFloraActivities(ActivityPresets.floraRead);
@@ -40,18 +39,17 @@ type Candidate = FindRunsResult['candidates'][number];
 type Duplicate = Extract<CreateRunResult, { kind: 'duplicate' }>;
 
 export async function createOnce(
-  loop: Loop,
+  ctx: ExecutionContext,
   create: CreateRequest,
   idempotencyKey: string,
-  status: RunTechniqueStatus,
 ): Promise<{ runId: string; pollUrl: string | undefined; estimatedSeconds?: number | undefined }> {
   // In doubt from the moment the request may leave, until FLORA names the run or provably refused it.
-  loop.billing.createsInDoubt += 1;
+  ctx.billing.createsInDoubt += 1;
   let res;
   try {
     res = await createRun({ ...create, idempotencyKey });
   } catch (err) {
-    if (refusedOnFirstAttempt(err)) loop.billing.createsInDoubt -= 1;
+    if (refusedOnFirstAttempt(err)) ctx.billing.createsInDoubt -= 1;
     if (
       err instanceof ActivityFailure &&
       !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
@@ -67,14 +65,14 @@ export async function createOnce(
     throw err;
   }
   if (res.kind === 'created') {
-    loop.billing.createsInDoubt -= 1;
+    ctx.billing.createsInDoubt -= 1;
     log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
     return { runId: res.runId, pollUrl: res.pollUrl, estimatedSeconds: res.estimatedSeconds };
   }
   const adopted = patched(Patches.AdoptionBounds)
-    ? await adoptBounded(loop, res, idempotencyKey, status)
-    : await adoptUnbounded(loop, res, idempotencyKey, status);
-  loop.billing.createsInDoubt -= 1;
+    ? await adoptBounded(ctx, res, idempotencyKey)
+    : await adoptUnbounded(ctx, res, idempotencyKey);
+  ctx.billing.createsInDoubt -= 1;
   return { runId: adopted, pollUrl: undefined };
 }
 
@@ -84,7 +82,7 @@ export async function createOnce(
  * A failed look-up fails the workflow naming the candidates kept so far.
  */
 async function listCandidates(
-  loop: Loop,
+  ctx: ExecutionContext,
   sinceMs: number,
   idempotencyKey: string,
   keep: (candidate: Candidate) => boolean = () => true,
@@ -96,7 +94,7 @@ async function listCandidates(
     let found;
     try {
       found = await findRecentRuns({
-        techniqueId: loop.technique.techniqueId,
+        techniqueId: ctx.technique.techniqueId,
         createdSinceMs: sinceMs,
         cursor,
       });
@@ -136,12 +134,8 @@ function lookupFailed(
  *   cannot be asked at all (search attributes missing, visibility failing) nothing is adopted.
  * Look-ups repeat ADOPTION_LISTS times on durable timers before failing as `idempotency_unresolved`.
  */
-async function adoptBounded(
-  loop: Loop,
-  res: Duplicate,
-  idempotencyKey: string,
-  status: RunTechniqueStatus,
-): Promise<string> {
+async function adoptBounded(ctx: ExecutionContext, res: Duplicate, idempotencyKey: string): Promise<string> {
+  const { status } = ctx;
   const info = workflowInfo();
   const firstAttempt = res.attempt === undefined || res.attempt <= 1;
   const openedAtMs = firstAttempt
@@ -154,14 +148,14 @@ async function adoptBounded(
   let ownershipChecked = false;
   for (let list = 1; list <= ADOPTION_LISTS; list++) {
     if (list > 1) await sleep(ADOPTION_RELIST_DELAY_MS);
-    const found = await listCandidates(loop, sinceMs, idempotencyKey);
+    const found = await listCandidates(ctx, sinceMs, idempotencyKey);
     ownershipChecked = found.ownershipChecked;
     eligible = found.candidates.filter(
       (c) =>
         // Our own earlier runs, and runs another workflow owns (a sibling in a pipeline, say), are not it.
         !status.runIds.includes(c.runId) &&
         (c.claimedBy === undefined || c.claimedBy === self) &&
-        (c.techniqueId === undefined || c.techniqueId === loop.technique.techniqueId) &&
+        (c.techniqueId === undefined || c.techniqueId === ctx.technique.techniqueId) &&
         (c.createdAtMs === undefined || (c.createdAtMs >= sinceMs && c.createdAtMs <= untilMs)),
     );
     const only = eligible.length === 1 ? eligible[0] : undefined;
@@ -178,7 +172,7 @@ async function adoptBounded(
   const window = `${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()}`;
   const why = !ownershipChecked
     ? `${ids.length} candidate run${ids.length === 1 ? '' : 's'} (${ids.join(', ') || 'none'}) created between ${window}, but Temporal visibility could not say whether another workflow owns ${ids.length === 1 ? 'it' : 'them'} (are the FloraRunId search attributes registered on this namespace?), so none was adopted`
-    : `${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created between ${window} and owned by no other workflow could be it`;
+    : `${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${ctx.technique.name} created between ${window} and owned by no other workflow could be it`;
   throw idempotencyUnresolved(
     `FLORA answered 409 for idempotency key ${idempotencyKey}, so a run was already created, but after ` +
       `${ADOPTION_LISTS} look-ups ${why}. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
@@ -194,15 +188,15 @@ async function adoptBounded(
 
 /** The 409 recovery of histories recorded before Patches.AdoptionBounds: unchanged, so they replay. */
 async function adoptUnbounded(
-  loop: Loop,
+  ctx: ExecutionContext,
   res: Duplicate,
   idempotencyKey: string,
-  status: RunTechniqueStatus,
 ): Promise<string> {
+  const { status } = ctx;
   const since = res.firstAttemptAtMs - ADOPTION_CLOCK_SKEW_MS;
   const self = workflowInfo().workflowId;
   const { candidates } = await listCandidates(
-    loop,
+    ctx,
     since,
     idempotencyKey,
     (c) => !status.runIds.includes(c.runId) && (c.claimedBy === undefined || c.claimedBy === self),
@@ -221,7 +215,7 @@ async function adoptUnbounded(
   const ids = candidates.map((c) => c.runId);
   throw idempotencyUnresolved(
     `FLORA answered 409 idempotency_duplicate for idempotency key ${idempotencyKey}, so a run was already created, ` +
-      `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${loop.technique.name} created since ` +
+      `but ${ids.length === 0 ? 'no run' : `${ids.length} runs (${ids.join(', ')})`} of ${ctx.technique.name} created since ` +
       `${new Date(since).toISOString()} could be it. Nothing new was created. Start again with options.attachRunId set to the right run id.`,
     { idempotencyKey, candidateRunIds: ids },
   );

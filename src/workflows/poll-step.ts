@@ -15,7 +15,7 @@ import { ActivityPresets, LocalActivityPresets } from './activity-presets';
 import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activities';
 import { MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
 import { Patches } from './patches';
-import type { Loop } from './run-loop';
+import type { ExecutionContext } from './execution-context';
 import type { ResolvedOptions } from '../domain/request-check';
 
 const regular = proxyFloraActivities(ActivityPresets.floraPoll);
@@ -51,31 +51,32 @@ export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise
  * The wait before the next poll. Executions recorded before `flora-predictive-cadence-v1` keep the growing
  * cadence; both draw one `Math.random()` (the workflow's seeded one) per wait.
  */
-export function pollDelayMs(loop: Loop, options: ResolvedOptions): number {
+export function pollDelayMs(ctx: ExecutionContext): number {
+  const { options } = ctx;
   const random = Math.random();
   if (!patched(Patches.PredictiveCadence)) {
     return nextPollDelayMs({
       pollMinMs: options.pollMinMs,
       pollMaxMs: options.pollMaxMs,
-      polls: loop.pollsThisAttempt,
+      polls: ctx.pollsThisAttempt,
       random,
     });
   }
   return predictivePollDelayMs({
     pollMinMs: options.pollMinMs,
     pollMaxMs: options.pollMaxMs,
-    polls: loop.pollsThisAttempt,
+    polls: ctx.pollsThisAttempt,
     random,
     nowMs: Date.now(),
-    createdAtMs: loop.createdAtMs,
-    estimatedMs: loop.estimatedMs,
-    samples: loop.progressSamples,
+    createdAtMs: ctx.createdAtMs,
+    estimatedMs: ctx.estimatedMs,
+    samples: ctx.progressSamples,
   });
 }
 
 /** Keeps what a poll showed for the cadence: the first sample and the latest few. */
-export function observeProgress(loop: Loop, progress: number): void {
-  const samples = loop.progressSamples;
+export function observeProgress(ctx: ExecutionContext, progress: number): void {
+  const samples = ctx.progressSamples;
   samples.push({ atMs: Date.now(), progress });
   if (samples.length > MAX_PROGRESS_SAMPLES) samples.splice(1, samples.length - MAX_PROGRESS_SAMPLES);
 }

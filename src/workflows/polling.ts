@@ -13,11 +13,10 @@ import type { RunSnapshot } from '../activities/types';
 import { FailureType } from '../flora/failure-types';
 import { Patches } from './patches';
 import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
-import type { Loop } from './run-loop';
+import type { ExecutionContext } from './execution-context';
 import { waitBeforePoll } from './run-events';
-import type { RunTechniqueResult, RunTechniqueStatus } from './types';
+import type { RunTechniqueResult } from './types';
 import type { ContinuedState, RunTechniqueWireInput } from './wire';
-import type { ResolvedOptions } from '../domain/request-check';
 
 /**
  * How long after its create a run FLORA answers 404 for is taken for read-after-write lag rather than
@@ -34,42 +33,37 @@ const AUTH_FAILURES: readonly string[] = [
 
 type RunWorkflow = (input: RunTechniqueWireInput) => Promise<RunTechniqueResult>;
 
-export async function pollUntilDone(
-  input: RunTechniqueWireInput,
-  loop: Loop,
-  options: ResolvedOptions,
-  deadlineAtMs: number,
-  status: RunTechniqueStatus,
-): Promise<RunSnapshot> {
-  const runId = loop.runId;
+export async function pollUntilDone(ctx: ExecutionContext): Promise<RunSnapshot> {
+  const { options, status } = ctx;
+  const runId = ctx.runId;
   if (runId === undefined) {
     throw internalBug('polling without a run id');
   }
   for (;;) {
-    if (!loop.pollNow) {
-      await waitBeforePoll(loop, pollDelayMs(loop, options));
+    if (!ctx.pollNow) {
+      await waitBeforePoll(ctx, pollDelayMs(ctx));
     }
-    loop.pollNow = false;
+    ctx.pollNow = false;
     let snapshot: RunSnapshot;
     try {
-      snapshot = await pollOnce({ technique: loop.pollTechnique, runId, pollUrl: loop.pollUrl }, options);
+      snapshot = await pollOnce({ technique: ctx.pollTechnique, runId, pollUrl: ctx.pollUrl }, options);
     } catch (err) {
-      if (!(await retryAfterPollFailure(err, loop, options, status))) throw err;
-      await continueIfLong(input, loop, options, deadlineAtMs, status);
+      if (!(await retryAfterPollFailure(err, ctx))) throw err;
+      await continueIfLong(ctx);
       continue;
     }
-    if (loop.authFailures > 0 || !loop.seenRun) status.note = undefined;
-    loop.seenRun = true;
-    loop.authFailures = 0;
-    loop.pollsThisAttempt += 1;
+    if (ctx.authFailures > 0 || !ctx.seenRun) status.note = undefined;
+    ctx.seenRun = true;
+    ctx.authFailures = 0;
+    ctx.pollsThisAttempt += 1;
     status.polls += 1;
     status.lastPollAt = new Date().toISOString();
     status.progress = snapshot.progress;
-    observeProgress(loop, snapshot.progress);
-    loop.report();
-    loop.pollUrl = snapshot.pollUrl ?? loop.pollUrl;
+    observeProgress(ctx, snapshot.progress);
+    ctx.report();
+    ctx.pollUrl = snapshot.pollUrl ?? ctx.pollUrl;
     if (snapshot.terminal) return snapshot;
-    await continueIfLong(input, loop, options, deadlineAtMs, status);
+    await continueIfLong(ctx);
   }
 }
 
@@ -77,82 +71,73 @@ export async function pollUntilDone(
  * Whether a failed poll is worth another one (after waiting, when needed). False: the failure is final.
  * Each rule is behind its patch, so histories recorded before it fail where they failed.
  */
-async function retryAfterPollFailure(
-  err: unknown,
-  loop: Loop,
-  options: ResolvedOptions,
-  status: RunTechniqueStatus,
-): Promise<boolean> {
+async function retryAfterPollFailure(err: unknown, ctx: ExecutionContext): Promise<boolean> {
+  const { options, status } = ctx;
   const type = pollFailureType(err);
   if (type === FailureType.NotFound) {
     if (!patched(Patches.PollNotFoundGrace)) return false;
-    const sinceCreateMs = loop.createdAtMs === undefined ? undefined : Date.now() - loop.createdAtMs;
-    if (!loop.seenRun && sinceCreateMs !== undefined && sinceCreateMs < POLL_NOT_FOUND_GRACE_MS) {
+    const sinceCreateMs = ctx.createdAtMs === undefined ? undefined : Date.now() - ctx.createdAtMs;
+    if (!ctx.seenRun && sinceCreateMs !== undefined && sinceCreateMs < POLL_NOT_FOUND_GRACE_MS) {
       status.note =
-        `FLORA does not show run ${loop.runId} yet (404 ${Math.round(sinceCreateMs / 1000)} s after its create): ` +
+        `FLORA does not show run ${ctx.runId} yet (404 ${Math.round(sinceCreateMs / 1000)} s after its create): ` +
         `retrying for up to ${POLL_NOT_FOUND_GRACE_MS / 1000} s after the create, as reads can lag writes.`;
       return true; // the loop waits its usual cadence first
     }
-    if (!loop.canonicalRetried) {
-      loop.canonicalRetried = true;
-      loop.pollUrl = undefined; // GET /techniques/{id}/runs/{run_id}, not the poll_url FLORA gave
-      status.note = `FLORA answered 404 for run ${loop.runId}: one last poll on the canonical route.`;
+    if (!ctx.canonicalRetried) {
+      ctx.canonicalRetried = true;
+      ctx.pollUrl = undefined; // GET /techniques/{id}/runs/{run_id}, not the poll_url FLORA gave
+      status.note = `FLORA answered 404 for run ${ctx.runId}: one last poll on the canonical route.`;
       return true;
     }
     return false;
   }
   if (type !== undefined && AUTH_FAILURES.includes(type)) {
     if (!patched(Patches.PollAuthRetry)) return false;
-    loop.authFailures += 1;
+    ctx.authFailures += 1;
     const waitMs = Math.min(
       POLL_AUTH_RETRY_MAX_MS,
-      options.pollMaxMs * 2 ** Math.min(loop.authFailures - 1, 16),
+      options.pollMaxMs * 2 ** Math.min(ctx.authFailures - 1, 16),
     );
     status.note =
-      `FLORA refused to show run ${loop.runId} (${type}, ${loop.authFailures} time${loop.authFailures === 1 ? '' : 's'} in a row): ` +
+      `FLORA refused to show run ${ctx.runId} (${type}, ${ctx.authFailures} time${ctx.authFailures === 1 ? '' : 's'} in a row): ` +
       `this worker's FLORA_API_KEY may be wrong, revoked or lack access. The run exists at FLORA and is not ` +
       `lost: polling again in ${Math.round(waitMs / 1000)} s, until the deadline (fix the key, or let another worker take over).`;
-    if (loop.authFailures === 1)
-      log.warn('FLORA refused a poll of an existing run; retrying', { runId: loop.runId, type });
+    if (ctx.authFailures === 1)
+      log.warn('FLORA refused a poll of an existing run; retrying', { runId: ctx.runId, type });
     await sleep(waitMs);
-    loop.pollNow = true;
+    ctx.pollNow = true;
     return true;
   }
   return false;
 }
 
 /** Continues as new once the history is long (or the server suggests it), carrying the run and counters. */
-async function continueIfLong(
-  input: RunTechniqueWireInput,
-  loop: Loop,
-  options: ResolvedOptions,
-  deadlineAtMs: number,
-  status: RunTechniqueStatus,
-): Promise<void> {
+async function continueIfLong(ctx: ExecutionContext): Promise<void> {
+  const { input, options, deadlineAtMs, status } = ctx;
   const info = workflowInfo();
-  const runId = loop.runId;
+  const runId = ctx.runId;
   if (runId === undefined) return;
   if (!info.continueAsNewSuggested && info.historyLength < options.maxHistoryEvents) return;
   const carried: ContinuedState = {
-    technique: loop.technique,
-    pollTechnique: loop.pollTechnique,
+    technique: ctx.technique,
+    pollTechnique: ctx.pollTechnique,
     runId,
-    pollUrl: loop.pollUrl,
+    pollUrl: ctx.pollUrl,
     runIds: status.runIds,
     attempt: status.attempt,
     polls: status.polls,
-    pollsThisAttempt: loop.pollsThisAttempt,
+    pollsThisAttempt: ctx.pollsThisAttempt,
     progress: status.progress,
     deadlineAtMs,
-    runCost: loop.runCost,
-    keyBase: loop.keyBase,
-    create: loop.create,
-    continuedTimes: loop.continuedTimes + 1,
+    runCost: ctx.runCost,
+    keyBase: ctx.keyBase,
+    create: ctx.create,
+    continuedTimes: ctx.continuedTimes + 1,
   };
-  if (loop.createdAtMs !== undefined || loop.estimatedMs !== undefined)
-    carried.cadence = { createdAtMs: loop.createdAtMs, estimatedMs: loop.estimatedMs };
+  if (ctx.createdAtMs !== undefined || ctx.estimatedMs !== undefined)
+    carried.cadence = { createdAtMs: ctx.createdAtMs, estimatedMs: ctx.estimatedMs };
   // Only when there is evidence to carry: histories recorded before it continued without the field.
-  if (loop.billing.createsInDoubt > 0 || loop.billing.failedRunIds.length > 0) carried.billing = loop.billing;
+  if (ctx.billing.createsInDoubt > 0 || ctx.billing.failedRunIds.length > 0) carried.billing = ctx.billing;
   log.info('Continuing as new to keep the history bounded', {
     historyLength: info.historyLength,
     runId,

@@ -9,7 +9,7 @@
  */
 import { condition, log, patched, setHandler, sleep } from '@temporalio/workflow';
 import { Patches } from './patches';
-import type { Loop } from './run-loop';
+import type { ExecutionContext } from './execution-context';
 import { floraRunEventSignal } from './signals';
 
 /** Run ids remembered as ended and not yet polled; more than this is noise, not FLORA. */
@@ -26,13 +26,13 @@ export function callbackUrlFor(base: string, workflowId: string): string {
 }
 
 /** Whether the current run was created asking FLORA to call back. */
-function callsBack(loop: Loop): boolean {
-  return loop.create?.route === 'nested' && loop.create.callbackUrl !== undefined;
+function callsBack(ctx: ExecutionContext): boolean {
+  return ctx.create?.route === 'nested' && ctx.create.callbackUrl !== undefined;
 }
 
-/** Records run-end events for the loop. Signals sent before this was called are delivered to it now. */
-export function listenForRunEvents(loop: Loop): void {
-  const ended = (loop.endedRunIds ??= new Set<string>());
+/** Records run-end events for the ctx. Signals sent before this was called are delivered to it now. */
+export function listenForRunEvents(ctx: ExecutionContext): void {
+  const ended = (ctx.endedRunIds ??= new Set<string>());
   setHandler(floraRunEventSignal, (event) => {
     if (typeof event?.runId !== 'string' || ended.size >= MAX_ENDED_RUN_IDS) return;
     ended.add(event.runId);
@@ -40,13 +40,13 @@ export function listenForRunEvents(loop: Loop): void {
 }
 
 /** Waits `delayMs` before the next poll, or less when FLORA called back that the current run ended. */
-export async function waitBeforePoll(loop: Loop, delayMs: number): Promise<void> {
-  const runId = loop.runId;
-  if (runId === undefined || !callsBack(loop) || !patched(Patches.WebhookWake)) {
+export async function waitBeforePoll(ctx: ExecutionContext, delayMs: number): Promise<void> {
+  const runId = ctx.runId;
+  if (runId === undefined || !callsBack(ctx) || !patched(Patches.WebhookWake)) {
     await sleep(delayMs);
     return;
   }
-  const ended = (loop.endedRunIds ??= new Set<string>());
+  const ended = (ctx.endedRunIds ??= new Set<string>());
   const woken = await condition(() => ended.has(runId), delayMs);
   if (woken) log.info('FLORA called back that the run ended; polling now to confirm', { runId });
   // One poll per callback: if it does not show the end yet, the cadence takes over again.

@@ -30,7 +30,7 @@ import { describeFailureChain } from './failure-chain';
 import { Patches } from './patches';
 import { pollUntilDone } from './polling';
 import { callbackUrlFor, listenForRunEvents } from './run-events';
-import type { Loop } from './run-loop';
+import type { ExecutionContext, ExecutionScope } from './execution-context';
 import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
 import { Phase } from './types';
@@ -171,9 +171,8 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
 
   try {
     if (deadlineHit) throw deadlineFailure(status, options, endDetails(status, billing));
-    const result = await work.run(() =>
-      execute(input, route, options, deadlineAtMs, status, billing, reporter.report),
-    );
+    const scope: ExecutionScope = { input, options, deadlineAtMs, status, billing, report: reporter.report };
+    const result = await work.run(() => execute(scope, route));
     countOutcome('completed', result.technique.slug ?? result.technique.techniqueId, result.chargedCost);
     return result;
   } catch (err) {
@@ -250,65 +249,56 @@ function deadlineFailure(
   });
 }
 
-async function execute(
-  input: RunTechniqueWireInput,
-  route: RequestRoute,
-  options: ResolvedOptions,
-  deadlineAtMs: number,
-  status: RunTechniqueStatus,
-  billing: BillingEvidence,
-  report: () => void,
-): Promise<RunTechniqueResult> {
+async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunTechniqueResult> {
+  const { input, options, status, billing } = scope;
   const resume = continuedStateOf(input);
-  const loop = resume
-    ? restore(resume, report, billing)
-    : await prepare(input, route, options, status, report, billing);
-  listenForRunEvents(loop);
+  const ctx: ExecutionContext = resume ? restore(scope, resume) : await prepare(scope, route);
+  listenForRunEvents(ctx);
 
   for (;;) {
-    if (loop.runId === undefined) {
+    if (ctx.runId === undefined) {
       status.attempt += 1;
       status.progress = 0;
-      loop.pollsThisAttempt = 0;
+      ctx.pollsThisAttempt = 0;
       if (options.attachRunId !== undefined && status.attempt === 1) {
-        loop.runId = options.attachRunId;
-        loop.pollNow = true;
-        log.info('Attaching to an existing FLORA run', { runId: loop.runId });
+        ctx.runId = options.attachRunId;
+        ctx.pollNow = true;
+        log.info('Attaching to an existing FLORA run', { runId: ctx.runId });
       } else {
-        if (loop.create === undefined) throw internalBug('no create request without attachRunId');
+        if (ctx.create === undefined) throw internalBug('no create request without attachRunId');
         status.phase = Phase.Creating;
-        loop.report();
-        const create = loop.create;
-        const key = idempotencyKeyFor(loop.keyBase, status.attempt);
+        ctx.report();
+        const create = ctx.create;
+        const key = idempotencyKeyFor(ctx.keyBase, status.attempt);
         // A create in flight is never abandoned: cancelling (or the deadline) mid-create would leave a
         // paid run nobody knows about. The cancellation takes effect at the next timer instead, with the
         // run id in the status.
-        const created = await CancellationScope.nonCancellable(() => createOnce(loop, create, key, status));
-        loop.runId = created.runId;
-        loop.pollUrl = created.pollUrl;
-        loop.pollNow = false;
-        loop.createdAtMs = Date.now();
-        loop.estimatedMs =
+        const created = await CancellationScope.nonCancellable(() => createOnce(ctx, create, key));
+        ctx.runId = created.runId;
+        ctx.pollUrl = created.pollUrl;
+        ctx.pollNow = false;
+        ctx.createdAtMs = Date.now();
+        ctx.estimatedMs =
           created.estimatedSeconds === undefined ? undefined : Math.round(created.estimatedSeconds * 1000);
       }
-      loop.progressSamples = [];
-      loop.seenRun = false;
-      loop.canonicalRetried = false;
-      loop.authFailures = 0;
-      status.runId = loop.runId;
-      status.runIds.push(loop.runId);
-      loop.report();
+      ctx.progressSamples = [];
+      ctx.seenRun = false;
+      ctx.canonicalRetried = false;
+      ctx.authFailures = 0;
+      status.runId = ctx.runId;
+      status.runIds.push(ctx.runId);
+      ctx.report();
       if (patched(Patches.MemoAndSearchAttributes) && searchable()) {
         upsertSearchAttributes([{ key: FloraRunIdKey, value: [...status.runIds] }]);
       }
     }
 
     status.phase = Phase.Polling;
-    const final = await pollUntilDone(input, loop, options, deadlineAtMs, status);
+    const final = await pollUntilDone(ctx);
     if (final.status === 'completed') {
       status.phase = Phase.Completed;
       status.progress = 100;
-      const charged = final.chargedCost ?? loop.runCost;
+      const charged = final.chargedCost ?? ctx.runCost;
       status.chargedCost += charged;
       if (patched(Patches.MemoAndSearchAttributes))
         upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
@@ -338,7 +328,7 @@ async function execute(
         workflowId: workflowInfo().workflowId,
         status: 'completed',
         runId: final.runId,
-        technique: loop.technique,
+        technique: ctx.technique,
         outputs,
         chargedCost: charged,
         progress: 100,
@@ -355,15 +345,15 @@ async function execute(
     status.chargedCost += final.chargedCost ?? 0;
     // FLORA charges nothing for a failed run.
     billing.failedRunIds.push(final.runId);
-    const canRetry = TRANSIENT_RUN_ERRORS.includes(code) && loop.create !== undefined;
+    const canRetry = TRANSIENT_RUN_ERRORS.includes(code) && ctx.create !== undefined;
     if (canRetry && status.attempt < options.maxRunAttempts) {
       log.warn('FLORA run failed with a transient error; creating a fresh run', {
         runId: final.runId,
         errorCode: code,
         attempt: status.attempt,
       });
-      loop.runId = undefined;
-      loop.pollUrl = undefined;
+      ctx.runId = undefined;
+      ctx.pollUrl = undefined;
       if (patched(Patches.RecreateBackoff)) {
         // Not at once: the model just timed out or failed, and a fleet should not retry in lockstep.
         const waitMs = recreateDelayMs(options.recreateDelayMs, Math.random());
@@ -376,7 +366,7 @@ async function execute(
     const exhausted = canRetry ? ` after ${status.attempt} run attempts (options.maxRunAttempts)` : '';
     throw ApplicationFailure.create({
       type: code,
-      message: `FLORA run ${final.runId} of ${loop.technique.name} failed${exhausted}: ${code}: ${message}`,
+      message: `FLORA run ${final.runId} of ${ctx.technique.name} failed${exhausted}: ${code}: ${message}`,
       nonRetryable: true,
       details: [
         {
@@ -391,10 +381,9 @@ async function execute(
   }
 }
 
-function restore(resume: ContinuedState, report: () => void, billing: BillingEvidence): Loop {
+function restore(scope: ExecutionScope, resume: ContinuedState): ExecutionContext {
   return {
-    report,
-    billing,
+    ...scope,
     createdAtMs: resume.cadence?.createdAtMs,
     estimatedMs: resume.cadence?.estimatedMs,
     progressSamples: [],
@@ -415,14 +404,8 @@ function restore(resume: ContinuedState, report: () => void, billing: BillingEvi
   };
 }
 
-async function prepare(
-  input: RunTechniqueWireInput,
-  route: RequestRoute,
-  options: ResolvedOptions,
-  status: RunTechniqueStatus,
-  report: () => void,
-  billing: BillingEvidence,
-): Promise<Loop> {
+async function prepare(scope: ExecutionScope, route: RequestRoute): Promise<ExecutionContext> {
+  const { input, options, status } = scope;
   status.phase = Phase.Validating;
   // Behaviour keyed on a new input field: histories recorded before it have no `schema` and replay as before.
   const schema =
@@ -447,6 +430,7 @@ async function prepare(
       create.callbackUrl = callbackUrlFor(options.callbackUrl, workflowInfo().workflowId);
   }
   return {
+    ...scope,
     technique,
     pollTechnique: route.route === 'nested' ? route.technique : schema.techniqueId,
     runCost: schema.runCost,
@@ -457,8 +441,6 @@ async function prepare(
     pollsThisAttempt: 0,
     pollNow: false,
     continuedTimes: 0,
-    report,
-    billing,
     createdAtMs: undefined,
     seenRun: false,
     canonicalRetried: false,
