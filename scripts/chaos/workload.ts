@@ -5,7 +5,7 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { FloraWorkflows, type PipelineRun, type TechniqueRun } from '../../src/client';
 import type { PipelineSpecInput } from '../../src/pipelines/spec';
-import { describeFailureChain } from '../../src/workflows/failure-chain';
+import { describeFailureChain } from '../../src/domain/failure-chain';
 import type { RunTechniqueOptions } from '../../src/workflows/types';
 import { sleep } from './procs';
 

@@ -1,6 +1,6 @@
 import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { describeFailureChain } from '../workflows/failure-chain';
+import { describeFailureChain } from '../domain/failure-chain';
 
 export interface FailureSummary {
   status: 'failed' | 'cancelled';

@@ -6,7 +6,8 @@
  *
  * Sandbox-safe (constants and @temporalio/common only): workflow code imports this module.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { innermostApplicationFailure } from './failure-chain';
 
 export const FailureType = {
   // HTTP error codes from FLORA's envelope.
@@ -122,4 +123,105 @@ export function idempotencyUnresolved(
     details: [details],
     ...(cause !== undefined ? { cause } : {}),
   });
+}
+
+/**
+ * A run's deadline passed. Says what became of the FLORA run (still going at FLORA, resumable with
+ * attachRunId) or that none was created; `end` (the run's end details) goes in `details[0]`.
+ */
+export function deadlineExceeded(
+  deadlineMs: number,
+  run: { runId: string | undefined; phase: string; progress: number; polls: number },
+  end: object,
+): ApplicationFailure {
+  const what = run.runId
+    ? `FLORA run ${run.runId} was still ${run.phase === 'polling' ? `running (${run.progress}%)` : run.phase}; it keeps going at FLORA and can be resumed with options.attachRunId`
+    : 'no FLORA run had been created';
+  return ApplicationFailure.create({
+    type: FailureType.DeadlineExceeded,
+    message: `Deadline of ${deadlineMs} ms passed: ${what}`,
+    nonRetryable: true,
+    details: [{ ...end, progress: run.progress, polls: run.polls }],
+  });
+}
+
+/**
+ * A FLORA run ended `failed` for good (a permanent error code, or a transient one after the last
+ * attempt): the workflow fails with FLORA's own error code as the type.
+ */
+export function runFailed(run: {
+  runId: string;
+  runIds: string[];
+  techniqueName: string;
+  errorCode: string;
+  errorMessage: string;
+  attempts: number;
+  /** A transient code, but options.maxRunAttempts runs were made. */
+  attemptsExhausted: boolean;
+}): ApplicationFailure {
+  const exhausted = run.attemptsExhausted
+    ? ` after ${run.attempts} run attempts (options.maxRunAttempts)`
+    : '';
+  return ApplicationFailure.create({
+    type: run.errorCode,
+    message: `FLORA run ${run.runId} of ${run.techniqueName} failed${exhausted}: ${run.errorCode}: ${run.errorMessage}`,
+    nonRetryable: true,
+    details: [
+      {
+        runId: run.runId,
+        runIds: run.runIds,
+        errorCode: run.errorCode,
+        errorMessage: run.errorMessage,
+        attempts: run.attempts,
+      },
+    ],
+  });
+}
+
+/** A pipeline's own end (`budget_exceeded`, or a failed step's type under fail-fast), as the scheduler decided it. */
+export function pipelineFailure(failure: {
+  type: string;
+  message: string;
+  details: unknown[];
+}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: failure.type,
+    message: failure.message,
+    nonRetryable: true,
+    details: failure.details,
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The failure a runTechnique ends with, carrying `end` in `details[0]` (merged into the details an
+ * ApplicationFailure of ours already has). An ActivityFailure or child failure is wrapped in an
+ * ApplicationFailure of the same type, so the cause chain (and its innermost type) stays as it was.
+ * Anything else (a bug, a determinism error) is returned unchanged.
+ */
+export function withEndDetails(err: unknown, end: object): unknown {
+  if (err instanceof ApplicationFailure) {
+    const [first, ...rest] = err.details ?? [];
+    return ApplicationFailure.create({
+      type: err.type ?? undefined,
+      message: err.message,
+      nonRetryable: err.nonRetryable ?? undefined,
+      details: [isRecord(first) ? { ...first, ...end } : end, ...rest],
+      cause: err.cause,
+    });
+  }
+  if (err instanceof TemporalFailure) {
+    const inner = innermostApplicationFailure(err);
+    return ApplicationFailure.create({
+      type: inner?.type ?? 'error',
+      message: inner?.message ?? err.message,
+      nonRetryable: true,
+      details: [end],
+      cause: err,
+    });
+  }
+  return err;
 }

@@ -3,8 +3,7 @@
  * created, and whether anything it did may have been billed. A pipeline frees a step's budget
  * reservation only on proof that nothing was billed, so `mayBeBilled` is false only with that proof.
  */
-import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
-import { innermostApplicationFailure } from './failure-chain';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { RunTechniqueEndDetails } from './types';
 
 /** Carried across continue-as-new (in ResumeState) and updated as creates and runs end. */
@@ -53,34 +52,4 @@ export function refusedOnFirstAttempt(err: unknown): boolean {
   if (!isRecord(details)) return false;
   const status = details.status;
   return details.attempt === 1 && typeof status === 'number' && status >= 400 && status < 500;
-}
-
-/**
- * The failure a runTechnique ends with, carrying `end` in `details[0]` (merged into the details an
- * ApplicationFailure of ours already has). An ActivityFailure or child failure is wrapped in an
- * ApplicationFailure of the same type, so the cause chain (and its innermost type) stays as it was.
- * Anything else (a bug, a determinism error) is returned unchanged.
- */
-export function withEndDetails(err: unknown, end: RunTechniqueEndDetails): unknown {
-  if (err instanceof ApplicationFailure) {
-    const [first, ...rest] = err.details ?? [];
-    return ApplicationFailure.create({
-      type: err.type ?? undefined,
-      message: err.message,
-      nonRetryable: err.nonRetryable ?? undefined,
-      details: [isRecord(first) ? { ...first, ...end } : end, ...rest],
-      cause: err.cause,
-    });
-  }
-  if (err instanceof TemporalFailure) {
-    const inner = innermostApplicationFailure(err);
-    return ApplicationFailure.create({
-      type: inner?.type ?? 'error',
-      message: inner?.message ?? err.message,
-      nonRetryable: true,
-      details: [end],
-      cause: err,
-    });
-  }
-  return err;
 }

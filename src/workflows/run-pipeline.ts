@@ -5,7 +5,7 @@
  * is created. The scheduling and billing rules live in the pure `PipelineScheduler`; this file keeps
  * only the Temporal calls: activities, children, signals, conditions, cancellation.
  */
-import { invalidPipeline } from '../domain/failures';
+import { invalidPipeline, pipelineFailure } from '../domain/failures';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -54,7 +54,7 @@ import { parseReuse } from '../pipelines/reuse';
 import type { PipelineResult } from '../pipelines/types';
 import type { RunPipelineWireInput } from '../pipelines/wire';
 import { ActivityPresets } from './activity-presets';
-import { describeFailureChain } from './failure-chain';
+import { describeFailureChain } from '../domain/failure-chain';
 import { Patches } from './patches';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { runTechnique } from './run-technique';
@@ -65,15 +65,6 @@ import type { RunTechniqueResult } from './types';
 export { PipelineFailureType };
 
 const { getTechnique, checkOutputs } = proxyFloraActivities(ActivityPresets.floraRead);
-
-function failureFrom(f: PipelineFailure): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: f.type,
-    message: f.message,
-    nonRetryable: true,
-    details: f.details,
-  });
-}
 
 /** What the child said about money in details[0] of its failure or cancellation (the outermost that has details). */
 function endEvidence(err: unknown): EndEvidence {
@@ -256,7 +247,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
     scheduler.restore(continued, nowIso());
   } else {
     const upfront = scheduler.upfrontBudget();
-    if (upfront.kind === 'fail') fail(failureFrom(upfront.failure));
+    if (upfront.kind === 'fail') fail(pipelineFailure(upfront.failure));
     if (upfront.kind === 'wait') await condition(() => scheduler.budgetCoversPlan());
   }
   scheduler.startRunning();
@@ -383,7 +374,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   }
 
   const failure = scheduler.failure();
-  if (failure) fail(failureFrom(failure));
+  if (failure) fail(pipelineFailure(failure));
   const steps = scheduler.resultSteps();
   if (patched(Patches.MemoAndSearchAttributes)) upsertMemo({ chargedUsd: scheduler.ledger().chargedUsd });
   return scheduler.result(steps, startedAtMs, Date.now(), (continued?.executions ?? 0) + 1);

@@ -3,15 +3,11 @@
  * idempotency key, polls on durable timers, re-creates after transient run failures, survives worker
  * restarts, and keeps its history bounded with continue-as-new.
  */
-import { internalBug, invalidRequest } from '../domain/failures';
+import { internalBug, invalidRequest, runFailed } from '../domain/failures';
 import {
-  ApplicationFailure,
   CancellationScope,
-  CancelledFailure,
-  ContinueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
-  isCancellation,
   log,
   metricMeter,
   patched,
@@ -25,8 +21,9 @@ import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { createOnce } from './adoption';
-import { endDetails, noEvidence, withEndDetails, type BillingEvidence } from './billing';
-import { describeFailureChain } from './failure-chain';
+import { noEvidence, type BillingEvidence } from './billing';
+import { classifyRunEnd, type Ended, type EndFacts, type RunEnd } from './run-end';
+import { describeFailureChain } from '../domain/failure-chain';
 import { Patches } from './patches';
 import { pollUntilDone } from './polling';
 import { callbackUrlFor, listenForRunEvents } from './run-events';
@@ -35,14 +32,14 @@ import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
 import { childProgressSignal } from './signals';
 import { Phase } from './types';
 import type { ReportTo } from '../domain/run-request';
-import type { RunTechniqueEndDetails, RunTechniqueResult, RunTechniqueStatus, TechniqueRef } from './types';
+import type { RunTechniqueResult, RunTechniqueStatus, TechniqueRef } from './types';
 import {
   continuedStateOf,
   type ContinuedState,
   type CreateRequest,
   type RunTechniqueWireInput,
 } from './wire';
-import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from '../domain/request-check';
+import { checkInputs, checkRequest, type RequestRoute } from '../domain/request-check';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);
@@ -140,14 +137,31 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     : noEvidence();
   const reporter = progressReporter(input.reportTo, status);
 
+  const facts = (deadlineHit: boolean, deadlineMs: number): EndFacts => ({
+    status,
+    billing,
+    deadlineHit,
+    deadlineMs,
+    requested: input.technique ?? input.techniqueId,
+  });
+  /** Does what the end decided: counts it, updates the status, returns the result or raises. */
+  const finish = async (end: RunEnd, counted: boolean): Promise<RunTechniqueResult> => {
+    if (end.kind === 'continued-as-new') throw end.raise;
+    if (counted) countOutcome(end.outcome, end.technique, end.chargedUsd);
+    if (end.kind === 'completed') return end.result;
+    Object.assign(status, end.status);
+    if (end.kind === 'cancelled' && input.reportTo !== undefined && patched(Patches.CancelReportsRun)) {
+      // The parent learns the run id before it sees this child closed.
+      await CancellationScope.nonCancellable(() => reporter.flush());
+    }
+    throw end.raise;
+  };
+
   const checked = checkRequest(input);
   if (!checked.ok) {
-    const failure = withEndDetails(
-      invalidRequest(checked.problems),
-      endDetails(status, billing),
-    ) as ApplicationFailure;
-    markFailed(status, failure);
-    throw failure;
+    // Refused before it began: not counted in the metrics (as before).
+    const refused: Ended = { kind: 'threw', error: invalidRequest(checked.problems) };
+    return finish(classifyRunEnd(refused, facts(false, 0)), false);
   }
   const { route, options } = checked;
   useFloraActivityTaskQueue(options.activityTaskQueue);
@@ -169,48 +183,18 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     deadlineHit = true;
   }
 
-  try {
-    if (deadlineHit) throw deadlineFailure(status, options, endDetails(status, billing));
+  let ended: Ended;
+  if (deadlineHit) {
+    ended = { kind: 'deadline-passed' };
+  } else {
     const scope: ExecutionScope = { input, options, deadlineAtMs, status, billing, report: reporter.report };
-    const result = await work.run(() => execute(scope, route));
-    countOutcome('completed', result.technique.slug ?? result.technique.techniqueId, result.chargedCost);
-    return result;
-  } catch (err) {
-    if (!(err instanceof ContinueAsNew)) {
-      const technique =
-        status.technique?.slug ?? status.technique?.techniqueId ?? input.technique ?? input.techniqueId ?? '';
-      const outcome = isCancellation(err)
-        ? deadlineHit
-          ? FailureType.DeadlineExceeded
-          : 'cancelled'
-        : describeFailureChain(err).type;
-      countOutcome(outcome, technique, 0);
+    try {
+      ended = { kind: 'returned', result: await work.run(() => execute(scope, route)) };
+    } catch (error) {
+      ended = { kind: 'threw', error };
     }
-    const end = endDetails(status, billing);
-    if (deadlineHit && isCancellation(err)) {
-      const failure = deadlineFailure(status, options, end);
-      markFailed(status, failure);
-      throw failure;
-    }
-    if (isCancellation(err)) {
-      status.phase = Phase.Cancelled;
-      status.note =
-        status.runId === undefined
-          ? 'Cancelled before any FLORA run was created.'
-          : `Cancelled. FLORA has no cancel: run ${status.runId} keeps going at FLORA and is billed if it completes.`;
-      if (input.reportTo !== undefined && patched(Patches.CancelReportsRun)) {
-        // The parent learns the run id before it sees this child closed.
-        await CancellationScope.nonCancellable(() => reporter.flush());
-      }
-      // The SDK (1.24) closes the workflow as cancelled without these details (its cancel command
-      // carries none); callers inside this process and interceptors still see them.
-      throw new CancelledFailure(status.note, [end]);
-    }
-    if (err instanceof ContinueAsNew) throw err;
-    const failure = withEndDetails(err, end);
-    if (failure instanceof Error) markFailed(status, failure);
-    throw failure;
   }
+  return finish(classifyRunEnd(ended, facts(deadlineHit, options.deadlineMs)), true);
 }
 
 /**
@@ -226,27 +210,6 @@ function countOutcome(outcome: string, technique: string, chargedUsd: number): v
       .createCounter('flora_charged_micro_usd', 'micro-USD', 'USD charged by FLORA, in millionths')
       .add(Math.round(chargedUsd * 1e6), { technique });
   }
-}
-
-function markFailed(status: RunTechniqueStatus, err: Error): void {
-  status.phase = Phase.Failed;
-  status.error = describeFailureChain(err);
-}
-
-function deadlineFailure(
-  status: RunTechniqueStatus,
-  options: ResolvedOptions,
-  end: RunTechniqueEndDetails,
-): ApplicationFailure {
-  const run = status.runId
-    ? `FLORA run ${status.runId} was still ${status.phase === Phase.Polling ? `running (${status.progress}%)` : status.phase}; it keeps going at FLORA and can be resumed with options.attachRunId`
-    : 'no FLORA run had been created';
-  return ApplicationFailure.create({
-    type: FailureType.DeadlineExceeded,
-    message: `Deadline of ${options.deadlineMs} ms passed: ${run}`,
-    nonRetryable: true,
-    details: [{ ...end, progress: status.progress, polls: status.polls }],
-  });
 }
 
 async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunTechniqueResult> {
@@ -363,20 +326,14 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
       }
       continue;
     }
-    const exhausted = canRetry ? ` after ${status.attempt} run attempts (options.maxRunAttempts)` : '';
-    throw ApplicationFailure.create({
-      type: code,
-      message: `FLORA run ${final.runId} of ${ctx.technique.name} failed${exhausted}: ${code}: ${message}`,
-      nonRetryable: true,
-      details: [
-        {
-          runId: final.runId,
-          runIds: status.runIds,
-          errorCode: code,
-          errorMessage: message,
-          attempts: status.attempt,
-        },
-      ],
+    throw runFailed({
+      runId: final.runId,
+      runIds: status.runIds,
+      techniqueName: ctx.technique.name,
+      errorCode: code,
+      errorMessage: message,
+      attempts: status.attempt,
+      attemptsExhausted: canRetry,
     });
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
-import { endDetails, mayBeBilled, refusedOnFirstAttempt, withEndDetails } from '../../src/workflows/billing';
+import { withEndDetails } from '../../src/domain/failures';
+import { endDetails, mayBeBilled, refusedOnFirstAttempt } from '../../src/workflows/billing';
 import { recreateDelayMs } from '../../src/workflows/run-technique';
 
 const refusal = (status: number, attempt: number | undefined, nonRetryable = true) =>

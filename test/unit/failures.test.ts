@@ -1,5 +1,7 @@
 /** The named failures (src/domain/failures.ts): one enum, type strings unchanged, messages as before. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   FailureType,
@@ -66,4 +68,12 @@ test('constructors: type, message naming every problem, non-retryable, details f
   assert.equal(unresolved.nonRetryable, true);
   assert.deepEqual(unresolved.details, [{ idempotencyKey: 'k-1', candidateRunIds: ['run_a'] }]);
   assert.equal(unresolved.cause, cause);
+});
+
+test('workflows build no failure inline: every ApplicationFailure they raise comes from src/domain/failures.ts', () => {
+  const dir = join(__dirname, '..', '..', 'src', 'workflows');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    assert.doesNotMatch(source, /ApplicationFailure\.create|new ApplicationFailure\b/, file);
+  }
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { PipelineSpecInput } from '../../../src/pipelines/spec';
-import { describeFailureChain } from '../../../src/workflows/failure-chain';
+import { describeFailureChain } from '../../../src/domain/failure-chain';
 import type { RunTechniqueInput } from '../../../src/workflows/types';
 import { figure, type ChaosContext, type RowResult } from '../context';
 import { spawnProc } from '../procs';
