@@ -33,7 +33,6 @@ import {
   PipelineScheduler,
   type ChildOutcome,
   type Launch,
-  type PipelineFailure,
   type ReuseCheck,
   type ReuseOffer,
   type Rules,
