@@ -59,5 +59,4 @@ export interface CurrentRun {
 export interface ExecutionContext extends ExecutionScope, RunTarget, CurrentRun {
   /** Runs FLORA called back about (ended, per the webhook) and not yet polled since. */
   endedRunIds?: Set<string>;
-  continuedTimes: number;
 }

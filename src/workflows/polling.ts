@@ -132,7 +132,6 @@ async function continueIfLong(ctx: ExecutionContext): Promise<void> {
     runCost: ctx.runCost,
     keyBase: ctx.keyBase,
     create: ctx.create,
-    continuedTimes: ctx.continuedTimes + 1,
   };
   if (ctx.createdAtMs !== undefined || ctx.estimatedMs !== undefined)
     carried.cadence = { createdAtMs: ctx.createdAtMs, estimatedMs: ctx.estimatedMs };

@@ -357,7 +357,6 @@ function restore(scope: ExecutionScope, resume: ContinuedState): ExecutionContex
     pollUrl: resume.pollUrl,
     pollsThisAttempt: resume.pollsThisAttempt,
     pollNow: false,
-    continuedTimes: resume.continuedTimes,
   };
 }
 
@@ -397,7 +396,6 @@ async function prepare(scope: ExecutionScope, route: RequestRoute): Promise<Exec
     pollUrl: undefined,
     pollsThisAttempt: 0,
     pollNow: false,
-    continuedTimes: 0,
     createdAtMs: undefined,
     seenRun: false,
     canonicalRetried: false,

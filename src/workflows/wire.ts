@@ -52,7 +52,12 @@ export interface ContinuedState {
   keyBase: { custom: string | undefined; firstExecutionRunId: string };
   /** The validated request, so a re-created run after a transient failure sends the same inputs. */
   create: CreateRequest | undefined;
-  continuedTimes: number;
+  /**
+   * @deprecated Never read. Older code wrote a count of continues here; it is still accepted so the
+   * executions it continued go on, and no longer written (a continue-as-new command's input is not
+   * compared on replay, so histories that carry it replay: test/replay.test.ts).
+   */
+  continuedTimes?: number;
   /** What is known about billing so far (absent in histories recorded before it was added). */
   billing?: { createsInDoubt: number; failedRunIds: string[] };
   /** What the poll cadence predicts from (absent in histories recorded before it was added). */
