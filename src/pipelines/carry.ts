@@ -1,10 +1,13 @@
 /**
- * Folding a step's ended runs into the sum an execution hands the next when it continues as new. Pure.
+ * What one execution of a pipeline hands the next when it continues as new: each step's ended runs
+ * folded into a sum, and the steps restored from it. Pure.
  */
 import { PipelineLimits } from './limits';
 import { failureOf } from './summary';
 import type { StepRunProgress } from './types';
-import type { EarlierRuns } from './wire';
+import type { FirstFailure } from './scheduler-types';
+import type { StepGraph } from './step-graph';
+import type { ContinuedPipeline, ContinuedStep, EarlierRuns } from './wire';
 
 export function noEarlierRuns(keepOutputs: boolean): EarlierRuns {
   return {
@@ -60,4 +63,53 @@ export function foldEndedRuns(
     next.outputs?.push(run.outputs);
   }
   return { earlier: next, rest };
+}
+
+/**
+ * The state the next execution starts from, once no run is in flight: each step's ended runs summed
+ * (with their outputs while a later step reads them). Undefined when it cannot be carried (a run in
+ * flight, or an ended run after one that never started).
+ */
+export function carrySteps(
+  graph: StepGraph,
+  firstFailure: FirstFailure | undefined,
+): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
+  const steps: ContinuedStep[] = [];
+  for (const step of graph.steps) {
+    if (step.runs.some((r) => r.phase === 'running')) return undefined;
+    const keep = graph.outputsNeeded(step.id);
+    const folded = foldEndedRuns(step.earlier ?? noEarlierRuns(keep), step.runs, keep);
+    if (folded === undefined) return undefined;
+    steps.push({
+      id: step.id,
+      phase: step.phase,
+      total: (step.earlier?.count ?? 0) + step.runs.length,
+      earlier: folded.earlier,
+      skippedReason: step.skippedReason,
+      startedAt: step.startedAt,
+      finishedAt: step.finishedAt,
+    });
+  }
+  return { steps, firstFailure };
+}
+
+/**
+ * An execution continued as new: each step as the last one left it. Runs that had ended are in
+ * `earlier`; the others are pending again under the same indexes (so the same child ids and keys).
+ */
+export function restoreSteps(graph: StepGraph, carried: readonly ContinuedStep[], now: string): void {
+  for (const c of carried) {
+    const step = graph.progress(c.id);
+    if (step === undefined) continue;
+    step.phase = c.phase;
+    step.skippedReason = c.skippedReason;
+    step.startedAt = c.startedAt;
+    step.finishedAt = c.finishedAt;
+    step.earlier = c.earlier;
+    step.runs =
+      c.phase === 'running' || c.phase === 'waiting-budget'
+        ? graph.runsFrom(step, c.earlier.count).slice(0, c.total - c.earlier.count)
+        : [];
+    if (step.runs.length === 0) graph.settle(step, now);
+  }
 }
