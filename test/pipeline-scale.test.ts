@@ -14,7 +14,7 @@ import { PipelineLimits } from '../src/pipelines/limits';
 import type { PipelineSpecInput } from '../src/pipelines/spec';
 import type { RunPipelineInput } from '../src/pipelines/types';
 import { progressQuery, raiseBudgetUpdate, runPipeline } from '../src/workflows';
-import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { FAST, type Harness, type RunningWorker, startWorker, taskQueue, useHarness } from './helpers/env';
 import { expectWorkflowFailure, waitFor } from './helpers/failures';
 
 let h: Harness;
@@ -195,5 +195,20 @@ describe('large pipelines: limits', () => {
       /steps\[0\]\.forEach: a forEach list has at most 10000 elements \(this one has 10001\)/,
     );
     assert.equal(h.sim.stats().runsCreated, 0);
+  });
+});
+
+describe('large pipelines: the worker outlives a slow activation', () => {
+  // A vm timeout that stops a workflow activation inside a promise callback corrupts Node's async hook
+  // stack and aborts the whole worker process (docs/operations.md). The SDK's 5 s is wall-clock time: a
+  // loaded machine passed it during the 5,000-run benchmark and the process died.
+  test('createFloraWorker gives an activation 60 s, not the SDK default 5 s; its option overrides it', async () => {
+    assert.equal(worker.worker.options.isolateExecutionTimeoutMs, 60_000);
+    const custom = await startWorker(h, taskQueue(), h.flora, { isolateExecutionTimeout: '7s' });
+    try {
+      assert.equal(custom.worker.options.isolateExecutionTimeoutMs, 7_000);
+    } finally {
+      await custom.stop();
+    }
   });
 });

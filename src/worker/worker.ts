@@ -79,6 +79,18 @@ export function chooseWorkflowBundle(
   return prebuiltWorkflowBundle(plugins.length > 0);
 }
 
+/**
+ * How long one synchronous call into the workflow sandbox (an activation, or one round of condition
+ * checks) may run before the SDK stops it; the SDK's default is 5 s. It is wall-clock time, so on a
+ * CPU-starved machine a cheap activation can pass 5 s, and a stop that lands inside a promise callback
+ * corrupts Node's async hook stack: the whole worker process aborts ("async hook stack has become
+ * corrupted", docs/operations.md), taking every run and activity in it down. flora's activations take
+ * milliseconds (well under a second of CPU even at a 5,000-run pipeline), so 60 s only ever stops a
+ * workflow that truly never yields. A slow task meanwhile is retried by Temporal's workflow task timeout.
+ * `FloraWorkerOptions.isolateExecutionTimeout` overrides it.
+ */
+const DEFAULT_ISOLATE_EXECUTION_TIMEOUT = '60s';
+
 /** Added to the FLORA HTTP timeout: time for a create that just answered to report its result. */
 export const SHUTDOWN_GRACE_MARGIN_MS = 5_000;
 
@@ -140,6 +152,13 @@ export interface FloraWorkerOptions {
    * RangeError naming it. @default flora's (100 workflow task slots, as many local activity slots)
    */
   tuning?: FloraWorkerTuning;
+  /**
+   * How long one call into the workflow sandbox may run before the SDK stops it, which aborts the whole
+   * process (docs/operations.md, "Worker crash: async hook stack has become corrupted"). The SDK reads it
+   * as a worker option but does not type it, hence this field. Milliseconds, or a string such as '60s'.
+   * @default '60s' (the SDK's own is 5 s)
+   */
+  isolateExecutionTimeout?: number | string;
   /** Extra worker options (identity, interceptors, sinks, ...); they win over `tuning`. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -178,6 +197,9 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
   const bundle =
     chooseWorkflowBundle(workflowBundle, workerOptions) ?? (customized ? undefined : await quietBundle());
   const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
+  const sandbox: { isolateExecutionTimeout: number | string } = {
+    isolateExecutionTimeout: options.isolateExecutionTimeout ?? DEFAULT_ISOLATE_EXECUTION_TIMEOUT,
+  };
   return Worker.create({
     connection,
     namespace,
@@ -190,6 +212,7 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     // A deploy must not cut a create short: FLORA may process it anyway, and its retry would overlap.
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
     ...tuned,
+    ...sandbox,
     ...workerOptions,
   });
 }
