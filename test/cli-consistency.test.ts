@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { FloraWorkflows } from '../src/client';
 import { statusQuery } from '../src/workflows';
-import { BIN, runCli, spawnCli } from './helpers/cli';
+import { BIN, runCli, spawnCli, temporalEnv } from './helpers/cli';
 import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -25,7 +25,7 @@ useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
   flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
-  env = { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
+  env = temporalEnv(h, worker);
 });
 
 const id = (name: string) => `consistency-${name}-${process.pid}-${++seq}`;

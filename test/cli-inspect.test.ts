@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FloraWorkflows } from '../src/client';
 import { statusQuery } from '../src/workflows';
-import { runCli } from './helpers/cli';
+import { runCli, temporalEnv } from './helpers/cli';
 import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -20,7 +20,7 @@ useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
   flora = new FloraWorkflows(h.env.client, { taskQueue: worker.taskQueue, allowFastPolling: true });
-  env = { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
+  env = temporalEnv(h, worker);
 });
 
 const id = (name: string) => `inspect-${name}-${process.pid}-${++seq}`;

@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { progressQuery, statusQuery } from '../src/workflows';
-import { runCli, spawnCli } from './helpers/cli';
+import { cliEnv, runCli, spawnCli } from './helpers/cli';
 import { type Harness, type RunningWorker, startWorker, taskQueue, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -24,13 +24,7 @@ let seq = 0;
 useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
-  env = {
-    TEMPORAL_ADDRESS: h.env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    FLORA_TASK_QUEUE: worker.taskQueue,
-    FLORA_BASE_URL: h.sim.baseUrl,
-    FLORA_API_KEY: h.sim.apiKey,
-  };
+  env = cliEnv(h, worker);
 });
 
 const id = () => `cli-start-${process.pid}-${++seq}`;

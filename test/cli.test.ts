@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { statusQuery } from '../src/workflows';
 import { once } from 'node:events';
-import { runCli, spawnCli } from './helpers/cli';
+import { cliEnv, runCli, spawnCli } from './helpers/cli';
 import { type Harness, type RunningWorker, useHarness } from './helpers/env';
 import { waitFor } from './helpers/failures';
 
@@ -18,13 +18,7 @@ let seq = 0;
 useHarness({}, (harness, w) => {
   h = harness;
   worker = w;
-  env = {
-    TEMPORAL_ADDRESS: h.env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    FLORA_TASK_QUEUE: worker.taskQueue,
-    FLORA_BASE_URL: h.sim.baseUrl,
-    FLORA_API_KEY: h.sim.apiKey,
-  };
+  env = cliEnv(h, worker);
 });
 
 const id = () => `cli-${process.pid}-${++seq}`;

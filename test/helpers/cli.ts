@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Harness, RunningWorker } from './env';
 
 /**
  * The CLI's entry, run from source through tsx so tests exercise the code as it is (bin/flora-temporal.js
@@ -38,4 +39,22 @@ export function spawnCli(args: string[], env: Record<string, string>): ChildProc
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * The environment a CLI command needs to reach the file's dev server and worker, and nothing else: no
+ * FLORA settings, so a command that calls FLORA anyway fails.
+ */
+export function temporalEnv(h: Harness, worker: RunningWorker): Record<string, string> {
+  return { TEMPORAL_ADDRESS: h.env.address, FLORA_TASK_QUEUE: worker.taskQueue };
+}
+
+/** `temporalEnv` plus the namespace and the harness's simulator as FLORA (URL and API key). */
+export function cliEnv(h: Harness, worker: RunningWorker): Record<string, string> {
+  return {
+    ...temporalEnv(h, worker),
+    TEMPORAL_NAMESPACE: 'default',
+    FLORA_BASE_URL: h.sim.baseUrl,
+    FLORA_API_KEY: h.sim.apiKey,
+  };
 }
