@@ -1,0 +1,48 @@
+/**
+ * The bench harness at smoke load (`npm run bench -- --smoke --no-write`): every system starts, drives a
+ * few runs to the end and gets a row, so the lead's full run does not discover a broken system after
+ * minutes of setup. It checks that the run completed and the rows exist, never a timing (those are the
+ * bench's to report, and this machine is shared).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SYSTEMS } from '../bench/systems';
+
+const ROOT = join(__dirname, '..');
+
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/index.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test(
+  'bench smoke: every system completes its runs and has a row in each table',
+  { timeout: 15 * 60_000 },
+  async () => {
+    const { code, stdout, stderr } = await bench(['--smoke', '--no-write']);
+    assert.equal(code, 0, `${stdout}\n${stderr.slice(-3000)}`);
+    const matrix = stdout.slice(stdout.indexOf('## Per system and load'), stdout.indexOf('## Capacity'));
+    const capacity = stdout.slice(stdout.indexOf('## Capacity'), stdout.indexOf('## Worker SIGKILL'));
+    for (const system of SYSTEMS) {
+      // "| N | system | done/N | creates per key |": all runs done, each created once.
+      const row = new RegExp(`^\\| (\\d+) \\| ${system} \\| (\\d+)/(\\d+) \\| 1 \\|`, 'm').exec(matrix);
+      assert.ok(row, `no matrix row for ${system}:\n${matrix}`);
+      assert.equal(row[2], row[3], `${system}: not every run completed:\n${row[0]}`);
+      assert.match(capacity, new RegExp(`^\\| ${system} \\|`, 'm'), `no capacity row for ${system}`);
+    }
+    // The SIGKILL test and the compressed 6-hour run ran for flora and it finished.
+    assert.match(stdout, /^\| flora \| \d+ \(\d+\) \| [\d.]+ \| .* \| (\d+)\/\1 \| 1 \|$/m, 'SIGKILL row');
+    assert.match(stdout, /^\| flora \| 7200 \| .* \| yes \|$/m, '6-hour row');
+  },
+);
