@@ -57,6 +57,11 @@ function floraActivityFunctions({
 }: ActivityDependencies) {
   // Outside the try blocks: a refused slot is already the retryable failure to throw (nothing was sent).
   const slot = async (): Promise<void> => limiter?.take();
+  // A 429 tells this worker's limiter that the fleet is over FLORA's limit (more workers than
+  // FLORA_WORKERS): it slows down and honours retry-after before the error goes on to Temporal's retry.
+  const feedback = (err: unknown): void => {
+    if (limiter && err instanceof FloraError && err.status === 429) limiter.rateLimited(err.retryAfterMs);
+  };
   return {
     ...createDownloadActivities({ root: downloadRoot }),
     ...createOutputCheckActivities({ root: downloadRoot }),
@@ -67,6 +72,7 @@ function floraActivityFunctions({
         const technique = await flora.getTechnique(slugOrId, { signal: cancellationSignal() });
         return toTechniqueInfo(technique, slugOrId);
       } catch (err) {
+        feedback(err);
         throw toApplicationFailure(err);
       }
     },
@@ -99,6 +105,7 @@ function floraActivityFunctions({
         });
         return created(res, res.data.estimated_seconds ?? undefined);
       } catch (err) {
+        feedback(err);
         // FLORA documents 409 as "a replay of an earlier request" (idempotency_duplicate or conflict):
         // whatever its code, an earlier attempt with this key may have made a paid run, so look for it.
         if (err instanceof FloraError && err.status === 409) {
@@ -135,6 +142,7 @@ function floraActivityFunctions({
         }
         return toSnapshot(run, req.pollUrl);
       } catch (err) {
+        feedback(err);
         throw toApplicationFailure(err);
       }
     },
@@ -175,6 +183,7 @@ function floraActivityFunctions({
           nextCursor: reachedOlder ? undefined : next,
         };
       } catch (err) {
+        feedback(err);
         throw toApplicationFailure(err);
       }
     },
