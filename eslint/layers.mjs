@@ -62,23 +62,6 @@ export const LAYERS = {
   bin: { may: ['cli'] },
 };
 
-/**
- * Imports that break the rule today and are allowed by name until their modules move (files other
- * helpers were changing in the session that wrote the rule). Remove each entry with its move.
- * `from` is a folder, `to` a module path under src/ without extension.
- */
-export const PENDING = [
-  // The scheduler builds runTechnique's wire input (a workflow type): move it to src/domain.
-  { from: 'pipelines', to: 'workflows/types' },
-  // flora/failure-types is a re-export shim of domain/failures (runTechnique and polling still use it).
-  { from: 'workflows', to: 'flora/failure-types' },
-  // Pure constants in flora/ that workflow code reads: move to src/domain.
-  { from: 'workflows', to: 'flora/retry-delays' },
-  // Re-export shims of domain/activity-names and domain/search-attribute-keys.
-  { from: 'activities', to: 'workflows/activity-names' },
-  { from: 'activities', to: 'workflows/search-attributes' },
-];
-
 /** Node's built-in modules, bare and `node:`-prefixed: never in sandbox code. */
 export const NODE_BUILTINS = [
   ...new Set(
@@ -92,16 +75,6 @@ export function layerOf(file) {
   if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   const [first = ''] = rel.split(path.sep);
   return first.replace(/\.[cm]?[jt]s$/, '');
-}
-
-/** @param {string} file */
-function modulePath(file) {
-  return path
-    .relative(SRC, file)
-    .split(path.sep)
-    .join('/')
-    .replace(/\.[cm]?[jt]s$/, '')
-    .replace(/\/index$/, '');
 }
 
 /**
@@ -118,8 +91,6 @@ export function violation(fromFile, target, typeOnly) {
   if (layer === undefined) return `src/${from} is not in the layer table (eslint/layers.mjs): add it`;
   if (layer.may.includes(to)) return undefined;
   if (typeOnly && layer.types?.includes(to)) return undefined;
-  const mod = modulePath(target);
-  if (PENDING.some((p) => p.from === from && p.to === mod)) return undefined;
   const typesHint = layer.types?.includes(to) ? ' (types only: use `import type`)' : '';
   return `src/${from} may not import src/${to}${typesHint}: see the layer table in docs/architecture.md`;
 }

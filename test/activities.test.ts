@@ -10,12 +10,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type CreateRunRequest, type LegacyFloraActivities } from '../src/activities';
 import type { FloraFailureDetails } from '../src/activities/failures';
 import { FloraClient } from '../src/flora/client';
-import { FailureType } from '../src/flora/failure-types';
+import { FailureType } from '../src/domain/failures';
 import {
   MAX_RETRY_AFTER_MS,
   MIN_RETRY_DELAY_MS,
   UNKNOWN_CREATE_RETRY_DELAY_MS,
-} from '../src/flora/retry-delays';
+} from '../src/domain/retry-delays';
 import { DEFAULT_WORKSPACE_ID, startSimulator, type FloraSimulator } from '../src/simulator';
 import { closedPort, sendJson, startHttpStub, type HttpStub, type StubHandler } from './helpers/http-stub';
 

@@ -7,7 +7,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { FloraClient, type FloraRequestEvent } from '../src/flora/client';
 import { ConfigError, floraConfigFromEnv } from '../src/flora/config';
 import { DEFAULT_RETRY_AFTER_MS, FloraError, FloraProtocolError } from '../src/flora/errors';
-import { FailureType } from '../src/flora/failure-types';
+import { FailureType } from '../src/domain/failures';
 import { DEFAULT_CATALOG, DEFAULT_WORKSPACE_ID, startSimulator, type FloraSimulator } from '../src/simulator';
 import {
   closedPort,

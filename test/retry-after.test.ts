@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIN_RETRY_DELAY_MS } from '../src/flora/retry-delays';
+import { MIN_RETRY_DELAY_MS } from '../src/domain/retry-delays';
 import { runTechnique } from '../src/workflows';
 import { FAST, useHarness, type Harness, type RunningWorker } from './helpers/env';
 

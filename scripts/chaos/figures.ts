@@ -4,7 +4,7 @@
  * only extra creates allowed are the designed re-creates after a transient run failure.
  */
 import type { SimRunSummary } from '../../src/simulator';
-import { TRANSIENT_RUN_ERRORS } from '../../src/flora/failure-types';
+import { TRANSIENT_RUN_ERRORS } from '../../src/domain/failures';
 
 export interface MoneyFigures {
   creates: number;

@@ -19,7 +19,7 @@ import { floraRequestObserver } from '../../src/observability/flora-requests';
 import { installWorkerRuntime } from '../../src/observability/runtime';
 import { tracingFromEnv } from '../../src/observability/tracing';
 import { createFloraWorker, requestLimiter } from '../../src/worker/worker';
-import { prefixedActivityName } from '../../src/workflows/activity-names';
+import { prefixedActivityName } from '../../src/domain/activity-names';
 
 async function main(): Promise<void> {
   const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_RETRY_AFTER_MS, FloraError } from '../flora/errors';
 import { FailureType } from '../domain/failures';
-import { backoffMs, clampRetryAfter } from '../flora/retry-delays';
+import { backoffMs, clampRetryAfter } from '../domain/retry-delays';
 
 /** Details attached to every FLORA failure, for operators (never the API key). */
 export interface FloraFailureDetails {

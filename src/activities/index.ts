@@ -1,16 +1,16 @@
 import { Context } from '@temporalio/activity';
 import type { Created, FloraClient } from '../flora/client';
 import { FloraError } from '../flora/errors';
-import { FailureType } from '../flora/failure-types';
+import { FailureType } from '../domain/failures';
 import type { Run, Slot, Technique } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
 import { createOutputCheckActivities } from './output-check';
 import { visibilityString } from '../temporal/search-attributes';
-import { FloraRunIdKey } from '../workflows/search-attributes';
-import { UNKNOWN_CREATE_RETRY_DELAY_MS } from '../flora/retry-delays';
+import { FloraRunIdKey } from '../domain/search-attribute-keys';
+import { UNKNOWN_CREATE_RETRY_DELAY_MS } from '../domain/retry-delays';
 import { toApplicationFailure as mapFailure } from './failures';
 import type { RequestRateLimiter } from './rate-limit';
-import { prefixedActivityName, type FLORA_ACTIVITY_PREFIX } from '../workflows/activity-names';
+import { prefixedActivityName, type FLORA_ACTIVITY_PREFIX } from '../domain/activity-names';
 import type {
   CreateRunRequest,
   CreateRunResult,

@@ -17,7 +17,7 @@
  * without knowing N.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../flora/failure-types';
+import { FailureType } from '../domain/failures';
 
 /** Longest wait for a slot inside an activity: well within the 30 s start-to-close with the 25 s HTTP timeout. */
 export const MAX_SLOT_WAIT_MS = 4_000;

@@ -2,7 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import { DEFAULT_FLORA_HTTP_TIMEOUT_MS } from './config';
 import { DEFAULT_RETRY_AFTER_MS, FloraError, FloraProtocolError } from './errors';
-import { FailureType } from './failure-types';
+import { FailureType } from '../domain/failures';
 import {
   ErrorEnvelope,
   Run,

@@ -1,4 +1,4 @@
-import { FailureType } from './failure-types';
+import { FailureType } from '../domain/failures';
 
 export interface FloraFieldError {
   field: string;

@@ -5,7 +5,7 @@
  */
 import type { OutputRef, ReportTo } from '../domain/run-request';
 import type { TechniqueInfo } from '../domain/technique';
-import type { RunTechniqueInput } from '../workflows/types';
+import type { RunTechniqueInput } from '../domain/run-request';
 import type { RunFailure, RunPipelineInput, StepPhase, StepProgress } from './types';
 
 /**

@@ -1,12 +1,12 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
-import { FLORA_MAX_RETRY_INTERVAL_MS } from '../flora/retry-delays';
+import { FLORA_MAX_RETRY_INTERVAL_MS } from '../domain/retry-delays';
 
 /**
  * Named activity option presets, defined once.
  *
  * The HTTP layer never retries; these policies are the only retries. Non-retryable failures (4xx) are
  * marked so by the activities themselves, and every retryable FLORA failure carries its own
- * `nextRetryDelay` (src/flora/retry-delays.ts): `retry-after` on a 429 or 503 (1 s to 2 min), two
+ * `nextRetryDelay` (src/domain/retry-delays.ts): `retry-after` on a 429 or 503 (1 s to 2 min), two
  * minutes after a create whose outcome is unknown, else 1 s doubling to 30 s. The server clamps
  * `nextRetryDelay` to `maximumInterval`, so every FLORA preset sets it to the largest of those
  * delays; the policy's own backoff then only applies when an attempt dies without an answer (its

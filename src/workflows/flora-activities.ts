@@ -13,7 +13,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { FloraActivities } from '../activities';
-import { prefixedActivityName } from './activity-names';
+import { prefixedActivityName } from '../domain/activity-names';
 import { Patches } from './patches';
 
 type ActivityFn = (...args: unknown[]) => Promise<unknown>;

@@ -7,10 +7,9 @@
  *   a growing wait, the status query's `note` saying why, since another worker or a fixed key can still
  *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
  */
-import { internalBug } from '../domain/failures';
+import { FailureType, internalBug } from '../domain/failures';
 import { continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunSnapshot } from '../activities/types';
-import { FailureType } from '../flora/failure-types';
 import { Patches } from './patches';
 import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { ExecutionContext } from './execution-context';

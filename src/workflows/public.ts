@@ -61,4 +61,4 @@ export type {
 } from '../pipelines/types';
 export type { PipelineSpecInput } from '../pipelines/spec';
 export { FailureType } from '../domain/failures';
-export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
+export { FloraPipelineKey, FloraRunIdKey, FloraTechniqueKey } from '../domain/search-attribute-keys';

@@ -57,7 +57,7 @@ import { describeFailureChain } from '../domain/failure-chain';
 import { Patches } from './patches';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { runTechnique } from './run-technique';
-import { FloraPipelineKey, FloraTechniqueKey } from './search-attributes';
+import { FloraPipelineKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
 import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
 import type { RunTechniqueResult } from './types';
 

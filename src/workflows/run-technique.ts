@@ -3,7 +3,13 @@
  * idempotency key, polls on durable timers, re-creates after transient run failures, survives worker
  * restarts, and keeps its history bounded with continue-as-new.
  */
-import { internalBug, invalidRequest, runFailed } from '../domain/failures';
+import {
+  FailureType,
+  internalBug,
+  invalidRequest,
+  runFailed,
+  TRANSIENT_RUN_ERRORS,
+} from '../domain/failures';
 import {
   CancellationScope,
   defineQuery,
@@ -17,7 +23,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FailureType, TRANSIENT_RUN_ERRORS } from '../flora/failure-types';
 import { ActivityPresets } from './activity-presets';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
 import { createOnce } from './adoption';
@@ -28,7 +33,7 @@ import { Patches } from './patches';
 import { pollUntilDone } from './polling';
 import { callbackUrlFor, listenForRunEvents } from './run-events';
 import type { ExecutionContext, ExecutionScope } from './execution-context';
-import { FloraRunIdKey, FloraTechniqueKey } from './search-attributes';
+import { FloraRunIdKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
 import { childProgressSignal } from './signals';
 import { Phase } from './types';
 import type { ReportTo } from '../domain/run-request';

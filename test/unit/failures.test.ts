@@ -11,13 +11,11 @@ import {
   invalidPipeline,
   invalidRequest,
 } from '../../src/domain/failures';
-import { FailureType as LegacyPath } from '../../src/flora/failure-types';
 
-test('one failure-type enum: distinct strings, the pipeline types among them, the old import path the same object', () => {
+test('one failure-type enum: distinct strings, the pipeline types among them', () => {
   const values = Object.values(FailureType);
   assert.equal(new Set(values).size, values.length);
   for (const type of Object.values(PipelineFailureType)) assert.ok(values.includes(type), type);
-  assert.equal(LegacyPath, FailureType);
   // Public names: these strings are matched by callers and recorded in histories.
   assert.equal(FailureType.InvalidRequest, 'invalid_request');
   assert.equal(FailureType.IdempotencyUnresolved, 'idempotency_unresolved');

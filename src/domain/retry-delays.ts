@@ -10,7 +10,7 @@ export const MIN_RETRY_DELAY_MS = 1_000;
 
 /**
  * Ceiling on a wait FLORA asks for (`retry-after` on 429 or 503; a 429 without one waits
- * `DEFAULT_RETRY_AFTER_MS`, 5 s, from ./errors). Rate limits are counted per workspace
+ * `DEFAULT_RETRY_AFTER_MS`, 5 s, from flora/errors). Rate limits are counted per workspace
  * over windows of about a minute in practice, so two minutes covers a full window with margin, while a
  * wrong or hostile header (an hour, say) cannot stall a paid run. Cutting a longer wait short costs one
  * cheap request: FLORA answers another 429 with the time still left, and we wait again.
