@@ -2,6 +2,7 @@
  * The load a row puts on the fleet: technique runs and pipelines started through the client library
  * (FloraWorkflows), each with inputs no other logical run shares, and the wait for every one to end.
  */
+import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { FloraWorkflows, type PipelineRun, type TechniqueRun } from '../../src/client';
 import type { PipelineSpecInput } from '../../src/pipelines/spec';
@@ -37,7 +38,10 @@ export class Workload {
     readonly flora: FloraWorkflows,
     private readonly tag: string,
     private readonly client?: Client,
-  ) {}
+  ) {
+    // One listener per wait in flight (hundreds under load) is intended, not a leak.
+    setMaxListeners(0, this.waits.signal);
+  }
 
   static async connect(
     address: string,
