@@ -86,7 +86,7 @@ export async function secrets(ctx: ChaosContext): Promise<RowResult> {
     id: 'secrets',
     title: 'Secrets',
     fault: 'none: a search for the FLORA API key after every other row',
-    load: 'everything the other rows produced (this project has no webhook secret to search for)',
+    load: 'everything the other rows produced (no row runs a webhook receiver, so there is no webhook secret here to search for: test/webhook-receiver.test.ts checks that one)',
     status: statusOf(figures),
     figures,
     seconds: (Date.now() - t0) / 1000,
