@@ -41,7 +41,8 @@ const LIMITS = {
   pollers: 1_000,
 } as const;
 
-const ENV_NAMES: Record<keyof FloraWorkerTuning, string> = {
+/** The variable behind each tuning field (docs/configuration.md lists them; a test checks it). */
+export const TUNING_ENV_NAMES: Record<keyof FloraWorkerTuning, string> = {
   maxCachedWorkflows: 'FLORA_MAX_CACHED_WORKFLOWS',
   maxConcurrentWorkflowTaskExecutions: 'FLORA_MAX_CONCURRENT_WORKFLOW_TASKS',
   maxConcurrentLocalActivityExecutions: 'FLORA_MAX_CONCURRENT_LOCAL_ACTIVITIES',
@@ -107,7 +108,7 @@ export function checkTuning(tuning: FloraWorkerTuning): void {
 /** The tuning set by FLORA_* variables (unset ones left to the defaults); a ConfigError names each bad one. */
 export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): FloraWorkerTuning {
   const raw: Partial<Record<keyof FloraWorkerTuning, unknown>> = {};
-  for (const [field, variable] of Object.entries(ENV_NAMES) as [keyof FloraWorkerTuning, string][]) {
+  for (const [field, variable] of Object.entries(TUNING_ENV_NAMES) as [keyof FloraWorkerTuning, string][]) {
     const value = env[variable]?.trim();
     if (value === undefined || value === '') continue;
     const isPoller = field === 'workflowTaskPollers' || field === 'activityTaskPollers';
@@ -116,7 +117,7 @@ export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): FloraWorker
     else raw[field] = /^\d+$/.test(value) ? Number(value) : value;
   }
   const tuning = raw as FloraWorkerTuning;
-  const problems = tuningProblems(tuning, (field) => ENV_NAMES[field]);
+  const problems = tuningProblems(tuning, (field) => TUNING_ENV_NAMES[field]);
   if (problems.length > 0) throw new ConfigError(`Invalid worker tuning: ${problems.join('; ')}`);
   return tuning;
 }
