@@ -5,26 +5,11 @@
  * bench's to report, and this machine is shared).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { SYSTEMS } from '../bench/systems';
+import { runScript } from './helpers/run-script';
 
-const ROOT = join(__dirname, '..');
-
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/index.ts'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runScript('bench/index.ts', args);
 
 test(
   'bench smoke: every system completes its runs and has a row in each table',

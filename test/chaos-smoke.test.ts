@@ -8,25 +8,10 @@
  * than the longer one.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { runScript } from './helpers/run-script';
 
-const ROOT = join(__dirname, '..');
-
-function chaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/chaos/main.ts'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const chaos = (args: string[]) => runScript('scripts/chaos/main.ts', args);
 
 describe('chaos smoke', { concurrency: 2 }, () => {
   test('chaos smoke: every row runs and meets its goals', { timeout: 15 * 60_000 }, async () => {
