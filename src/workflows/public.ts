@@ -14,6 +14,7 @@ export {
   floraRunEventSignal,
   progressQuery,
   raiseBudgetSignal,
+  raiseBudgetUpdate,
   type FloraRunEvent,
 } from './signals';
 export {

@@ -132,6 +132,7 @@ const PUBLIC: Record<string, string[]> = {
     'floraRunEventSignal',
     'progressQuery',
     'raiseBudgetSignal',
+    'raiseBudgetUpdate',
     'runPipeline',
     'runTechnique',
     'startPipeline',
