@@ -187,7 +187,15 @@ describe('large pipelines: limits', () => {
         err instanceof InvalidPipelineError &&
         /steps\[0\]\.forEach: a forEach list has at most 10000/.test(err.message),
     );
-    const handle = await start({ spec: tooMany(PipelineLimits.forEachItems + 1) });
+    // Started directly, past the client's check: the workflow must refuse the spec itself. Bounded (a
+    // refusal takes one workflow task), so a workflow that skipped the check and launched runs fails
+    // this test (timed out) instead of hanging it.
+    const handle = await h.env.client.workflow.start(runPipeline, {
+      taskQueue: worker.taskQueue,
+      workflowId: `scale-${process.pid}-${++seq}`,
+      args: [{ spec: tooMany(PipelineLimits.forEachItems + 1) }],
+      workflowExecutionTimeout: '3 minutes',
+    });
     const { app } = await expectWorkflowFailure(handle);
     assert.equal(app.type, 'invalid_pipeline');
     assert.match(
