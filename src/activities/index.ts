@@ -18,9 +18,8 @@ import type {
   FindRunsResult,
   PollRunRequest,
   RunSnapshot,
-  SlotInfo,
-  TechniqueInfo,
 } from './types';
+import type { SlotInfo, TechniqueInfo } from '../domain/technique';
 
 export * from './types';
 

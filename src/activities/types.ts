@@ -4,10 +4,6 @@
 
 import type { OutputRef } from '../domain/run-request';
 
-// Re-exported for branches that still import them from here (this session only; remove next session:
-// import from src/domain/technique).
-export type { SlotInfo, TechniqueInfo } from '../domain/technique';
-
 export interface NestedCreate {
   route: 'nested';
   /** Slug used in the path `POST /techniques/{slug}/runs`. */
