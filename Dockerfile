@@ -1,13 +1,13 @@
 # The flora-temporal worker (and CLI), running the compiled JavaScript: no TypeScript toolchain at run time.
 
-# Build stage: every dependency, then `npm pack`, whose `prepack` runs `npm run build` (compiles dist/
-# and prebuilds the workflow bundle, so a worker restart does not re-bundle). The image then installs
-# that tarball the way any user of the package does.
+# Build stage: every dependency, then `npm pack`, which runs the package's `prepare` script, `npm run
+# build` (compiles dist/ and prebuilds the workflow bundle, so a worker restart does not re-bundle). The
+# image then installs that tarball the way any user of the package does.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json README.md CHANGELOG.md ./
+COPY tsconfig.json tsconfig.build.json README.md CHANGELOG.md LICENSE ./
 COPY bin ./bin
 COPY docs ./docs
 COPY examples ./examples

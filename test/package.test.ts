@@ -116,6 +116,7 @@ describe('the npm package, installed from its tarball', () => {
       'dist/replay-histories/completed-nested.json',
       'docs/embedding.md',
       'CHANGELOG.md',
+      'LICENSE',
       'examples/fox-teaser.json',
     ]) {
       assert.ok(files.includes(f), `${f} is packed`);
