@@ -50,6 +50,8 @@ export interface HistorySample {
    * upserts, signals, local activities (counted one each: an upper bound, Cloud bills one per workflow task).
    */
   actions: number;
+  /** floraRunEvent signals (a webhook receiver passing on FLORA's callback). */
+  signals: number;
 }
 
 export interface BatchResult {
@@ -65,6 +67,8 @@ export interface BatchResult {
   serverPeakRss: number | undefined;
   wallMs: number;
   timedOut: boolean;
+  /** FLORA's run callbacks for this batch: deliveries sent, and those the receiver answered 2xx. */
+  callbacks: { sent: number; answered: number };
 }
 
 export interface BatchOptions {
@@ -195,7 +199,9 @@ async function sampleHistory(ctx: BenchContext, workflowId: string, polls: numbe
   const events = history.events ?? [];
   let workflowTasks = 0;
   let actions = 0;
+  let signals = 0;
   for (const e of events) {
+    if (e.workflowExecutionSignaledEventAttributes) signals += 1;
     if (e.workflowTaskCompletedEventAttributes) workflowTasks += 1;
     if (
       e.workflowExecutionStartedEventAttributes ||
@@ -211,7 +217,7 @@ async function sampleHistory(ctx: BenchContext, workflowId: string, polls: numbe
     const attempt = e.activityTaskStartedEventAttributes?.attempt;
     if (attempt) actions += attempt - 1;
   }
-  return { polls, events: events.length, workflowTasks, actions };
+  return { polls, events: events.length, workflowTasks, actions, signals };
 }
 
 export async function runBatch(
@@ -272,6 +278,14 @@ export async function runBatch(
     const pick = runs.filter((r) => r.seenAtMs !== undefined).slice(0, opts.sampleHistories ?? 8);
     for (const r of pick) samples.push(await sampleHistory(ctx, r.prompt, r.polls.length));
   }
+  // Distinct deliveries (a retry is another attempt of the same one).
+  const deliveries = ctx.sim.deliveries();
+  const sent = new Set(deliveries.filter((d) => d.outcome !== 'dropped').map((d) => d.deliveryId));
+  const answered = new Set(
+    deliveries
+      .filter((d) => typeof d.outcome === 'number' && d.outcome >= 200 && d.outcome < 300)
+      .map((d) => d.deliveryId),
+  );
   const stats = ctx.sim.stats();
   const perKey = Object.values(stats.createsByIdempotencyKey);
   return {
@@ -287,5 +301,6 @@ export async function runBatch(
     serverPeakRss,
     wallMs,
     timedOut: !finished,
+    callbacks: { sent: sent.size, answered: answered.size },
   };
 }

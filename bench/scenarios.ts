@@ -31,6 +31,16 @@ function specs(system: SystemName, label: string, lengths: number[]): RunSpec[] 
   }));
 }
 
+/**
+ * For a batch whose runs asked for callbacks: how many FLORA sent, how many the receiver took (2xx), and
+ * how many of the sampled histories got the wake-up signal. Counts, so a broken path shows at once.
+ */
+function callbackNote(b: BatchResult): string {
+  if (b.system !== 'flora-webhook') return '';
+  const signalled = b.samples.filter((s) => s.signals > 0).length;
+  return `, callbacks ${b.callbacks.answered}/${b.callbacks.sent} answered 2xx, ${signalled}/${b.samples.length} sampled runs signalled`;
+}
+
 export async function runMatrix(
   ctx: BenchContext,
   systems: Systems,
@@ -50,7 +60,8 @@ export async function runMatrix(
         repeats.push(f);
         progress(
           `${system.padEnd(10)} N=${String(n).padStart(4)}: ${f.completed}/${n} done, gap p95 ${(f.gapP95 / 1000).toFixed(1)} s, ` +
-            `latency p95 ${(f.latencyP95 / 1000).toFixed(1)} s, ${f.requestsPerRun.toFixed(1)} req/run, ${f.wallS.toFixed(0)} s`,
+            `latency p95 ${(f.latencyP95 / 1000).toFixed(1)} s, ${f.requestsPerRun.toFixed(1)} req/run, ${f.wallS.toFixed(0)} s` +
+            callbackNote(result),
         );
       }
       rows.push(combine(repeats));

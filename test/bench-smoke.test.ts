@@ -26,6 +26,14 @@ test(
       assert.equal(row[2], row[3], `${system}: not every run completed:\n${row[0]}`);
       assert.match(capacity, new RegExp(`^\\| ${system} \\|`, 'm'), `no capacity row for ${system}`);
     }
+    // flora-webhook's runs were woken by FLORA's callbacks, not only by their poll timers: every run's
+    // callback was sent and taken (2xx), and every sampled history holds the receiver's signal.
+    const hooks =
+      /flora-webhook +N= *(\d+): .*, callbacks (\d+)\/(\d+) answered 2xx, (\d+)\/(\d+) sampled runs signalled/.exec(
+        stderr,
+      );
+    assert.ok(hooks, `no callback counts for flora-webhook:\n${stderr.slice(-3000)}`);
+    assert.deepEqual(hooks.slice(2), [hooks[1], hooks[1], hooks[1], hooks[1]], hooks[0]);
     // The SIGKILL test and the compressed 6-hour run ran for flora and it finished.
     assert.match(stdout, /^\| flora \| \d+ \(\d+\) \| [\d.]+ \| .* \| (\d+)\/\1 \| 1 \|$/m, 'SIGKILL row');
     assert.match(stdout, /^\| flora \| 7200 \| .* \| yes \|$/m, '6-hour row');
