@@ -4,7 +4,7 @@
  * accident (an `export type *`, a re-exported module growing a type). The wire and continue-as-new shapes
  * (src/workflows/wire.ts, src/pipelines/wire.ts) in particular are reachable from no entry, under any
  * name. The compiler reads the sources the build compiles (tsconfig.build.json), so the `.d.ts` files
- * export the same names.
+ * export the same names. docs/embedding.md lists the same names per entry, so the docs cannot drift.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -319,5 +319,20 @@ test('no wire or continue-as-new type is reachable from an entry point, under an
     for (const name of wireNames) {
       assert.ok(!declaredIn.has(name), `${entry} exports a name of a wire module: ${name}`);
     }
+  }
+});
+
+test('docs/embedding.md lists every name of each entry point, and no other', () => {
+  const docs = readFileSync(join(root, 'docs', 'embedding.md'), 'utf8');
+  for (const [entry, listed] of Object.entries(PUBLIC)) {
+    // The entry's bullet: "- `entry`: `name`, ...; types `Name`, ...", continued on indented lines.
+    const bullet = new RegExp(`^- \`${entry}\`:((?:.*)(?:\\n  .*)*)`, 'm').exec(docs);
+    assert.ok(bullet?.[1], `docs/embedding.md has a "- \`${entry}\`:" bullet listing its names`);
+    const named = [...bullet[1].matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+    assert.deepEqual(
+      { missing: listed.filter((n) => !named.includes(n)), extra: named.filter((n) => !listed.includes(n)) },
+      { missing: [], extra: [] },
+      `docs/embedding.md's list for ${entry} differs from what it exports`,
+    );
   }
 });
