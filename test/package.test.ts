@@ -1,19 +1,21 @@
 /**
  * The package as a user gets it: `npm pack`, the tarball installed into a fresh project with plain `tsc`
- * and `node` (no tsx), a CommonJS consumer serving its own workflow next to flora's workflows and
- * activities, and an ESM (NodeNext) consumer calling flora's worker on another task queue by workflow
- * type name. docs/embedding.md shows exactly these files (test/fixtures/consumer).
+ * and `node` (no tsx). One consumer serving its own workflow next to flora's workflows and activities,
+ * compiled from the same sources twice: as CommonJS, and as ESM (NodeNext) in a `"type": "module"`
+ * package; and an ESM consumer calling flora's worker on another task queue by workflow type name.
+ * docs/embedding.md shows exactly these files (test/fixtures/consumer).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { temporal as proto } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FloraWorkflows } from '../src/client';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
@@ -97,6 +99,26 @@ describe('the npm package, installed from its tarball', () => {
     );
     // Plain tsc (ours, not installed in the consumer) over CommonJS .ts and ESM .mts sources.
     await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', consumer], { cwd: consumer });
+    // The same .ts sources again in a "type": "module" package, so NodeNext compiles them as ESM. It sits
+    // inside the consumer, whose node_modules it resolves from.
+    const esm = join(consumer, 'esm-package');
+    await cp(join(consumer, 'src'), join(esm, 'src'), {
+      recursive: true,
+      filter: (from) => !from.endsWith(join('src', 'esm')),
+    });
+    await writeFile(
+      join(esm, 'package.json'),
+      JSON.stringify({ name: 'flora-consumer-esm', private: true, type: 'module' }),
+    );
+    await writeFile(
+      join(esm, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../tsconfig.json',
+        compilerOptions: { outDir: 'dist', rootDir: 'src' },
+        include: ['src'],
+      }),
+    );
+    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', esm], { cwd: esm });
   });
 
   after(async () => {
@@ -255,8 +277,28 @@ describe('the npm package, installed from its tarball', () => {
     assert.equal(summary.floraRuns, 7);
   });
 
-  test('CommonJS: its own workflow calls a technique run and a pipeline served by the same worker', async () => {
-    const { stdout } = await run(process.execPath, [join(consumer, 'dist', 'main.js')], {
+  /** The parentClosePolicy each child was started with, from the parent's history, by child id. */
+  async function childPolicies(workflowId: string): Promise<Record<string, string>> {
+    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const policies: Record<string, string> = {};
+    for (const event of history.events ?? []) {
+      const started = event.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (started?.workflowId) {
+        policies[started.workflowId] =
+          proto.api.enums.v1.ParentClosePolicy[started.parentClosePolicy ?? 0] ?? '?';
+      }
+    }
+    return policies;
+  }
+
+  const requestCancel = 'PARENT_CLOSE_POLICY_REQUEST_CANCEL';
+
+  async function runOwnWorkflowConsumer(main: string, format: 'commonjs' | 'esm'): Promise<void> {
+    // tsc chose the module format from the package's "type": check it compiled what this test claims.
+    const compiled = await readFile(main, 'utf8');
+    assert.equal(/^import .* from '@temporalio\/worker';$/m.test(compiled), format === 'esm', main);
+    assert.equal(/require\("@temporalio\/worker"\)/.test(compiled), format === 'commonjs', main);
+    const { stdout } = await run(process.execPath, [main], {
       cwd: consumer,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: temporal.address },
       maxBuffer: 1 << 24,
@@ -283,6 +325,19 @@ describe('the npm package, installed from its tarball', () => {
       result.replayed >= 8,
       `the shipped histories replayed on the consumer's bundle (${result.replayed})`,
     );
+    assert.deepEqual(
+      await childPolicies(result.workflowId),
+      { [`${result.workflowId}/poster`]: requestCancel, [`${result.workflowId}/clips`]: requestCancel },
+      'executeTechniqueRun and executePipeline start their children with REQUEST_CANCEL',
+    );
+  }
+
+  test('CommonJS: its own workflow calls a technique run and a pipeline served by the same worker', async () => {
+    await runOwnWorkflowConsumer(join(consumer, 'dist', 'main.js'), 'commonjs');
+  });
+
+  test('ESM (NodeNext): the same sources as ESM, its own workflow calls a technique run and a pipeline served by the same worker', async () => {
+    await runOwnWorkflowConsumer(join(consumer, 'esm-package', 'dist', 'main.js'), 'esm');
   });
 
   test("ESM (NodeNext): flora's worker on its own task queue, called by workflow type name", async () => {
@@ -304,5 +359,9 @@ describe('the npm package, installed from its tarball', () => {
     assert.equal(result.output.story.status, 'completed');
     assert.equal(result.output.story.steps.caption?.outputs.length, 1);
     assert.equal(result.stillPhase, 'completed');
+    assert.deepEqual(await childPolicies(result.workflowId), {
+      [`${result.workflowId}/still`]: requestCancel,
+      [`${result.workflowId}/story`]: requestCancel,
+    });
   });
 });
