@@ -17,6 +17,7 @@ import { parsePipelineSpec, type PipelineSpecInput } from '../src/pipelines/spec
 import { runPipeline } from '../src/workflows';
 import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
+import { createsPerStep as createsOf } from './helpers/creates';
 
 let h: Harness;
 let worker: RunningWorker;
@@ -37,16 +38,7 @@ beforeEach(() => h.sim.reset());
 
 const wid = (what: string) => `resume-${what}-${process.pid}-${++seq}`;
 
-/** FLORA creates per step, from the keys `<first execution run id>-<step>-<index>` of one pipeline. */
-function createsPerStep(firstExecutionRunId: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, n] of Object.entries(h.sim.stats().createsByIdempotencyKey)) {
-    if (!key.startsWith(`${firstExecutionRunId}-`)) continue;
-    const step = key.slice(firstExecutionRunId.length + 1).replace(/-\d+$/, '');
-    out[step] = (out[step] ?? 0) + n;
-  }
-  return out;
-}
+const createsPerStep = (firstExecutionRunId: string) => createsOf(h.sim, firstExecutionRunId);
 
 /** Starts a pipeline in batches of `runsPerExecution` runs (the 500 of production, made small). */
 function startBatched(workflowId: string, spec: PipelineSpecInput, runsPerExecution = 2) {

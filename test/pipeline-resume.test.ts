@@ -18,6 +18,7 @@ import type { RunPipelineWireInput } from '../src/pipelines/wire';
 import { runPipeline } from '../src/workflows';
 import { runCli } from './helpers/cli';
 import { FAST, type Harness, type RunningWorker, useHarness } from './helpers/env';
+import { createsPerStep as createsOf } from './helpers/creates';
 
 let h: Harness;
 let worker: RunningWorker;
@@ -44,16 +45,7 @@ const chain = (motion: string): PipelineSpecInput => ({
 const BROKEN = chain('slow zoom [sim:fail=safety_blocked]');
 const FIXED = chain('slow zoom');
 
-/** FLORA creates per step, from the keys `<first execution run id>-<step>-<index>` of one execution. */
-function createsPerStep(firstExecutionRunId: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, n] of Object.entries(h.sim.stats().createsByIdempotencyKey)) {
-    if (!key.startsWith(`${firstExecutionRunId}-`)) continue;
-    const step = key.slice(firstExecutionRunId.length + 1).replace(/-\d+$/, '');
-    out[step] = (out[step] ?? 0) + n;
-  }
-  return out;
-}
+const createsPerStep = (firstExecutionRunId: string) => createsOf(h.sim, firstExecutionRunId);
 
 /** The execution's run id: a pipeline never continues as new here, so it is its first execution's. */
 async function runIdOf(handle: { describe(): Promise<{ runId: string }> }): Promise<string> {
