@@ -45,10 +45,17 @@ interface Shared {
   sims: SimProcess[];
   queueSeq: number;
   traces: TraceCollector | undefined;
+  /** Fleets started ahead of their rows (prestart), by key, until the row takes its own. */
+  prestarted: Map<string, Promise<Fleet>>;
+  /** Keys a row has taken its fleet for: a prestart that comes later must not start a second one. */
+  claimed: Set<string>;
 }
 
 export class ChaosContext {
   private readonly shared: Shared;
+  private firstReady: () => void = () => undefined;
+  /** Resolves once the first fleet a row of this context (lane) took has every worker ready or gone. */
+  readonly firstFleetReady = new Promise<void>((resolve) => (this.firstReady = resolve));
 
   constructor(
     readonly options: ChaosOptions,
@@ -67,6 +74,8 @@ export class ChaosContext {
       sims: [sim],
       queueSeq: 0,
       traces: undefined,
+      prestarted: new Map(),
+      claimed: new Set(),
     };
   }
 
@@ -125,6 +134,56 @@ export class ChaosContext {
     return this.shared.sims.length > 1;
   }
 
+  /** Runs `fn` and logs how long it took (`label: N s`), so a slow phase of a row shows in the log. */
+  async timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  }
+
+  /**
+   * Starts the fleet a later row of a smoke lane will take with `startedFleet(key, …)` (same arguments),
+   * so its workers boot while the rows before it wait on theirs. A worker start is seconds of CPU; the
+   * rows are mostly waiting. Does nothing once the row has taken its fleet.
+   */
+  prestart(key: string, workers: number, env: Record<string, string> = {}): void {
+    if (this.shared.claimed.has(key) || this.shared.prestarted.has(key)) return;
+    this.log(`${key}: ${workers} worker(s) started ahead of the row`);
+    const started = this.fleet(env).then((fleet) => {
+      for (let i = 0; i < workers; i++) fleet.start();
+      return fleet;
+    });
+    // A failure surfaces when the row takes the fleet.
+    started.catch(() => undefined);
+    this.shared.prestarted.set(key, started);
+  }
+
+  /**
+   * A row's fleet of `workers` workers on a fresh task queue, started (not necessarily ready yet): the
+   * one prestart() began for `key`, or a new one.
+   */
+  async startedFleet(
+    key: string,
+    workers: number,
+    env: Record<string, string> = {},
+    temporalAddress?: () => string,
+  ): Promise<Fleet> {
+    this.shared.claimed.add(key);
+    const ahead = this.shared.prestarted.get(key);
+    this.shared.prestarted.delete(key);
+    let fleet: Fleet;
+    if (ahead) fleet = await ahead;
+    else {
+      fleet = await this.fleet(env, temporalAddress);
+      for (let i = 0; i < workers; i++) fleet.start();
+    }
+    void Promise.allSettled(fleet.all.map((w) => w.ready)).then(() => this.firstReady());
+    return fleet;
+  }
+
   /** A fleet on a fresh task queue, talking to the shared server (or `temporalAddress`). */
   async fleet(env: Record<string, string> = {}, temporalAddress?: () => string): Promise<Fleet> {
     this.shared.queueSeq += 1;
@@ -137,6 +196,12 @@ export class ChaosContext {
       downloadRoot: await mkdtemp(join(tmpdir(), 'flora-chaos-downloads-')),
       env: {
         ...(this.options.plantBug ? { CHAOS_PLANT_BUG: this.options.plantBug } : {}),
+        // A lost create answer (the crash row's dropped answers, or an HTTP timeout on a starved machine)
+        // is retried after 10 s, not 2 min: one such create in a row of five runs held the whole smoke
+        // for two more minutes. The 2 minutes give FLORA time to finish the first create; the smoke's
+        // simulator makes the run and records its key before any delay it injects (no createLatencyMs,
+        // no 'latency' fault), so the retry finds that run just the same.
+        ...(this.options.smoke ? { CHAOS_UNKNOWN_CREATE_RETRY_MS: '10000' } : {}),
         ...(this.traces ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.traces.endpoint } : {}),
         ...env,
       },

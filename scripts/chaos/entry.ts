@@ -41,6 +41,15 @@ export function distIsFresh(): boolean {
   return fresh;
 }
 
+/**
+ * The arguments for `node` that run the project's CLI: the compiled dist/bin.js when dist/ is fresh (what
+ * `npm run build` and an installed package run; under tsx a CLI start transforms src/ again, several
+ * CPU-seconds on this machine), else src/bin.ts under tsx.
+ */
+export function cliArgs(): string[] {
+  return distIsFresh() ? [join(ROOT, 'dist/bin.js')] : ['--import', 'tsx', join(ROOT, 'src/bin.ts')];
+}
+
 const compiled = new Map<string, string>();
 
 /** The arguments for `node` that run scripts/chaos/<name>.ts: its compiled form when dist/ is fresh. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TraceCollector } from './collector';
 import { ChaosContext, type RowResult } from './context';
 import { workflowBundlePath } from './fleet';
-import { killAll } from './procs';
+import { killAll, sleep } from './procs';
 import { printTable, reliabilityMarkdown } from './report';
 import { Rng } from './rng';
 import { ROWS, type Row } from './rows/index';
@@ -104,11 +104,13 @@ async function main(): Promise<number> {
     const laneIds = args.smoke
       ? [...new Set(selected.flatMap((row) => (row.lane === undefined ? [] : [row.lane])))]
       : [];
+    const since = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    const t0 = Date.now();
     const [t, sims, bundlePath] = await Promise.all([
-      startDevServer(log),
+      startDevServer(log).then((server) => (log(`dev server up in ${since(t0)}`), server)),
       Promise.all(
         Array.from({ length: Math.max(1, laneIds.length) }, () => SimProcess.start(apiKey, args.seed, 5_000)),
-      ),
+      ).then((started) => (log(`${started.length} simulator(s) up in ${since(t0)}`), started)),
       workflowBundlePath(log),
     ]);
     temporal = t;
@@ -154,6 +156,12 @@ async function main(): Promise<number> {
     if (laneIds.length > 1) log(`smoke: ${laneIds.length} lanes side by side, one simulator each`);
     // Each lane's rows one after another, the lanes side by side (one lane: the serial order).
     const laneCtxs = laneIds.map((_, i) => (i === 0 ? ctx : ctx.lane(sims[i] ?? sim)));
+    // The later rows' workers boot once every lane's first row has its workers up (or after 90 s).
+    void Promise.race([Promise.all(laneCtxs.map((c) => c.firstFleetReady)), sleep(90_000)]).then(() => {
+      laneIds.forEach((lane, i) => {
+        for (const row of selected.filter((r) => r.lane === lane)) row.prestart?.(laneCtxs[i] ?? ctx);
+      });
+    });
     await Promise.all(
       laneIds.map(async (lane, i) => {
         for (const row of selected.filter((r) => r.lane === lane)) await runRow(row, laneCtxs[i] ?? ctx);

@@ -34,7 +34,16 @@ async function main(): Promise<void> {
   const downloadRoot = process.env.FLORA_DOWNLOAD_ROOT || undefined;
   // This worker's share of FLORA_MAX_REQUESTS_PER_SECOND, local-activity polls included.
   const limiter = requestLimiter(temporal.maxRequestsPerSecond, temporal.workers);
-  const activities = createActivities({ flora, downloadRoot, limiter });
+  // CHAOS_UNKNOWN_CREATE_RETRY_MS (the smoke version): a create whose answer was lost is retried after this
+  // instead of the production 2 minutes. Safe only because the harness's simulator finishes every create
+  // well within it; the same path (one key, the run found again) is exercised, only sooner.
+  const unknownRetry = process.env.CHAOS_UNKNOWN_CREATE_RETRY_MS;
+  const activities = createActivities({
+    flora,
+    downloadRoot,
+    limiter,
+    ...(unknownRetry ? { unknownCreateRetryDelayMs: Number(unknownRetry) } : {}),
+  });
 
   let polled = false;
   const pollRunOnce: typeof activities.pollRunOnce = (req) => {

@@ -13,7 +13,8 @@ import { figure, type ChaosContext, type RowResult } from '../context';
 import { spawnProc } from '../procs';
 import { Workload } from '../workload';
 import { statusOf } from './common';
-import { CLI_CASES, LIBRARY_CASES, type LibraryCase } from './bad-input-cases';
+import { CLI_CASES, LIBRARY_CASES, type CliCase, type LibraryCase } from './bad-input-cases';
+import { cliArgs } from '../entry';
 
 interface Verdict {
   name: string;
@@ -58,14 +59,20 @@ async function tryLibrary(load: Workload, c: LibraryCase, id: string): Promise<V
   return { name: c.name, rejected: true, named: c.names.test(message), where, message };
 }
 
+/** The row's worker, started ahead (smoke lanes). */
+export function prestartBadInput(ctx: ChaosContext): void {
+  ctx.prestart('bad', 1);
+}
+
 export async function badInput(ctx: ChaosContext): Promise<RowResult> {
   const t0 = Date.now();
   const smoke = ctx.options.smoke;
   await ctx.sim.reset();
   await ctx.sim.setRunDuration(1_000);
-  const fleet = await ctx.fleet();
-  const worker = fleet.start();
-  await worker.ready;
+  const fleet = await ctx.startedFleet('bad', 1);
+  const worker = fleet.all[0];
+  if (!worker) throw new Error('bad-input: no worker started');
+  await ctx.timed('bad-input: worker ready', () => worker.ready);
   const { load, close } = await Workload.connect(
     ctx.temporal.address,
     fleet.config.taskQueue,
@@ -85,40 +92,41 @@ export async function badInput(ctx: ChaosContext): Promise<RowResult> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'flora-chaos-bad-'));
   const root = resolve(__dirname, '../../..');
-  for (const [i, c] of cli.entries()) {
+  const tCli = Date.now();
+  ctx.log(`bad-input: library cases done`);
+  // A few at a time, like the library cases: each is its own process, most of it spent starting Node.
+  const cliVerdict = async (c: CliCase, i: number): Promise<Verdict> => {
     const args = [...c.args];
     if (c.file) {
       const path = join(dir, `case-${i}.${c.file.ext}`);
       await writeFile(path, c.file.text);
       for (let k = 0; k < args.length; k++) if (args[k] === '{file}') args[k] = path;
     }
-    const proc = spawnProc(
-      `cli-${i}`,
-      process.execPath,
-      ['--import', 'tsx', join(root, 'src/bin.ts'), ...args],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: ctx.temporal.address,
-          TEMPORAL_NAMESPACE: 'default',
-          FLORA_TASK_QUEUE: fleet.config.taskQueue,
-          FLORA_BASE_URL: ctx.sim.baseUrl,
-          FLORA_API_KEY: ctx.apiKey,
-        },
+    const proc = spawnProc(`cli-${i}`, process.execPath, [...cliArgs(), ...args], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: ctx.temporal.address,
+        TEMPORAL_NAMESPACE: 'default',
+        FLORA_TASK_QUEUE: fleet.config.taskQueue,
+        FLORA_BASE_URL: ctx.sim.baseUrl,
+        FLORA_API_KEY: ctx.apiKey,
       },
-    );
+    });
     const code = await proc.exited;
     const output = proc.output();
     ctx.transcripts.push(output);
-    verdicts.push({
+    return {
       name: c.name,
       rejected: code !== 0,
       named: c.names.test(output),
       where: code !== 0 ? 'cli' : 'accepted',
       message: output.trim().split('\n').slice(-2).join(' ').slice(0, 300),
-    });
-  }
+    };
+  };
+  for (let i = 0; i < cli.length; i += 4)
+    verdicts.push(...(await Promise.all(cli.slice(i, i + 4).map((c, j) => cliVerdict(c, i + j)))));
+  ctx.log(`bad-input: CLI cases: ${((Date.now() - tCli) / 1000).toFixed(1)} s`);
   await close();
   for (const v of verdicts) ctx.transcripts.push(v.message);
   const created = (await ctx.sim.activity()).runs.length;
@@ -150,7 +158,7 @@ export async function badInput(ctx: ChaosContext): Promise<RowResult> {
       fleet.unexpectedExits === 0 && worker.proc.alive(),
     ),
   ];
-  await fleet.stopAll();
+  await ctx.timed('bad-input: workers stopped', () => fleet.stopAll());
   return {
     id: 'bad-input',
     title: 'Bad input',

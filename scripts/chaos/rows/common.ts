@@ -81,9 +81,9 @@ export async function loadedFleet(
   options: { env?: Record<string, string>; server?: { readonly address: string } } = {},
 ): Promise<{ fleet: Fleet; load: Workload; close: () => Promise<void> }> {
   const server = options.server ?? ctx.temporal;
-  const fleet = await ctx.fleet(options.env, () => server.address);
-  for (let i = 0; i < workers; i++) fleet.start();
-  await Promise.all(fleet.workers.map((w) => w.ready));
+  const fleet = await ctx.startedFleet(tag, workers, options.env, () => server.address);
+  // Every worker started, whether or not it is still up (a prestarted one that died reports it here).
+  await ctx.timed(`${tag}: ${workers} worker(s) ready`, () => Promise.all(fleet.all.map((w) => w.ready)));
   const { load, close } = await Workload.connect(
     server.address,
     fleet.config.taskQueue,

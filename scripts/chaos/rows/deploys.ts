@@ -8,15 +8,23 @@ import { figure, type ChaosContext, type RowResult } from '../context';
 import { sleep } from '../procs';
 import { loadedFleet, outcomeFigures, statusOf } from './common';
 
-export async function deploys(ctx: ChaosContext): Promise<RowResult> {
-  const t0 = Date.now();
-  const smoke = ctx.options.smoke;
-  const rng = ctx.rng.fork('deploys');
-  const p = smoke
+const params = (smoke: boolean) =>
+  smoke
     ? // One worker and one rollout step (a new worker up, then the old one SIGTERMed): the mechanism,
       // at a third of the worker starts (most of a smoke row's CPU).
       { runs: 3, pipelines: 1, runMs: 6_000, restarts: 1, workers: 1 }
     : { runs: 60, pipelines: 3, runMs: 40_000, restarts: 30, workers: 3 };
+
+/** The row's first workers, started ahead (smoke lanes): the rollout's new workers start in the row. */
+export function prestartDeploys(ctx: ChaosContext): void {
+  ctx.prestart('deploy', params(ctx.options.smoke).workers);
+}
+
+export async function deploys(ctx: ChaosContext): Promise<RowResult> {
+  const t0 = Date.now();
+  const smoke = ctx.options.smoke;
+  const rng = ctx.rng.fork('deploys');
+  const p = params(smoke);
   await ctx.sim.reset();
   const mode = 'non-atomic';
   if (!(await ctx.sim.trySetIdempotencyMode(mode)))
@@ -40,12 +48,12 @@ export async function deploys(ctx: ChaosContext): Promise<RowResult> {
     if (!oldest) break;
     // A rollout starts the new pod, waits for it to be ready, then stops an old one.
     const fresh = fleet.start(true);
-    await fresh.ready.catch(() => undefined);
-    await fleet.terminate(oldest);
+    await ctx.timed('deploys: new worker ready', () => fresh.ready.catch(() => undefined));
+    await ctx.timed('deploys: old worker SIGTERMed and gone', () => fleet.terminate(oldest));
     restarts += 1;
   }
   await starting;
-  const outcomes = await load.settle(smoke ? 180_000 : 900_000);
+  const outcomes = await ctx.timed('deploys: settled', () => load.settle(smoke ? 180_000 : 900_000));
   await close();
   const log = await ctx.sim.requests();
   const aborted = log.filter(
@@ -57,7 +65,7 @@ export async function deploys(ctx: ChaosContext): Promise<RowResult> {
     figure('rolling SIGTERM restarts', restarts, `${p.restarts}`, restarts >= p.restarts),
     figure('worker exits not caused by the harness', fleet.unexpectedExits, '0', fleet.unexpectedExits === 0),
   );
-  await fleet.stopAll();
+  await ctx.timed('deploys: workers stopped', () => fleet.stopAll());
   await ctx.sim.clearFaults();
   await ctx.sim.reset();
   return {

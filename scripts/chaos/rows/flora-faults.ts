@@ -32,6 +32,11 @@ async function foreignHost(): Promise<{ server: Server; origin: string; hits: ()
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits };
 }
 
+/** The row's worker, started ahead (smoke lanes). */
+export function prestartFloraFaults(ctx: ChaosContext): void {
+  ctx.prestart('faults', 1);
+}
+
 export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
   const t0 = Date.now();
   const smoke = ctx.options.smoke;
@@ -108,9 +113,8 @@ export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
       : allCases.filter((_, i) => [0, 1, 4, 7].includes(i));
   await ctx.sim.reset();
   await ctx.sim.setRunDuration(1_500);
-  const fleet = await ctx.fleet();
-  fleet.start();
-  await Promise.all(fleet.workers.map((w) => w.ready));
+  const fleet = await ctx.startedFleet('faults', 1);
+  await ctx.timed('flora-faults: worker ready', () => Promise.all(fleet.all.map((w) => w.ready)));
   const figures: Figure[] = [];
   const perRun = smoke ? 1 : 2;
   let caseNo = 0;
@@ -138,7 +142,9 @@ export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
         await load.startRun(i, options);
       }
     }
-    const outcomes: Outcome[] = await load.settle(smoke ? 120_000 : 400_000);
+    const outcomes: Outcome[] = await ctx.timed(`flora-faults: case ${c.name} settled`, () =>
+      load.settle(smoke ? 120_000 : 400_000),
+    );
     await close();
     const created = (await ctx.sim.activity()).runs.slice(before);
     const money = moneyFigures(created);
@@ -211,7 +217,7 @@ export async function floraFaults(ctx: ChaosContext): Promise<RowResult> {
   figures.push(
     figure('worker exits not caused by the harness', fleet.unexpectedExits, '0', fleet.unexpectedExits === 0),
   );
-  await fleet.stopAll();
+  await ctx.timed('flora-faults: workers stopped', () => fleet.stopAll());
   await new Promise<void>((resolve) => foreign.server.close(() => resolve()));
   return {
     id: 'flora-faults',

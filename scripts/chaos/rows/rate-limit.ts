@@ -8,25 +8,38 @@ import { figure, type ChaosContext, type RowResult } from '../context';
 import { percentile } from '../figures';
 import { loadedFleet, outcomeFigures, statusOf } from './common';
 
-export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
-  const t0 = Date.now();
-  const smoke = ctx.options.smoke;
-  const p = smoke
+const params = (smoke: boolean) =>
+  smoke
     ? { limit: 4, runs: 4, runMs: 4_000, workers: 1 }
     : // At 8/s with 40 runs a loaded 2-core machine could not make the demand (median 4/s, p95 8/s, on
       // 2026-11-28): a limit of 5/s and 60 runs keep demand well above the limit there too.
       { limit: 5, runs: 60, runMs: 30_000, workers: 3 };
+
+/** Each worker takes its share (limit ÷ FLORA_WORKERS). */
+const fleetEnv = (p: ReturnType<typeof params>): Record<string, string> => ({
+  FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit),
+  FLORA_WORKERS: String(p.workers),
+});
+
+/** The row's workers, started ahead (smoke lanes): idle until the row's load, they send FLORA nothing. */
+export function prestartRateLimit(ctx: ChaosContext): void {
+  const p = params(ctx.options.smoke);
+  ctx.prestart('rate', p.workers, fleetEnv(p));
+}
+
+export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
+  const t0 = Date.now();
+  const smoke = ctx.options.smoke;
+  const p = params(smoke);
   await ctx.sim.reset();
   await ctx.sim.setRunDuration(p.runMs);
   await ctx.sim.setRateLimit(p.limit);
   // Each worker takes its share (limit ÷ FLORA_WORKERS): polls are local activities, which the task queue's
   // rate limit does not see (docs/operations.md).
-  const { fleet, load, close } = await loadedFleet(ctx, p.workers, 'rate', {
-    env: { FLORA_MAX_REQUESTS_PER_SECOND: String(p.limit), FLORA_WORKERS: String(p.workers) },
-  });
+  const { fleet, load, close } = await loadedFleet(ctx, p.workers, 'rate', { env: fleetEnv(p) });
   // Polls every 200–400 ms per run: demand is several times the limit.
   for (let i = 0; i < p.runs; i++) await load.startRun(i, { pollMinMs: 200, pollMaxMs: 400, deadline: '1h' });
-  const outcomes = await load.settle(smoke ? 180_000 : 900_000);
+  const outcomes = await ctx.timed('rate-limit: settled', () => load.settle(smoke ? 180_000 : 900_000));
   await close();
   const log = (await ctx.sim.requests()).filter((e) => e.route !== 'getFile');
   await ctx.sim.setRateLimit(null);
@@ -59,7 +72,7 @@ export async function rateLimit(ctx: ChaosContext): Promise<RowResult> {
       smoke ? undefined : median >= p.limit * 0.75 && median <= p.limit * 1.05,
     ),
   );
-  await fleet.stopAll();
+  await ctx.timed('rate-limit: workers stopped', () => fleet.stopAll());
   return {
     id: 'rate-limit',
     title: 'Rate limit',

@@ -36,10 +36,10 @@ export async function crashServerUnderLoad(
     ctx.log(`${id}: Temporal server SIGKILLed (${crash + 1} of 2)`);
     const down = Date.now();
     await sleep(rng.int(500, 3_000));
-    await server.restart();
+    await ctx.timed(`${id}: server restarted`, () => server.restart());
     downtimes.push(Date.now() - down);
   }
-  const outcomes = await load.settle(smoke ? 180_000 : 900_000);
+  const outcomes = await ctx.timed(`${id}: settled`, () => load.settle(smoke ? 180_000 : 900_000));
   await close();
   const figures = await outcomeFigures(ctx.sim, outcomes);
   figures.push(
@@ -51,7 +51,7 @@ export async function crashServerUnderLoad(
     ),
     figure('worker exits not caused by the harness', fleet.unexpectedExits, '0', fleet.unexpectedExits === 0),
   );
-  await fleet.stopAll();
+  await ctx.timed(`${id}: workers stopped`, () => fleet.stopAll());
   return {
     id,
     title,
@@ -69,7 +69,7 @@ export async function devServerCrash(ctx: ChaosContext): Promise<RowResult> {
   if (!ctx.parallel) return crashServerUnderLoad(ctx, ctx.temporal, id, title);
   // Rows run side by side here: crashing the shared server would crash theirs too, so this row gets a
   // dev server of its own (kept until the end of the run, so the secrets row searches its histories).
-  const server = await startDevServer(ctx.log);
+  const server = await ctx.timed(`${id}: own dev server started`, () => startDevServer(ctx.log));
   ctx.extraServers.push(server);
   return crashServerUnderLoad(ctx, server, id, title);
 }

@@ -109,10 +109,12 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
     }
     while (fleet.workers.length < p.workers) fleet.start(true);
     // Let replacements come up (up to 8 s), so most kills find a worker with work in flight.
-    await Promise.race([Promise.all(fleet.workers.map((w) => w.ready.catch(() => undefined))), sleep(8_000)]);
+    await ctx.timed('worker-crashes: replacement ready (or 8 s)', () =>
+      Promise.race([Promise.all(fleet.workers.map((w) => w.ready.catch(() => undefined))), sleep(8_000)]),
+    );
   }
-  await starting;
-  const outcomes = await load.settle(smoke ? 180_000 : 1_200_000);
+  await ctx.timed('worker-crashes: kills done, waiting for the last starts', () => starting);
+  const outcomes = await ctx.timed('worker-crashes: settled', () => load.settle(smoke ? 180_000 : 1_200_000));
   await close();
   const polls = fleet.firstPollTimes();
   const readies = fleet.readyTimes();
@@ -141,7 +143,7 @@ export async function workerCrashes(ctx: ChaosContext): Promise<RowResult> {
     ),
     figure('worker exits not caused by the harness', fleet.unexpectedExits, '0', fleet.unexpectedExits === 0),
   );
-  await fleet.stopAll();
+  await ctx.timed('worker-crashes: workers stopped', () => fleet.stopAll());
   await ctx.sim.clearFaults();
   return {
     id: 'worker-crashes',
