@@ -36,6 +36,7 @@ import { scaleScenarios } from './scale-scenarios';
 import { resumeScenarios } from './resume-scenarios';
 import { perfScenarios } from './perf-scenarios';
 import { activityQueueScenarios } from './activity-queue-scenarios';
+import { webhookRaceScenarios } from './webhook-race-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -401,6 +402,8 @@ SCENARIOS.push(
       });
     },
   },
+  // Runs with a callback whose last poll the callback did not wake (lost, or landing mid-poll).
+  ...webhookRaceScenarios(),
 );
 
 async function exists(path: string): Promise<boolean> {
