@@ -6,7 +6,7 @@
  */
 import { FloraClient } from '../src/flora/client';
 import { startWebhookReceiver } from '../src/webhooks/receiver';
-import { statusQuery } from '../src/workflows';
+import { floraRunEventSignal, statusQuery } from '../src/workflows';
 import type { RunTechniqueInput } from '../src/workflows/types';
 import { startWorker } from '../test/helpers/env';
 import type { RecordContext, Scenario } from './record-histories';
@@ -24,7 +24,10 @@ async function withReceiver(
   callbacks: { dropRate?: number },
   body: () => Promise<void>,
 ): Promise<void> {
-  const receiver = await startWebhookReceiver({ secrets: [ctx.h.sim.webhookSecret], client: ctx.h.env.client });
+  const receiver = await startWebhookReceiver({
+    secrets: [ctx.h.sim.webhookSecret],
+    client: ctx.h.env.client,
+  });
   ctx.h.sim.setCallbacks({ deliverTo: new URL(receiver.url).origin, ...callbacks });
   try {
     await body();
@@ -64,7 +67,11 @@ function midPoll(name: string): Scenario {
         ctx.h.sim.setRunDuration(MID_POLL.runMs);
         ctx.h.sim.addFault('getRun', { kind: 'latency', latencyMs: MID_POLL.pollLatencyMs, count: 1 });
         // The harness's client gives up after 2 s; this poll takes 3.
-        const flora = new FloraClient({ baseUrl: ctx.h.sim.baseUrl, apiKey: ctx.h.sim.apiKey, timeoutMs: 10_000 });
+        const flora = new FloraClient({
+          baseUrl: ctx.h.sim.baseUrl,
+          apiKey: ctx.h.sim.apiKey,
+          timeoutMs: 10_000,
+        });
         const worker = await startWorker(ctx.h, undefined, flora);
         try {
           const { pollMs } = MID_POLL;
@@ -78,10 +85,57 @@ function midPoll(name: string): Scenario {
   };
 }
 
+/**
+ * A run event before the run ended (no real callback comes): the poll it wakes does not confirm it, so the
+ * next waits come near `pollMinMs` and then near `pollMaxMs` again.
+ */
+function earlyCallback(name: string): Scenario {
+  return {
+    name,
+    record: (ctx) =>
+      withReceiver(ctx, { dropRate: 1 }, async () => {
+        ctx.h.sim.setRunDuration(6_000);
+        const handle = await ctx.startTechnique(name, fox({ pollMinMs: 500, pollMaxMs: 2_000 }));
+        for (;;) {
+          const { polls, runId } = await handle.query(statusQuery);
+          if (polls >= 1 && runId !== undefined) {
+            await handle.signal(floraRunEventSignal, { runId, type: 'run.completed' });
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await ctx.save(name, handle);
+      }),
+  };
+}
+
 export function webhookRaceScenarios(): Scenario[] {
   return [
     lostCallback('hook-before-lost-callback', false),
     lostCallback('hook-before-lost-callback-failed', true),
     midPoll('hook-before-callback-mid-poll'),
+    // On the change: the fallback cadence, and the end in the task after the poll.
+    lostCallback('hook-lost-callback', false),
+    lostCallback('hook-lost-callback-failed', true),
+    midPoll('hook-callback-mid-poll'),
+    earlyCallback('hook-early-callback'),
+    {
+      name: 'straddle-hook-lost-callback',
+      record: (ctx) =>
+        withReceiver(ctx, { dropRate: 1 }, async () => {
+          // Long enough that the current code, after the handover (a worker start), still polls more than once.
+          ctx.h.sim.setRunDuration(15_000);
+          await ctx.straddle('straddle-hook-lost-callback', {
+            from: BEFORE_WEBHOOK_END_RACE,
+            start: (queue) =>
+              ctx.startTechnique(
+                'straddle-hook-lost-callback',
+                fox({ pollMinMs: 1_000, pollMaxMs: 1_000 }),
+                queue,
+              ),
+            handoverWhen: async (handle) => (await handle.query(statusQuery)).polls >= 1,
+          });
+        }),
+    },
   ];
 }

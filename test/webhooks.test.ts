@@ -13,6 +13,7 @@ import { startWebhookReceiver, type ListeningWebhookReceiver } from '../src/webh
 import { expectWorkflowFailure } from './helpers/failures';
 import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
 import { createActivities } from '../src/activities';
+import { FloraClient } from '../src/flora/client';
 
 const EventType = temporal.api.enums.v1.EventType;
 /** The public https URL FLORA calls; the simulator forwards it to the receiver, as a TLS proxy would. */
@@ -170,6 +171,40 @@ describe('webhook acceleration', () => {
     const after = receiver.stats();
     assert.equal((after.signalled ?? 0) - (before.signalled ?? 0), 1);
     assert.equal((after.duplicate ?? 0) - (before.duplicate ?? 0), 1);
+  });
+
+  test('a callback landing while the poll that found the end runs: no failed task, FLORA polled once', async () => {
+    // The poll timer fires before the run ends; FLORA holds that poll for 3 s and answers "completed"; the
+    // run's callback reaches the workflow meanwhile, during the workflow task that runs the poll. The server
+    // refuses to close a workflow in a task during which a signal arrived, which used to drop the poll's
+    // result and poll again (flora-webhook-end-in-next-task-v1).
+    h.sim.setRunDuration(1_500);
+    h.sim.addFault('getRun', { kind: 'latency', latencyMs: 3_000, count: 1 });
+    const flora = new FloraClient({ baseUrl: h.sim.baseUrl, apiKey: h.sim.apiKey, timeoutMs: 10_000 });
+    const slow = await startWorker(h, taskQueue(), flora);
+    try {
+      const handle = await start(
+        { ...PROMPT, options: { pollMinMs: 500, pollMaxMs: 500, callbackUrl: CALLBACK_BASE } },
+        slow.taskQueue,
+      );
+      const result = await resultWithin(handle);
+      assert.equal(result.status, 'completed');
+      const types = await eventTypes(handle);
+      // The scenario happened: the callback arrived, and not while the workflow waited (it would have
+      // cancelled the poll timer), so during the poll.
+      assert.ok(
+        types.includes(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+        'the callback was signalled',
+      );
+      assert.ok(!types.includes(EventType.EVENT_TYPE_TIMER_CANCELED), 'the callback did not wake a wait');
+      assert.ok(!types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'no workflow task failed');
+      assert.equal(h.sim.activity().runs[0]?.polls, 1, 'FLORA answered one poll');
+      assert.equal(h.sim.stats().requests.getRun, 1, 'FLORA got one poll request');
+      assert.equal(result.polls, 1);
+    } finally {
+      await slow.stop();
+      await flora.close();
+    }
   });
 
   test('a failed run is confirmed by its poll, not taken from the callback', async () => {

@@ -119,3 +119,23 @@ export function predictivePollDelayMs(input: PredictiveCadenceInput): number {
   if (target - max < min) return clamp(target - min);
   return far();
 }
+
+/**
+ * The wait before the next poll of a run FLORA will call back about (`flora-webhook-fallback-cadence-v1`).
+ * The callback says when the run ends, so polling only covers a lost callback: near `pollMaxMs`, jittered
+ * down by up to FAR_JITTER of [min, max], never aimed at the predicted end, where a poll would only race
+ * the callback (and, landing mid-poll, the callback used to cost a second poll). `soon`: the callback woke
+ * the last poll and it did not show the end yet (FLORA's reads may lag), so the next comes near `pollMinMs`.
+ */
+export function fallbackPollDelayMs(input: {
+  pollMinMs: number;
+  pollMaxMs: number;
+  random: number;
+  soon: boolean;
+}): number {
+  const min = Math.max(0, Math.min(input.pollMinMs, input.pollMaxMs));
+  const max = Math.max(input.pollMinMs, input.pollMaxMs);
+  const r = Number.isFinite(input.random) ? Math.min(Math.max(input.random, 0), 1) : 0.5;
+  const ms = input.soon ? min + 0.05 * (max - min) * r : max - FAR_JITTER * (max - min) * r;
+  return Math.round(Math.min(max, Math.max(min, ms)));
+}

@@ -59,4 +59,6 @@ export interface CurrentRun {
 export interface ExecutionContext extends ExecutionScope, RunTarget, CurrentRun {
   /** Runs FLORA called back about (ended, per the webhook) and not yet polled since. */
   endedRunIds?: Set<string>;
+  /** The last poll was woken by the run's callback and did not find the run ended (FLORA's reads may lag). */
+  callbackUnconfirmed?: boolean;
 }

@@ -72,5 +72,18 @@ export const Patches = {
    * recorded before it keep their local polls.
    */
   PollsOnActivityQueue: 'flora-polls-on-activity-task-queue-v1',
+  /**
+   * runTechnique, runs created with a `callback_url`: polling is the fallback for a lost callback, so the
+   * wait before a poll is near `pollMaxMs` (jittered) instead of aimed at the predicted end, where a poll
+   * only races the callback; near `pollMinMs` after a callback its poll did not confirm.
+   */
+  WebhookFallbackCadence: 'flora-webhook-fallback-cadence-v1',
+  /**
+   * runTechnique, runs created with a `callback_url`: when a poll the callback did not wake finds the run
+   * ended, the workflow ends in the next workflow task (after a 1 ms timer), not in the poll's own. A
+   * callback landing while that poll runs used to fail the task (UNHANDLED_COMMAND: the server refuses to
+   * close a workflow with a new signal), which threw the poll's result away and polled again.
+   */
+  WebhookEndInNextTask: 'flora-webhook-end-in-next-task-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -13,8 +13,9 @@ import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workfl
 import type { PollRunRequest, RunSnapshot } from '../activities/types';
 import { ActivityPresets, LocalActivityPresets } from './activity-presets';
 import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activities';
-import { MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
+import { fallbackPollDelayMs, MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
 import { Patches } from './patches';
+import { wakesOnCallback } from './run-events';
 import type { ExecutionContext } from './execution-context';
 import type { ResolvedOptions } from '../domain/request-check';
 
@@ -49,11 +50,25 @@ export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise
 
 /**
  * The wait before the next poll. Executions recorded before `flora-predictive-cadence-v1` keep the growing
- * cadence; both draw one `Math.random()` (the workflow's seeded one) per wait.
+ * cadence; all draw one `Math.random()` (the workflow's seeded one) per wait. A run FLORA calls back about
+ * polls as a fallback only, since `flora-webhook-fallback-cadence-v1`.
  */
 export function pollDelayMs(ctx: ExecutionContext): number {
   const { options } = ctx;
   const random = Math.random();
+  const aimed = aimedPollDelayMs(ctx, random);
+  // Checked after the cadence's own patch, as the callback's was before: older histories keep their markers' order.
+  if (!wakesOnCallback(ctx) || !patched(Patches.WebhookFallbackCadence)) return aimed;
+  return fallbackPollDelayMs({
+    pollMinMs: options.pollMinMs,
+    pollMaxMs: options.pollMaxMs,
+    random,
+    soon: ctx.callbackUnconfirmed === true,
+  });
+}
+
+function aimedPollDelayMs(ctx: ExecutionContext, random: number): number {
+  const { options } = ctx;
   if (!patched(Patches.PredictiveCadence)) {
     return nextPollDelayMs({
       pollMinMs: options.pollMinMs,

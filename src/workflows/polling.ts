@@ -13,7 +13,7 @@ import type { RunSnapshot } from '../activities/types';
 import { Patches } from './patches';
 import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { ExecutionContext } from './execution-context';
-import { waitBeforePoll } from './run-events';
+import { endInNextTask, waitBeforePoll } from './run-events';
 import type { RunTechniqueResult } from './types';
 import type { ContinuedState, RunTechniqueWireInput } from './wire';
 
@@ -39,8 +39,9 @@ export async function pollUntilDone(ctx: ExecutionContext): Promise<RunSnapshot>
     throw internalBug('polling without a run id');
   }
   for (;;) {
+    let calledBack = false;
     if (!ctx.pollNow) {
-      await waitBeforePoll(ctx, pollDelayMs(ctx));
+      calledBack = await waitBeforePoll(ctx, pollDelayMs(ctx));
     }
     ctx.pollNow = false;
     let snapshot: RunSnapshot;
@@ -61,7 +62,11 @@ export async function pollUntilDone(ctx: ExecutionContext): Promise<RunSnapshot>
     observeProgress(ctx, snapshot.progress);
     ctx.report();
     ctx.pollUrl = snapshot.pollUrl ?? ctx.pollUrl;
-    if (snapshot.terminal) return snapshot;
+    if (snapshot.terminal) {
+      if (!calledBack) await endInNextTask(ctx);
+      return snapshot;
+    }
+    ctx.callbackUnconfirmed = calledBack;
     await continueIfLong(ctx);
   }
 }

@@ -7,7 +7,7 @@
  * Only runs whose create carried a `callback_url` wait this way, and only on code that took
  * Patches.WebhookWake; every other run sleeps exactly as before.
  */
-import { condition, log, patched, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, log, patched, setHandler, sleep } from '@temporalio/workflow';
 import { Patches } from './patches';
 import type { ExecutionContext } from './execution-context';
 import { floraRunEventSignal } from './signals';
@@ -39,16 +39,39 @@ export function listenForRunEvents(ctx: ExecutionContext): void {
   });
 }
 
-/** Waits `delayMs` before the next poll, or less when FLORA called back that the current run ended. */
-export async function waitBeforePoll(ctx: ExecutionContext, delayMs: number): Promise<void> {
+/** Whether a callback can wake this run's waits (its create asked for one, on code that listens). */
+export function wakesOnCallback(ctx: ExecutionContext): boolean {
+  return ctx.runId !== undefined && callsBack(ctx) && patched(Patches.WebhookWake);
+}
+
+/**
+ * Waits `delayMs` before the next poll, or less when FLORA called back that the current run ended.
+ * Resolves true when the callback ended the wait.
+ */
+export async function waitBeforePoll(ctx: ExecutionContext, delayMs: number): Promise<boolean> {
   const runId = ctx.runId;
-  if (runId === undefined || !callsBack(ctx) || !patched(Patches.WebhookWake)) {
+  if (runId === undefined || !wakesOnCallback(ctx)) {
     await sleep(delayMs);
-    return;
+    return false;
   }
   const ended = (ctx.endedRunIds ??= new Set<string>());
   const woken = await condition(() => ended.has(runId), delayMs);
   if (woken) log.info('FLORA called back that the run ended; polling now to confirm', { runId });
   // One poll per callback: if it does not show the end yet, the cadence takes over again.
   ended.delete(runId);
+  return woken;
+}
+
+/**
+ * Called when a poll the callback did not wake found the run ended, before the workflow ends. The run's
+ * callback is then most likely on its way, and the server refuses to close a workflow in a task during
+ * which a signal arrived (UNHANDLED_COMMAND): the task fails, its commands are dropped, the poll's result
+ * (a local activity marker) with them, and the retried task polls FLORA again. A 1 ms timer first
+ * completes the poll's task with its result recorded; the workflow ends in the next task, which a
+ * callback arriving meanwhile only joins. Not cancellable: the run ended, its result must not be lost to
+ * a deadline or a cancel in that millisecond.
+ */
+export async function endInNextTask(ctx: ExecutionContext): Promise<void> {
+  if (!wakesOnCallback(ctx) || !patched(Patches.WebhookEndInNextTask)) return;
+  await CancellationScope.nonCancellable(() => sleep(1));
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextPollDelayMs, predictivePollDelayMs, predictRemainingMs } from '../../src/workflows/cadence';
+import {
+  fallbackPollDelayMs,
+  nextPollDelayMs,
+  predictivePollDelayMs,
+  predictRemainingMs,
+} from '../../src/workflows/cadence';
 
 describe('nextPollDelayMs', () => {
   test('always stays within [pollMinMs, pollMaxMs], for any poll count and random value', () => {
@@ -129,5 +134,26 @@ describe('predictivePollDelayMs', () => {
     assert.equal(at(0), 2000);
     assert.ok(at(3) > at(1));
     assert.ok(at(20) <= 5000 && at(20) >= 4500);
+  });
+});
+
+describe('fallbackPollDelayMs (runs FLORA calls back about)', () => {
+  const bounds = { pollMinMs: 2_000, pollMaxMs: 5_000 };
+  test('near pollMaxMs, jittered below it, never aimed at an end', () => {
+    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((random) =>
+      fallbackPollDelayMs({ ...bounds, random, soon: false }),
+    );
+    for (const d of delays) assert.ok(d >= 4_550 && d <= 5_000, `${d}`);
+    assert.ok(new Set(delays).size > 1, 'jittered');
+  });
+  test('after a callback its poll did not confirm: near pollMinMs', () => {
+    for (const random of [0, 0.5, 0.999]) {
+      const d = fallbackPollDelayMs({ ...bounds, random, soon: true });
+      assert.ok(d >= 2_000 && d <= 2_150, `${d}`);
+    }
+  });
+  test('survives nonsense: NaN random, swapped bounds', () => {
+    const d = fallbackPollDelayMs({ pollMinMs: 5_000, pollMaxMs: 2_000, random: Number.NaN, soon: false });
+    assert.ok(d >= 2_000 && d <= 5_000);
   });
 });
