@@ -8,7 +8,7 @@
  *   npm run bench -- micro       the micro-benchmarks (FLORA client overhead, fan-out, rate limit)
  *   options: --repeat R (each cell R times, medians), --no-write (stdout only),
  *            --systems flora,flora-activity (a subset), --loads 300,600 (instead of the plan's),
- *            --tuning autoscale|wide|lean|sdk (the worker tuning flora-tuned runs; default autoscale)
+ *            --tuning slots100|autoscale|wide|lean (the worker tuning flora-tuned runs; default slots100)
  */
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';

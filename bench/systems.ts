@@ -42,12 +42,12 @@ export const TUNINGS = {
   },
   /** A cache of 300 workflows: what memory saves and what the replays cost past 300 runs in flight. */
   lean: { maxCachedWorkflows: 300 },
-  /** Temporal's SDK defaults (40 workflow task slots, 100 local activity slots): flora before tuning. */
-  sdk: { maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentLocalActivityExecutions: 100 },
+  /** 100 workflow task slots (and local activity slots): flora's default before it went back to the SDK's 40. */
+  slots100: { maxConcurrentWorkflowTaskExecutions: 100 },
 } as const satisfies Record<string, FloraWorkerTuning>;
 
 export type TuningName = keyof typeof TUNINGS;
-export const DEFAULT_TUNING: TuningName = 'autoscale';
+export const DEFAULT_TUNING: TuningName = 'slots100';
 
 export function isTuningName(name: string): name is TuningName {
   return Object.hasOwn(TUNINGS, name);

@@ -20,7 +20,7 @@ export type PollerSetting = number | 'autoscale';
 export interface FloraWorkerTuning {
   /** Workflows kept in memory between tasks. @default the SDK's, from the heap size (about 2,300 on a 4 GB heap) */
   maxCachedWorkflows?: number;
-  /** @default 100 (the SDK's is 40): a local-activity poll holds its workflow task slot for the HTTP round trip */
+  /** @default 40 (the SDK's): enough for the polls of one CPU-bound worker; more let a starved worker take tasks it can't finish in time */
   maxConcurrentWorkflowTaskExecutions?: number;
   /** @default the workflow task slots: each poll runs inside one workflow task */
   maxConcurrentLocalActivityExecutions?: number;
@@ -32,7 +32,7 @@ export interface FloraWorkerTuning {
   activityTaskPollers?: PollerSetting;
 }
 
-export const DEFAULT_WORKFLOW_TASK_SLOTS = 100;
+export const DEFAULT_WORKFLOW_TASK_SLOTS = 40;
 
 /** Upper bounds that catch a typo (an extra zero or two) rather than a real deployment. */
 const LIMITS = {

@@ -149,7 +149,7 @@ export interface FloraWorkerOptions {
   legacyActivityNames?: boolean;
   /**
    * Task slots, pollers and cache size (docs/operations.md, "Worker tuning"); a bad value throws a
-   * RangeError naming it. @default flora's (100 workflow task slots, as many local activity slots)
+   * RangeError naming it. @default flora's (40 workflow task slots, as many local activity slots)
    */
   tuning?: FloraWorkerTuning;
   /**

@@ -10,7 +10,8 @@ import {
 } from '../../src/worker/tuning';
 
 describe('worker tuning', () => {
-  test("defaults: 100 workflow task slots and as many local activity slots, the rest the SDK's", () => {
+  test("defaults: the SDK's 40 workflow task slots and as many local activity slots, the rest the SDK's", () => {
+    assert.equal(DEFAULT_WORKFLOW_TASK_SLOTS, 40);
     assert.deepEqual(tuningWorkerOptions(), {
       maxConcurrentWorkflowTaskExecutions: DEFAULT_WORKFLOW_TASK_SLOTS,
       maxConcurrentLocalActivityExecutions: DEFAULT_WORKFLOW_TASK_SLOTS,
@@ -72,8 +73,8 @@ describe('worker tuning', () => {
       [{ FLORA_ACTIVITY_TASK_POLLERS: '0' }, /FLORA_ACTIVITY_TASK_POLLERS: .*from 1 to 1,000/],
       [{ FLORA_MAX_CONCURRENT_WORKFLOW_TASKS: '99999' }, /FLORA_MAX_CONCURRENT_WORKFLOW_TASKS: .*to 10,000/],
       [
-        { FLORA_MAX_CACHED_WORKFLOWS: '50' },
-        /FLORA_MAX_CONCURRENT_WORKFLOW_TASKS \(100\) can't exceed FLORA_MAX_CACHED_WORKFLOWS \(50\)/,
+        { FLORA_MAX_CACHED_WORKFLOWS: '30' },
+        /FLORA_MAX_CONCURRENT_WORKFLOW_TASKS \(40\) can't exceed FLORA_MAX_CACHED_WORKFLOWS \(30\)/,
       ],
     ];
     for (const [env, message] of bad) {
