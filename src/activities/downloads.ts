@@ -3,8 +3,8 @@
  * its download root (FLORA_DOWNLOAD_ROOT), each file with its content type and sha256 in a manifest.
  */
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
+import { downloadFailure, downloadsDisabled, invalidDownloadDir } from '../domain/failures';
 import { DownloadError, downloadOutputs, type ManifestEntry } from '../downloads';
 import type { RunOutputInfo } from './types';
 
@@ -24,11 +24,6 @@ export interface DownloadRequest {
  */
 export const DOWNLOAD_HEARTBEAT_INTERVAL_MS = 2_000;
 
-export const DownloadFailureType = {
-  InvalidDirectory: 'invalid_download_dir',
-  NoDownloadRoot: 'downloads_disabled',
-} as const;
-
 /** Resolves `subdir` under `root`, refusing absolute paths and `..` so a workflow input cannot write elsewhere. */
 export function resolveUnder(root: string, subdir: string): string | undefined {
   if (subdir.trim() === '' || isAbsolute(subdir)) return undefined;
@@ -41,22 +36,9 @@ export function resolveUnder(root: string, subdir: string): string | undefined {
 export function createDownloadActivities({ root }: { root: string | undefined }) {
   return {
     async downloadRunOutputs(req: DownloadRequest): Promise<ManifestEntry[]> {
-      if (root === undefined) {
-        throw ApplicationFailure.create({
-          type: DownloadFailureType.NoDownloadRoot,
-          message:
-            'This worker has no download root: set FLORA_DOWNLOAD_ROOT on the worker to enable options.downloadTo',
-          nonRetryable: true,
-        });
-      }
+      if (root === undefined) throw downloadsDisabled();
       const dir = resolveUnder(root, req.subdir);
-      if (dir === undefined) {
-        throw ApplicationFailure.create({
-          type: DownloadFailureType.InvalidDirectory,
-          message: `options.downloadTo must be a relative directory without "..", got "${req.subdir}"`,
-          nonRetryable: true,
-        });
-      }
+      if (dir === undefined) throw invalidDownloadDir(req.subdir);
       let context: Context | undefined;
       try {
         context = Context.current();
@@ -78,14 +60,7 @@ export function createDownloadActivities({ root }: { root: string | undefined })
         });
         return manifest.files;
       } catch (err) {
-        if (err instanceof DownloadError) {
-          throw ApplicationFailure.create({
-            type: `download_${err.code}`,
-            message: err.message,
-            nonRetryable: !err.retryable,
-            details: [{ url: err.url, status: err.status, outputId: err.outputId }],
-          });
-        }
+        if (err instanceof DownloadError) throw downloadFailure(err);
         throw err;
       } finally {
         clearInterval(timer);

@@ -16,8 +16,7 @@
  * above it. N workers that each halve on 429 and creep back settle together under the workspace limit
  * without knowing N.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../domain/failures';
+import { localRateLimited } from '../domain/failures';
 
 /** Longest wait for a slot inside an activity: well within the 30 s start-to-close with the 25 s HTTP timeout. */
 export const MAX_SLOT_WAIT_MS = 4_000;
@@ -99,15 +98,7 @@ export class RequestRateLimiter {
   /** Waits for a slot, or throws a retryable `rate_limited` failure when the wait would be too long. */
   async take(): Promise<void> {
     const waitMs = this.reserve();
-    if (waitMs === undefined) {
-      const retryMs = this.retryInMs();
-      throw ApplicationFailure.create({
-        type: FailureType.RateLimited,
-        message: `this worker's share of FLORA_MAX_REQUESTS_PER_SECOND is used up; retrying in ${retryMs} ms (nothing was sent)`,
-        nonRetryable: false,
-        nextRetryDelay: retryMs,
-      });
-    }
+    if (waitMs === undefined) throw localRateLimited(this.retryInMs());
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 }

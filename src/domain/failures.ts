@@ -49,6 +49,13 @@ export const FailureType = {
   InvalidPipeline: 'invalid_pipeline',
   BudgetExceeded: 'budget_exceeded',
   StepFailed: 'step_failed',
+  // Ours: raised by the download activity (a failed file is `download_<DownloadErrorCode>`, see downloadFailure).
+  /** The worker has no download root (FLORA_DOWNLOAD_ROOT unset). */
+  DownloadsDisabled: 'downloads_disabled',
+  /** `options.downloadTo` is absolute or climbs out with `..`. */
+  InvalidDownloadDir: 'invalid_download_dir',
+  /** A saving failure whose own type was lost (a malformed `downloadError`): the name it is given. */
+  DownloadFailed: 'download_failed',
   /** @deprecated Never raised (the last attempt's own failure type ends the run); kept while public names are frozen. */
   RunAttemptsExhausted: 'run_attempts_exhausted',
 } as const;
@@ -63,6 +70,34 @@ export const PipelineFailureType = {
   BudgetExceeded: FailureType.BudgetExceeded,
   StepFailed: FailureType.StepFailed,
 } as const;
+
+/** Every failure to save a file is typed `download_<code>` (`download_http_error`, `download_timeout`, ...). */
+const DOWNLOAD_PREFIX = 'download_';
+
+/** The type of a failure to save one file, from the downloader's code (`http_error` → `download_http_error`). */
+export function downloadFailureType(code: string): string {
+  return `${DOWNLOAD_PREFIX}${code}`;
+}
+
+/**
+ * Whether a failure type says only saving the outputs failed (so the run itself completed and was
+ * charged). `downloads_disabled` and `invalid_download_dir` are refusals before any file was fetched,
+ * and are not among them (as when the rule was a plain `startsWith('download_')`).
+ */
+export function isDownloadFailure(type: string): boolean {
+  return type.startsWith(DOWNLOAD_PREFIX);
+}
+
+/**
+ * A completed child's `downloadError` as the pipeline records it: its type (`download_failed` when it has
+ * none) and message; undefined when it is not an object at all.
+ */
+export function downloadErrorOf(value: unknown): { type: string; message: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = 'type' in value && typeof value.type === 'string' ? value.type : FailureType.DownloadFailed;
+  const message = 'message' in value && typeof value.message === 'string' ? value.message : '';
+  return { type, message };
+}
 
 /** One problem with a request, naming its field (`options.pollMinMs`, `inputs.prompt`, `steps[1].technique`). */
 export interface FieldProblem {
@@ -189,6 +224,55 @@ export function pipelineFailure(failure: {
     message: failure.message,
     nonRetryable: true,
     details: failure.details,
+  });
+}
+
+/** The worker was started without FLORA_DOWNLOAD_ROOT: `options.downloadTo` cannot be honoured. */
+export function downloadsDisabled(): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.DownloadsDisabled,
+    message:
+      'This worker has no download root: set FLORA_DOWNLOAD_ROOT on the worker to enable options.downloadTo',
+    nonRetryable: true,
+  });
+}
+
+/** `options.downloadTo` is not a relative directory under the root. */
+export function invalidDownloadDir(subdir: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidDownloadDir,
+    message: `options.downloadTo must be a relative directory without "..", got "${subdir}"`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * A file could not be saved: typed `download_<code>`, retried when the downloader says it may succeed
+ * later; the details name the (redacted) URL, the HTTP status and the output.
+ */
+export function downloadFailure(err: {
+  code: string;
+  message: string;
+  retryable: boolean;
+  url: string;
+  status: number | undefined;
+  outputId: string | undefined;
+}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: downloadFailureType(err.code),
+    message: err.message,
+    nonRetryable: !err.retryable,
+    details: [{ url: err.url, status: err.status, outputId: err.outputId }],
+  });
+}
+
+/** This worker's share of the request budget is used up: retryable, after `retryMs`; nothing was sent. */
+export function localRateLimited(retryMs: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.RateLimited,
+    message: `this worker's share of FLORA_MAX_REQUESTS_PER_SECOND is used up; retrying in ${retryMs} ms (nothing was sent)`,
+    nonRetryable: false,
+    nextRetryDelay: retryMs,
   });
 }
 

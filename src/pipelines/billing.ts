@@ -5,7 +5,7 @@
  * when no create was sent, a create was refused on its first attempt, or every run it created ended
  * `failed`). Histories recorded before keep the older rule, a list of failure types. Pure.
  */
-import { FailureType } from '../domain/failures';
+import { FailureType, isDownloadFailure } from '../domain/failures';
 import { PipelineFailureType, type StepRunProgress } from './types';
 
 /**
@@ -75,7 +75,7 @@ export function settleReservation(
   // The old rule: only a failure listed as not billed frees the reservation; a cancellation never does.
   if (!end.cancelled && LEGACY_NOT_BILLED.has(end.errorType)) run.reservedUsd = 0;
   // The run completed and was charged; only saving its outputs failed.
-  if (!end.cancelled && end.errorType.startsWith('download_')) {
+  if (!end.cancelled && isDownloadFailure(end.errorType)) {
     run.chargedUsd = run.reservedUsd;
     run.reservedUsd = 0;
   }
