@@ -7,10 +7,7 @@
  */
 import { invalidPipeline, pipelineFailure } from '../domain/failures';
 import {
-  ApplicationFailure,
   CancellationScope,
-  CancelledFailure,
-  ChildWorkflowFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -22,16 +19,15 @@ import {
   startChild,
   upsertMemo,
   workflowInfo,
+  type ApplicationFailure,
 } from '@temporalio/workflow';
-import { NO_EVIDENCE, parseEndEvidence, type EndEvidence } from '../pipelines/billing';
-import type { TechniqueInfo } from '../domain/technique';
+import { Batch, nextExecutionInput, runsPerExecutionOf, schemasOf } from '../pipelines/batches';
 import { fetchSchemasAndPlan } from '../pipelines/fetch-plan';
-import { PipelineLimits } from '../pipelines/limits';
-import { planPipeline, type PipelinePlan } from '../pipelines/plan';
+import { planPipeline } from '../pipelines/plan';
+import { NO_ANSWER, outputsToCheck, reuseChecks } from '../pipelines/reuse-check';
 import {
   PipelineFailureType,
   PipelineScheduler,
-  type ChildOutcome,
   type Launch,
   type ReuseCheck,
   type ReuseOffer,
@@ -53,9 +49,9 @@ import { parseReuse } from '../pipelines/reuse';
 import type { PipelineResult } from '../pipelines/types';
 import type { RunPipelineWireInput } from '../pipelines/wire';
 import { ActivityPresets } from './activity-presets';
-import { describeFailureChain } from '../domain/failure-chain';
 import { Patches } from './patches';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
+import { completedOutcome, outcomeOf } from './child-outcome';
 import { runTechnique } from './run-technique';
 import { FloraPipelineKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
 import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
@@ -65,45 +61,6 @@ export { PipelineFailureType };
 
 const { getTechnique, checkOutputs } = proxyFloraActivities(ActivityPresets.floraRead);
 
-/** What the child said about money in details[0] of its failure or cancellation (the outermost that has details). */
-function endEvidence(err: unknown): EndEvidence {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if ((e instanceof ApplicationFailure || e instanceof CancelledFailure) && e.details?.length)
-      return parseEndEvidence(e.details[0]);
-  }
-  return NO_EVIDENCE;
-}
-
-/** A child's end as the scheduler sees it: `cancelled`, or its innermost ApplicationFailure, with its evidence. */
-function outcomeOf(err: unknown): ChildOutcome {
-  const evidence = endEvidence(err);
-  if (isCancellation(err))
-    return { kind: 'cancelled', error: { type: 'cancelled', message: 'the run was cancelled' }, evidence };
-  const error = describeFailureChain(err);
-  const cancelled = err instanceof ChildWorkflowFailure && isCancellation(err.cause);
-  return cancelled ? { kind: 'cancelled', error, evidence } : { kind: 'failed', error, evidence };
-}
-
-/** A completed child's result; `downloadError` comes from children that saved their outputs and failed to. */
-function completedOutcome(result: RunTechniqueResult): ChildOutcome {
-  const downloadError = 'downloadError' in result ? describeDownloadError(result.downloadError) : undefined;
-  return {
-    kind: 'completed',
-    runId: result.runId,
-    polls: result.polls,
-    outputs: result.outputs,
-    chargedCost: result.chargedCost,
-    ...(downloadError !== undefined ? { downloadError } : {}),
-  };
-}
-
-function describeDownloadError(value: unknown): { type: string; message: string } | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const type = 'type' in value && typeof value.type === 'string' ? value.type : 'download_failed';
-  const message = 'message' in value && typeof value.message === 'string' ? value.message : '';
-  return { type, message };
-}
-
 /** Each rule that changed after runPipeline shipped, asked at the moment it decides. */
 const RULES: Rules = {
   childKeysFromPipeline: () => patched(Patches.PipelineChildKeys),
@@ -112,54 +69,26 @@ const RULES: Rules = {
   keepPaidWork: () => patched(Patches.PipelineKeepPaidWork),
   reuseFromResume: () => patched(Patches.PipelineResume),
 };
+/** Large pipelines continue as new between batches (histories from before run in one execution). */
+const inBatches = () => patched(Patches.PipelineBatches);
 
 const nowIso = () => new Date().toISOString();
 
 /**
  * Whether the offered runs' outputs still answer (FLORA's URLs expire) and which saved copies the worker
- * has, in one activity call. When the check itself cannot be made, the runs are taken unchecked: their
- * outputs were paid for, and a dead URL shows up in the step that reads it.
+ * has, in one activity call (see reuse-check.ts for what the answer means). When the check itself cannot
+ * be made, the runs are taken unchecked: their outputs were paid for, and a dead URL shows up in the step
+ * that reads it.
  */
 async function checkReused(offers: ReuseOffer[]): Promise<ReuseCheck[][]> {
-  const runs = offers.flatMap((o) => o.runs);
-  const urls = runs.flatMap((r) => r.outputs.filter((o) => o.type !== 'text'));
-  const files = runs.flatMap((r) => r.localFiles ?? []);
-  let answer: { urls: (string | null)[]; files: boolean[] } = { urls: [], files: [] };
+  let answer = NO_ANSWER;
   try {
-    answer = await checkOutputs({ urls: urls.map((o) => o.url), files: files.map((f) => f.file) });
+    answer = await checkOutputs(outputsToCheck(offers));
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('Could not check the reused outputs; taking them unchecked', { error: String(err) });
   }
-  const problemOf = new Map(urls.map((o, i) => [o, answer.urls[i] ?? null]));
-  const hasFile = new Map(files.map((f, i) => [f, answer.files[i] ?? false]));
-  // Only an answer that says so (a 4xx: 403 on a signed URL past its time, 404, 410) means expired; no
-  // answer at all (DNS, a timeout) may be this worker's network, so the paid output is taken, noted.
-  const problems = (run: ReuseOffer['runs'][number]) =>
-    run.outputs.flatMap((o) => {
-      const problem = problemOf.get(o);
-      return problem ? [{ outputId: o.outputId, url: o.url, problem }] : [];
-    });
-  return offers.map((offer) =>
-    offer.runs.map((run) => ({
-      expired: problems(run).filter((p) => /^HTTP 4\d\d/.test(p.problem)),
-      unchecked: problems(run).filter((p) => !/^HTTP 4\d\d/.test(p.problem)),
-      localFiles: (run.localFiles ?? []).filter((f) => hasFile.get(f) === true),
-    })),
-  );
-}
-
-/** Runs one execution launches before it continues as new: the input's (tests), else the default. */
-function runsPerExecutionOf(input: RunPipelineWireInput): number {
-  const n = input.runsPerExecution;
-  return typeof n === 'number' && Number.isFinite(n) && n >= 1
-    ? Math.floor(n)
-    : PipelineLimits.runsPerExecution;
-}
-
-/** The schemas the plan was made with, by technique key: carried so every execution prices alike. */
-function schemasOf(plan: PipelinePlan): Record<string, TechniqueInfo> {
-  return Object.fromEntries(plan.steps.map((s) => [s.techniqueKey, s.technique]));
+  return reuseChecks(offers, answer);
 }
 
 export async function runPipeline(input: RunPipelineWireInput): Promise<PipelineResult> {
@@ -290,44 +219,8 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
     inFlight.set(run.workflowId, promise);
   };
 
-  /**
-   * Large pipelines run in batches. Each child costs the pipeline's history about a dozen events, and
-   * Temporal terminates a workflow at 51,200: after `runsPerExecution` runs (or 8,000 events) this
-   * execution launches nothing more, waits for the runs in flight, and continues as new with each step's
-   * ended runs summed. Only between batches: continue-as-new would apply the parent-close policy to
-   * children still running (cancelling paid runs), and one scheduler over the whole pipeline keeps the
-   * budget, concurrency and fail-fast rules in one place (sub-pipelines would have to split the budget).
-   */
-  const runsPerExecution = runsPerExecutionOf(input);
-  let launchedHere = 0;
-  let rotating = false;
-  let carryRefused = false;
-  const batchFull = (): boolean => {
-    const now = workflowInfo();
-    return (
-      launchedHere >= runsPerExecution ||
-      now.historyLength >= PipelineLimits.historyEventsPerExecution ||
-      now.continueAsNewSuggested
-    );
-  };
-  const nextExecution = (): RunPipelineWireInput | undefined => {
-    const carried = scheduler.carry();
-    if (carried === undefined) return undefined;
-    const next: RunPipelineWireInput = {
-      ...input,
-      continued: {
-        firstExecutionRunId: ids.firstExecutionRunId,
-        startedAtMs,
-        executions: (continued?.executions ?? 0) + 1,
-        budgetUsd: state.budgetUsd,
-        raisedUsd: state.raisedUsd,
-        schemas: schemasOf(plan),
-        ...carried,
-      },
-    };
-    return JSON.stringify(next).length <= PipelineLimits.carryBytes ? next : undefined;
-  };
-
+  // Large pipelines run in batches (see batches.ts).
+  const batch = new Batch(runsPerExecutionOf(input));
   try {
     for (;;) {
       const seen = version;
@@ -337,22 +230,28 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
         if (RULES.reuseFromResume()) scheduler.takeReuse(offers, await checkReused(offers), nowIso());
         else scheduler.declineReuse(offers);
       }
-      if (!rotating && !carryRefused && batchFull() && patched(Patches.PipelineBatches)) rotating = true;
-      const pass = scheduler.next(inFlight.size, nowIso(), !rotating);
+      const launching = batch.launching(workflowInfo(), inBatches);
+      const pass = scheduler.next(inFlight.size, nowIso(), launching);
       for (const launch of pass.launches) start(launch);
-      launchedHere += pass.launches.length;
+      batch.counted(pass.launches.length);
       if (pass.changed) bump();
       if (pass.stop !== undefined) break;
-      if (rotating && inFlight.size === 0) {
+      if (batch.dueToContinue(inFlight.size)) {
         // A raiseBudget update in progress finishes first, so the next execution carries its budget.
         await condition(allHandlersFinished);
-        const next = nextExecution();
+        const next = nextExecutionInput(input, scheduler.carry(), {
+          firstExecutionRunId: ids.firstExecutionRunId,
+          startedAtMs,
+          executions: (continued?.executions ?? 0) + 1,
+          budgetUsd: state.budgetUsd,
+          raisedUsd: state.raisedUsd,
+          schemas: schemasOf(plan),
+        });
         if (next !== undefined) await continueAsNew<typeof runPipeline>(next);
         log.warn(
           'The pipeline state is too large to carry: this execution goes on without continuing as new',
         );
-        carryRefused = true;
-        rotating = false;
+        batch.refuseCarry();
         continue;
       }
       await condition(() => version !== seen);
