@@ -7,16 +7,12 @@
  */
 import { invalidPipeline, pipelineFailure } from '../domain/failures';
 import {
-  CancellationScope,
-  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   isCancellation,
   log,
   patched,
-  setHandler,
-  startChild,
   upsertMemo,
   workflowInfo,
   type ApplicationFailure,
@@ -28,22 +24,11 @@ import { NO_ANSWER, outputsToCheck, reuseChecks } from '../pipelines/reuse-check
 import {
   PipelineFailureType,
   PipelineScheduler,
-  type Launch,
   type ReuseCheck,
   type ReuseOffer,
   type Rules,
 } from '../pipelines/scheduler';
-import {
-  applyBudgetSignal,
-  applyChildProgress,
-  applyContinuedBudget,
-  applySpecBudget,
-  checkBudgetRaise,
-  initialState,
-  markFailed,
-  progressOf,
-  raiseBudgetTo,
-} from '../pipelines/state';
+import { applyContinuedBudget, applySpecBudget, initialState, markFailed } from '../pipelines/state';
 import { parsePipelineSpec } from '../pipelines/spec';
 import { parseReuse } from '../pipelines/reuse';
 import type { PipelineResult } from '../pipelines/types';
@@ -51,11 +36,9 @@ import type { RunPipelineWireInput } from '../pipelines/wire';
 import { ActivityPresets } from './activity-presets';
 import { Patches } from './patches';
 import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
-import { completedOutcome, outcomeOf } from './child-outcome';
-import { runTechnique } from './run-technique';
-import { FloraPipelineKey, FloraTechniqueKey } from '../domain/search-attribute-keys';
-import { childProgressSignal, progressQuery, raiseBudgetSignal, raiseBudgetUpdate } from './signals';
-import type { RunTechniqueResult } from './types';
+import { FloraPipelineKey } from '../domain/search-attribute-keys';
+import { PipelineChildren } from './pipeline-children';
+import { handleProgressAndSignals, handleRaiseBudgetUpdate } from './pipeline-handlers';
 
 export { PipelineFailureType };
 
@@ -102,22 +85,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   const bump = () => {
     version += 1;
   };
-  setHandler(progressQuery, () => progressOf(state, info.workflowId));
-  setHandler(childProgressSignal, (p) => applyChildProgress(state, p));
-  // The signal stays for old clients and recorded histories; new clients use the update below.
-  setHandler(raiseBudgetSignal, (usd) => {
-    const ignored = applyBudgetSignal(
-      state,
-      usd,
-      typeof usd === 'number' && patched(Patches.PipelineRaiseBudgetNeverLowers),
-    );
-    if (ignored !== undefined) {
-      log.warn(`raiseBudget ignored: ${ignored}`, { usd });
-      return;
-    }
-    log.info('Budget raised', { budgetUsd: state.budgetUsd });
-    bump();
-  });
+  handleProgressAndSignals(state, info.workflowId, bump);
   const fail = (failure: ApplicationFailure): never => {
     markFailed(state, failure.message);
     throw failure;
@@ -131,22 +99,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   state.name = spec.name;
   applySpecBudget(state, spec.budgetUsd);
   if (continued) applyContinuedBudget(state, continued.budgetUsd, continued.raisedUsd);
-  // Registered once the spec's budget is known, so a raise sent with the start is checked against it.
-  setHandler(
-    raiseBudgetUpdate,
-    (usd) => {
-      raiseBudgetTo(state, usd);
-      log.info('Budget raised', { budgetUsd: state.budgetUsd });
-      bump();
-      return progressOf(state, info.workflowId).ledger;
-    },
-    {
-      validator: (usd) => {
-        const problem = checkBudgetRaise(state, usd);
-        if (problem !== undefined) throw new Error(problem);
-      },
-    },
-  );
+  handleRaiseBudgetUpdate(state, info.workflowId, bump);
   // A continued execution plans with the schemas (and prices) the first one fetched.
   const planned = continued
     ? planPipeline(spec, continued.schemas)
@@ -180,46 +133,8 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
   }
   scheduler.startRunning();
 
-  // 3. Run the DAG.
-  const children = new CancellationScope();
-  const inFlight = new Map<string, Promise<void>>();
-  /** One scope per child, so fail-fast can cancel the children that have no FLORA run and keep the others. */
-  const scopes = new Map<string, CancellationScope>();
-  const start = ({ step, run, input: childInput }: Launch) => {
-    const scope = new CancellationScope({ cancellable: true, parent: children });
-    scopes.set(run.workflowId, scope);
-    const promise = scope
-      .run(async () => {
-        const child = await startChild(runTechnique, {
-          workflowId: run.workflowId,
-          args: [childInput],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          ...(searchable
-            ? {
-                typedSearchAttributes: [
-                  { key: FloraTechniqueKey, value: step.technique.slug ?? step.technique.techniqueId },
-                  { key: FloraPipelineKey, value: spec.name },
-                ],
-              }
-            : {}),
-          memo: { pipeline: spec.name, step: step.id, index: run.index },
-        });
-        return child.result();
-      })
-      .then(
-        (result: RunTechniqueResult) => scheduler.runEnded(run, step.id, completedOutcome(result)),
-        (err: unknown) => scheduler.runEnded(run, step.id, outcomeOf(err)),
-      )
-      .finally(() => {
-        scheduler.runSettled(step, run, nowIso());
-        inFlight.delete(run.workflowId);
-        scopes.delete(run.workflowId);
-        bump();
-      });
-    inFlight.set(run.workflowId, promise);
-  };
-
-  // Large pipelines run in batches (see batches.ts).
+  // 3. Run the DAG, in batches (see batches.ts).
+  const children = new PipelineChildren(scheduler, { name: spec.name, searchable }, bump);
   const batch = new Batch(runsPerExecutionOf(input));
   try {
     for (;;) {
@@ -231,12 +146,12 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
         else scheduler.declineReuse(offers);
       }
       const launching = batch.launching(workflowInfo(), inBatches);
-      const pass = scheduler.next(inFlight.size, nowIso(), launching);
-      for (const launch of pass.launches) start(launch);
+      const pass = scheduler.next(children.size, nowIso(), launching);
+      for (const launch of pass.launches) children.start(launch);
       batch.counted(pass.launches.length);
       if (pass.changed) bump();
       if (pass.stop !== undefined) break;
-      if (batch.dueToContinue(inFlight.size)) {
+      if (batch.dueToContinue(children.size)) {
         // A raiseBudget update in progress finishes first, so the next execution carries its budget.
         await condition(allHandlersFinished);
         const next = nextExecutionInput(input, scheduler.carry(), {
@@ -256,16 +171,13 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
       }
       await condition(() => version !== seen);
     }
-    const cancel = scheduler.cancelOnStop();
-    if (cancel.kind === 'all') children.cancel();
-    if (cancel.kind === 'unpaid') for (const run of cancel.runs) scopes.get(run.workflowId)?.cancel();
-    // Runs already started are paid for: wait for them (or for their cancellation) to settle.
-    await CancellationScope.nonCancellable(() => Promise.all([...inFlight.values()]));
+    children.cancel(scheduler.cancelOnStop());
+    await children.settle();
     scheduler.skipUnreached();
   } catch (err) {
     if (isCancellation(err)) {
       scheduler.cancelling();
-      await CancellationScope.nonCancellable(() => Promise.all([...inFlight.values()]));
+      await children.settle();
       scheduler.cancelUnstarted();
     }
     throw err;
