@@ -5,11 +5,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Resource } from '@opentelemetry/resources';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { distIsFresh, entryArgs } from './entry';
 import { spawnProc, type Proc } from './procs';
 
@@ -17,7 +12,8 @@ import { spawnProc, type Proc } from './procs';
  * The workers trace (their spans go to the harness's collector), so their bundle carries the
  * OpenTelemetry workflow interceptors: the prebuilt dist/workflow-bundle-tracing.js (npm run build) when
  * it is newer than every source file, so the harness never measures stale workflow code; otherwise a
- * bundle built once here the same way.
+ * bundle built once here the same way. The bundler and the worker's modules load only then: the
+ * harness itself is a client, and loading them costs every run (twice in `npm test`) about a CPU-second.
  */
 export async function workflowBundlePath(log: (line: string) => void): Promise<string> {
   const root = resolve(__dirname, '../..');
@@ -27,6 +23,19 @@ export async function workflowBundlePath(log: (line: string) => void): Promise<s
     return prebuilt;
   }
   const started = Date.now();
+  const [
+    { Resource },
+    { NoopSpanProcessor },
+    { OpenTelemetryPlugin },
+    { bundleWorkflowCode },
+    { WORKFLOWS_PATH },
+  ] = await Promise.all([
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@temporalio/interceptors-opentelemetry'),
+    import('@temporalio/worker'),
+    import('../../src/worker/worker.js'),
+  ]);
   const noop = (): void => {};
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,

@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { TraceCollector } from './collector';
 import { ChaosContext, type RowResult } from './context';
+import { prepareEntries } from './entry';
 import { workflowBundlePath } from './fleet';
 import { killAll, sleep } from './procs';
 import { printTable, reliabilityMarkdown } from './report';
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
     const laneIds = args.smoke
       ? [...new Set(selected.flatMap((row) => (row.lane === undefined ? [] : [row.lane])))]
       : [];
+    await prepareEntries();
     const since = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     const t0 = Date.now();
     const [t, sims, bundlePath] = await Promise.all([
