@@ -21,6 +21,13 @@ export interface OutputCheckResult {
   files: boolean[];
 }
 
+/**
+ * Statuses that say "not now" rather than "gone": the server is throttling or timed out this request.
+ * They are reported as no answer, so the workflow takes the paid output (noted) instead of treating it
+ * as expired and paying for the run again.
+ */
+const NOT_NOW_STATUSES = new Set([408, 425, 429]);
+
 /** Per URL: headers within this time, or it counts as not answering. */
 export const OUTPUT_CHECK_TIMEOUT_MS = 10_000;
 
@@ -42,7 +49,9 @@ async function checkUrl(url: string): Promise<string | null> {
       signal: AbortSignal.timeout(OUTPUT_CHECK_TIMEOUT_MS),
     });
     await res.body?.cancel().catch(() => undefined);
-    return res.ok ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    if (res.ok) return null;
+    const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    return NOT_NOW_STATUSES.has(res.status) ? `no answer: ${status}` : status;
   } catch (err) {
     return `no answer: ${err instanceof Error ? err.message : String(err)}`;
   }

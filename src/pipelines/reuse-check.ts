@@ -17,7 +17,8 @@ export const NO_ANSWER: OutputCheckAnswer = { urls: [], files: [] };
 
 /**
  * Only an answer that says so means expired: a 4xx (403 on a signed URL past its time, 404, 410). No
- * answer at all (DNS, a timeout) may be this worker's network, so the paid output is taken, noted.
+ * answer at all (DNS, a timeout) may be this worker's network, so the paid output is taken, noted; the
+ * check activity reports a throttled or timed-out request (408, 425, 429) as no answer too.
  */
 export function isExpiredAnswer(problem: string): boolean {
   return /^HTTP 4\d\d/.test(problem);
