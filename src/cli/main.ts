@@ -36,6 +36,9 @@ export function buildProgram(
     .option('--verbose', 'print stack traces with errors')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
+    // Commander leaves a description column narrower than 40 unwrapped, so on an 80-column terminal the
+    // command lists (whose long usages leave 35 to 39 columns) ran past the edge. Inherited by every command.
+    .configureHelp({ minWidthToWrap: 30 })
     .addHelpText(
       'after',
       `
