@@ -106,211 +106,313 @@ export function checkSpecOptions(spec: PipelineSpec): SpecProblem[] {
     });
 }
 
+/** What planning one spec shares: the schemas, the steps by id, and where problems are recorded. */
+interface PlanContext {
+  spec: PipelineSpec;
+  schemas: Record<string, TechniqueInfo>;
+  byId: Map<string, { step: Step; position: number }>;
+  add: (path: string, message: string) => void;
+}
+
+/**
+ * The plan, or every problem found. Problems are reported in a fixed order (steps in spec order, each
+ * step's checks in the order below, then a cycle), so the same spec always gets the same message.
+ */
 export function planPipeline(
   spec: PipelineSpec,
   schemas: Record<string, TechniqueInfo>,
 ): { ok: true; plan: PipelinePlan } | { ok: false; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
+  const ctx: PlanContext = { spec, schemas, byId: indexSteps(spec, add), add };
+  const planned: PlannedStep[] = [];
+  spec.steps.forEach((step, position) => {
+    if (ctx.byId.get(step.id)?.position !== position) return; // a duplicate id, reported above
+    const plannedStep = planStep(ctx, step, position);
+    if (plannedStep) planned.push(plannedStep);
+  });
+  const order = topologicalOrder(planned, add);
+  if (problems.length > 0) return { ok: false, problems };
+  const { plannedCostUsd, plannedRuns } = plannedCount(planned);
+  const estimate = estimateRuns(ctx, planned, order);
+  // A forEach over a step is counted by its producer's declared outputs; lists were checked with the spec.
+  if (plannedRuns === undefined && estimate.runs > PipelineLimits.runs)
+    return { ok: false, problems: [tooManyRuns(planned, estimate.runs)] };
+  return {
+    ok: true,
+    plan: { name: spec.name, steps: planned, order, plannedCostUsd, plannedRuns, estimate },
+  };
+}
+
+/** The steps by id; a second step with the same id is a problem (and is left out of the plan). */
+function indexSteps(
+  spec: PipelineSpec,
+  add: PlanContext['add'],
+): Map<string, { step: Step; position: number }> {
   const byId = new Map<string, { step: Step; position: number }>();
   spec.steps.forEach((step, position) => {
     if (byId.has(step.id)) add(`steps[${position}].id`, `duplicate step id "${step.id}"`);
     else byId.set(step.id, { step, position });
   });
-  const fanOutOf = (id: string): FanOut => {
-    const forEach = byId.get(id)?.step.forEach;
-    if (forEach === undefined) return { kind: 'none' };
-    return Array.isArray(forEach)
-      ? { kind: 'list', items: forEach }
-      : { kind: 'step', fromStep: forEach.fromStep };
+  return byId;
+}
+
+function fanOutOf(ctx: PlanContext, id: string): FanOut {
+  const forEach = ctx.byId.get(id)?.step.forEach;
+  if (forEach === undefined) return { kind: 'none' };
+  return Array.isArray(forEach)
+    ? { kind: 'list', items: forEach }
+    : { kind: 'step', fromStep: forEach.fromStep };
+}
+
+function schemaOf(ctx: PlanContext, stepId: string): TechniqueInfo | undefined {
+  const entry = ctx.byId.get(stepId);
+  return entry ? ctx.schemas[techniqueKey(entry.step)] : undefined;
+}
+
+/**
+ * One step planned, its problems recorded: its technique's schema, what it fans out over, its inputs
+ * (each checked against its slot) and its options. `undefined` when the step has no schema.
+ */
+function planStep(ctx: PlanContext, step: Step, position: number): PlannedStep | undefined {
+  const at = `steps[${position}]`;
+  const key = techniqueKey(step);
+  const technique = ctx.schemas[key];
+  if (technique === undefined) {
+    ctx.add(`${at}.technique`, `no schema for technique "${key}"`);
+    return undefined;
+  }
+  const dependsOn = new Set<string>();
+  const fanOut = fanOutOf(ctx, step.id);
+  if (fanOut.kind === 'step') {
+    if (!ctx.byId.has(fanOut.fromStep))
+      ctx.add(`${at}.forEach.fromStep`, `unknown step "${fanOut.fromStep}"`);
+    else dependsOn.add(fanOut.fromStep);
+  }
+  checkInputNames(ctx, step, technique, at);
+  const { inputs, usesItem } = planInputs(ctx, step, technique, fanOut, at, dependsOn);
+  const options = mergeOptions(ctx.spec.options, step.options);
+  for (const problem of stepOptionProblems(ctx.spec, step, position)) ctx.add(problem.path, problem.message);
+  if (fanOut.kind !== 'none' && !usesItem) {
+    ctx.add(`${at}.forEach`, 'no input of this step uses { "item": true }, so every run would be the same');
+  }
+  return {
+    id: step.id,
+    position,
+    techniqueKey: key,
+    technique,
+    target:
+      step.technique !== undefined
+        ? { technique: step.technique }
+        : { techniqueId: step.techniqueId ?? '', workspaceId: step.workspaceId ?? '' },
+    dependsOn: [...dependsOn],
+    fanOut,
+    inputs,
+    options,
   };
+}
 
-  const planned: PlannedStep[] = [];
-  spec.steps.forEach((step, position) => {
-    if (byId.get(step.id)?.position !== position) return; // a duplicate id, reported above
-    const at = `steps[${position}]`;
-    const key = techniqueKey(step);
-    const technique = schemas[key];
-    if (technique === undefined) {
-      add(`${at}.technique`, `no schema for technique "${key}"`);
-      return;
+/** Every input the step names must be one of its technique's slots. */
+function checkInputNames(ctx: PlanContext, step: Step, technique: TechniqueInfo, at: string): void {
+  const slots = new Set(technique.inputs.map((slot) => slot.id));
+  for (const id of Object.keys(step.inputs)) {
+    if (!slots.has(id)) {
+      const known = technique.inputs.map((s) => s.id).join(', ') || '(none)';
+      ctx.add(`${at}.inputs.${id}`, `unknown input for ${technique.name}; expected one of: ${known}`);
     }
-    const dependsOn = new Set<string>();
-    const fanOut = fanOutOf(step.id);
-    if (fanOut.kind === 'step') {
-      if (!byId.has(fanOut.fromStep)) add(`${at}.forEach.fromStep`, `unknown step "${fanOut.fromStep}"`);
-      else dependsOn.add(fanOut.fromStep);
-    }
+  }
+}
 
-    const slots = new Map(technique.inputs.map((slot) => [slot.id, slot]));
-    for (const id of Object.keys(step.inputs)) {
-      if (!slots.has(id)) {
-        const known = technique.inputs.map((s) => s.id).join(', ') || '(none)';
-        add(`${at}.inputs.${id}`, `unknown input for ${technique.name}; expected one of: ${known}`);
-      }
+/**
+ * Each slot's input, in the schema's order: a literal checked against the slot, the forEach element,
+ * or a producer's output (whose step joins `dependsOn`). A missing required input is a problem.
+ */
+function planInputs(
+  ctx: PlanContext,
+  step: Step,
+  technique: TechniqueInfo,
+  fanOut: FanOut,
+  at: string,
+  dependsOn: Set<string>,
+): { inputs: Record<string, PlannedInput>; usesItem: boolean } {
+  const inputs: Record<string, PlannedInput> = {};
+  let usesItem = false;
+  for (const slot of technique.inputs) {
+    const path = `${at}.inputs.${slot.id}`;
+    const ref = step.inputs[slot.id];
+    if (ref === undefined) {
+      if (!slot.optional) ctx.add(path, `required ${slot.type} input "${slot.name}" is missing`);
+      continue;
     }
-    const inputs: Record<string, PlannedInput> = {};
-    let usesItem = false;
-    for (const slot of technique.inputs) {
-      const path = `${at}.inputs.${slot.id}`;
-      const ref = step.inputs[slot.id];
-      if (ref === undefined) {
-        if (!slot.optional) add(path, `required ${slot.type} input "${slot.name}" is missing`);
+    if (typeof ref === 'string') {
+      const checked = checkValue(slot, ref);
+      if ('problem' in checked) ctx.add(path, checked.problem);
+      else inputs[slot.id] = { kind: 'literal', value: checked.value };
+      continue;
+    }
+    if (!isFromStep(ref)) {
+      usesItem = true;
+      if (fanOut.kind === 'none') {
+        ctx.add(path, '{ "item": true } is only allowed in a step with forEach');
         continue;
       }
-      if (typeof ref === 'string') {
-        const checked = checkValue(slot, ref);
-        if ('problem' in checked) add(path, checked.problem);
-        else inputs[slot.id] = { kind: 'literal', value: checked.value };
-        continue;
-      }
-      if (!isFromStep(ref)) {
-        usesItem = true;
-        if (fanOut.kind === 'none') {
-          add(path, '{ "item": true } is only allowed in a step with forEach');
-          continue;
-        }
-        checkItems(fanOut, slot, path);
-        inputs[slot.id] = { kind: 'item' };
-        continue;
-      }
-      const resolved = resolveReference(ref, slot, path, step.id);
-      if (resolved) {
-        inputs[slot.id] = resolved;
-        dependsOn.add(ref.fromStep);
-      }
+      checkItems(ctx, fanOut, slot, path);
+      inputs[slot.id] = { kind: 'item' };
+      continue;
     }
-    const options = mergeOptions(spec.options, step.options);
-    problems.push(...stepOptionProblems(spec, step, position));
-    if (fanOut.kind !== 'none' && !usesItem) {
-      add(`${at}.forEach`, 'no input of this step uses { "item": true }, so every run would be the same');
+    const resolved = resolveReference(ctx, ref, slot, path, step.id);
+    if (resolved) {
+      inputs[slot.id] = resolved;
+      dependsOn.add(ref.fromStep);
     }
-    planned.push({
-      id: step.id,
-      position,
-      techniqueKey: key,
-      technique,
-      target:
-        step.technique !== undefined
-          ? { technique: step.technique }
-          : { techniqueId: step.techniqueId ?? '', workspaceId: step.workspaceId ?? '' },
-      dependsOn: [...dependsOn],
-      fanOut,
-      inputs,
-      options,
+  }
+  return { inputs, usesItem };
+}
+
+/** The forEach elements (a list's values, or a producer's output types) must fit the slot they feed. */
+function checkItems(ctx: PlanContext, fanOut: FanOut, slot: SlotInfo, path: string): void {
+  if (fanOut.kind === 'list') {
+    fanOut.items.forEach((item, i) => {
+      const checked = checkValue(slot, item);
+      if ('problem' in checked) ctx.add(`${path} (forEach[${i}])`, checked.problem);
     });
-  });
-
-  function checkItems(fanOut: FanOut, slot: SlotInfo, path: string): void {
-    if (fanOut.kind === 'list') {
-      fanOut.items.forEach((item, i) => {
-        const checked = checkValue(slot, item);
-        if ('problem' in checked) add(`${path} (forEach[${i}])`, checked.problem);
-      });
-    } else if (fanOut.kind === 'step') {
-      const producer = schemaOf(fanOut.fromStep);
-      if (!producer) return;
-      const misfits = producer.outputs.filter((o) => !typesFit(o.type, slot.type));
-      if (misfits.length > 0) {
-        add(
-          path,
-          `forEach over step "${fanOut.fromStep}" yields ${misfits.map((o) => `${o.id} (${o.type})`).join(', ')}, but this input expects ${slot.type}`,
-        );
-      }
-    }
-  }
-
-  function schemaOf(stepId: string): TechniqueInfo | undefined {
-    const entry = byId.get(stepId);
-    return entry ? schemas[techniqueKey(entry.step)] : undefined;
-  }
-
-  function resolveReference(
-    ref: FromStep,
-    slot: SlotInfo,
-    path: string,
-    self: string,
-  ): PlannedInput | undefined {
-    if (!byId.has(ref.fromStep)) {
-      add(`${path}.fromStep`, `unknown step "${ref.fromStep}"`);
-      return undefined;
-    }
-    if (ref.fromStep === self) {
-      add(`${path}.fromStep`, `a step cannot use its own output (cycle ${self} → ${self})`);
-      return undefined;
-    }
-    const producer = schemaOf(ref.fromStep);
-    if (!producer) return undefined;
-    const fansOut = fanOutOf(ref.fromStep).kind !== 'none';
-    const describe = (o: SlotInfo) => `${o.id} (${o.type})`;
-    if (typeof ref.output === 'number') {
-      const outputsPerRun = producer.outputs.length;
-      if (outputsPerRun === 0) {
-        add(`${path}.output`, `step "${ref.fromStep}" has no outputs`);
-        return undefined;
-      }
-      if (!fansOut && ref.output >= outputsPerRun) {
-        add(
-          `${path}.output`,
-          `step "${ref.fromStep}" has ${outputsPerRun} output(s); index ${ref.output} is out of range`,
-        );
-        return undefined;
-      }
-      const output = producer.outputs[ref.output % outputsPerRun];
-      if (output === undefined) return undefined;
-      if (!typesFit(output.type, slot.type)) {
-        add(
-          path,
-          `type mismatch: output ${ref.output} of step "${ref.fromStep}" is ${describe(output)}, but this input expects ${slot.type}`,
-        );
-        return undefined;
-      }
-      return { kind: 'output-index', fromStep: ref.fromStep, index: ref.output, type: output.type };
-    }
-    if (fansOut) {
-      add(
+  } else if (fanOut.kind === 'step') {
+    const producer = schemaOf(ctx, fanOut.fromStep);
+    if (!producer) return;
+    const misfits = producer.outputs.filter((o) => !typesFit(o.type, slot.type));
+    if (misfits.length > 0) {
+      ctx.add(
         path,
-        `step "${ref.fromStep}" runs once per forEach element: use forEach: { "fromStep": "${ref.fromStep}" } to run once per output, or pick one with "output": <index>`,
+        `forEach over step "${fanOut.fromStep}" yields ${misfits.map((o) => `${o.id} (${o.type})`).join(', ')}, but this input expects ${slot.type}`,
       );
-      return undefined;
     }
-    if (typeof ref.output === 'string') {
-      const output = producer.outputs.find((o) => o.id === ref.output);
-      if (!output) {
-        add(
-          `${path}.output`,
-          `step "${ref.fromStep}" has no output "${ref.output}"; it has ${producer.outputs.map(describe).join(', ') || 'none'}`,
-        );
-        return undefined;
-      }
-      if (!typesFit(output.type, slot.type)) {
-        add(
-          path,
-          `type mismatch: step "${ref.fromStep}" output ${describe(output)} cannot feed this ${slot.type} input`,
-        );
-        return undefined;
-      }
-      return { kind: 'output-id', fromStep: ref.fromStep, outputId: output.id, type: output.type };
-    }
-    const fitting = producer.outputs.filter((o) => typesFit(o.type, slot.type));
-    if (fitting.length !== 1) {
-      add(
-        path,
-        fitting.length === 0
-          ? `type mismatch: step "${ref.fromStep}" has no ${slot.type} output (it has ${producer.outputs.map(describe).join(', ') || 'none'})`
-          : `step "${ref.fromStep}" has several ${slot.type} outputs (${fitting.map((o) => o.id).join(', ')}): choose one with "output"`,
-      );
-      return undefined;
-    }
-    const only = fitting[0];
-    return only
-      ? { kind: 'output-id', fromStep: ref.fromStep, outputId: only.id, type: only.type }
-      : undefined;
   }
+}
 
-  const order = topologicalOrder(planned, add);
-  if (problems.length > 0) return { ok: false, problems };
+const describeSlot = (o: SlotInfo) => `${o.id} (${o.type})`;
 
+/**
+ * A `{ fromStep, output? }` input: the producer must exist, not be the step itself, and yield one output
+ * of the slot's type, picked by index, by id, or as the only output of that type.
+ */
+function resolveReference(
+  ctx: PlanContext,
+  ref: FromStep,
+  slot: SlotInfo,
+  path: string,
+  self: string,
+): PlannedInput | undefined {
+  if (!ctx.byId.has(ref.fromStep)) {
+    ctx.add(`${path}.fromStep`, `unknown step "${ref.fromStep}"`);
+    return undefined;
+  }
+  if (ref.fromStep === self) {
+    ctx.add(`${path}.fromStep`, `a step cannot use its own output (cycle ${self} → ${self})`);
+    return undefined;
+  }
+  const producer = schemaOf(ctx, ref.fromStep);
+  if (!producer) return undefined;
+  const fansOut = fanOutOf(ctx, ref.fromStep).kind !== 'none';
+  if (typeof ref.output === 'number')
+    return outputByIndex(ctx, { fromStep: ref.fromStep, index: ref.output }, producer, fansOut, slot, path);
+  if (fansOut) {
+    ctx.add(
+      path,
+      `step "${ref.fromStep}" runs once per forEach element: use forEach: { "fromStep": "${ref.fromStep}" } to run once per output, or pick one with "output": <index>`,
+    );
+    return undefined;
+  }
+  if (typeof ref.output === 'string')
+    return outputById(ctx, { fromStep: ref.fromStep, id: ref.output }, producer, slot, path);
+  return onlyOutputOfType(ctx, ref.fromStep, producer, slot, path);
+}
+
+/** `"output": <index>`: the n-th of all the producer's outputs (across its runs when it fans out). */
+function outputByIndex(
+  ctx: PlanContext,
+  ref: { fromStep: string; index: number },
+  producer: TechniqueInfo,
+  fansOut: boolean,
+  slot: SlotInfo,
+  path: string,
+): PlannedInput | undefined {
+  const outputsPerRun = producer.outputs.length;
+  if (outputsPerRun === 0) {
+    ctx.add(`${path}.output`, `step "${ref.fromStep}" has no outputs`);
+    return undefined;
+  }
+  if (!fansOut && ref.index >= outputsPerRun) {
+    ctx.add(
+      `${path}.output`,
+      `step "${ref.fromStep}" has ${outputsPerRun} output(s); index ${ref.index} is out of range`,
+    );
+    return undefined;
+  }
+  const output = producer.outputs[ref.index % outputsPerRun];
+  if (output === undefined) return undefined;
+  if (!typesFit(output.type, slot.type)) {
+    ctx.add(
+      path,
+      `type mismatch: output ${ref.index} of step "${ref.fromStep}" is ${describeSlot(output)}, but this input expects ${slot.type}`,
+    );
+    return undefined;
+  }
+  return { kind: 'output-index', fromStep: ref.fromStep, index: ref.index, type: output.type };
+}
+
+/** `"output": "<id>"`: the producer's output of that id, which must fit the slot. */
+function outputById(
+  ctx: PlanContext,
+  ref: { fromStep: string; id: string },
+  producer: TechniqueInfo,
+  slot: SlotInfo,
+  path: string,
+): PlannedInput | undefined {
+  const output = producer.outputs.find((o) => o.id === ref.id);
+  if (!output) {
+    ctx.add(
+      `${path}.output`,
+      `step "${ref.fromStep}" has no output "${ref.id}"; it has ${producer.outputs.map(describeSlot).join(', ') || 'none'}`,
+    );
+    return undefined;
+  }
+  if (!typesFit(output.type, slot.type)) {
+    ctx.add(
+      path,
+      `type mismatch: step "${ref.fromStep}" output ${describeSlot(output)} cannot feed this ${slot.type} input`,
+    );
+    return undefined;
+  }
+  return { kind: 'output-id', fromStep: ref.fromStep, outputId: output.id, type: output.type };
+}
+
+/** No `output`: the producer's one output of the slot's type; none or several is a problem. */
+function onlyOutputOfType(
+  ctx: PlanContext,
+  fromStep: string,
+  producer: TechniqueInfo,
+  slot: SlotInfo,
+  path: string,
+): PlannedInput | undefined {
+  const fitting = producer.outputs.filter((o) => typesFit(o.type, slot.type));
+  if (fitting.length !== 1) {
+    ctx.add(
+      path,
+      fitting.length === 0
+        ? `type mismatch: step "${fromStep}" has no ${slot.type} output (it has ${producer.outputs.map(describeSlot).join(', ') || 'none'})`
+        : `step "${fromStep}" has several ${slot.type} outputs (${fitting.map((o) => o.id).join(', ')}): choose one with "output"`,
+    );
+    return undefined;
+  }
+  const only = fitting[0];
+  return only ? { kind: 'output-id', fromStep, outputId: only.id, type: only.type } : undefined;
+}
+
+/** The runs and price known up front: undefined as soon as one step runs once per output of another. */
+function plannedCount(planned: PlannedStep[]): {
+  plannedCostUsd: number | undefined;
+  plannedRuns: number | undefined;
+} {
   let plannedCostUsd: number | undefined = 0;
   let plannedRuns: number | undefined = 0;
   for (const step of planned) {
@@ -324,6 +426,11 @@ export function planPipeline(
     plannedCostUsd = (plannedCostUsd ?? 0) + runs * step.technique.runCost;
   }
   if (plannedCostUsd !== undefined) plannedCostUsd = roundUsd(plannedCostUsd);
+  return { plannedCostUsd, plannedRuns };
+}
+
+/** Runs per step in dependency order, a forEach over a step counted by its producer's declared outputs. */
+function estimateRuns(ctx: PlanContext, planned: PlannedStep[], order: string[]): PipelinePlan['estimate'] {
   const runsPerStep: Record<string, number> = {};
   for (const id of order) {
     const step = planned.find((s) => s.id === id);
@@ -333,30 +440,21 @@ export function planPipeline(
       f.kind === 'list'
         ? f.items.length
         : f.kind === 'step'
-          ? (runsPerStep[f.fromStep] ?? 0) * (schemaOf(f.fromStep)?.outputs.length ?? 0)
+          ? (runsPerStep[f.fromStep] ?? 0) * (schemaOf(ctx, f.fromStep)?.outputs.length ?? 0)
           : 1;
   }
-  const estimate = {
+  return {
     runs: Object.values(runsPerStep).reduce((a, b) => a + b, 0),
     costUsd: roundUsd(planned.reduce((sum, s) => sum + (runsPerStep[s.id] ?? 0) * s.technique.runCost, 0)),
     runsPerStep,
   };
-  // A forEach over a step is counted by its producer's declared outputs; lists were checked with the spec.
-  if (plannedRuns === undefined && estimate.runs > PipelineLimits.runs) {
-    const fanning = planned.find((s) => s.fanOut.kind === 'step');
-    return {
-      ok: false,
-      problems: [
-        {
-          path: fanning ? `steps[${fanning.position}].forEach` : 'steps',
-          message: `the pipeline would run about ${estimate.runs} runs (from the schemas' declared outputs); at most ${PipelineLimits.runs}`,
-        },
-      ],
-    };
-  }
+}
+
+function tooManyRuns(planned: PlannedStep[], runs: number): SpecProblem {
+  const fanning = planned.find((s) => s.fanOut.kind === 'step');
   return {
-    ok: true,
-    plan: { name: spec.name, steps: planned, order, plannedCostUsd, plannedRuns, estimate },
+    path: fanning ? `steps[${fanning.position}].forEach` : 'steps',
+    message: `the pipeline would run about ${runs} runs (from the schemas' declared outputs); at most ${PipelineLimits.runs}`,
   };
 }
 
