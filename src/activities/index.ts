@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Created, FloraClient } from '../flora/client';
 import { FloraError } from '../flora/errors';
 import { FailureType } from '../domain/failures';
-import type { Run, Slot, Technique } from '../flora/schemas';
+import type { Run, Slot, Technique, TechniqueRunItem } from '../flora/schemas';
 import { createDownloadActivities } from './downloads';
 import { createOutputCheckActivities } from './output-check';
 import { visibilityString } from '../temporal/search-attributes';
@@ -48,145 +48,190 @@ const FIND_RUNS_PAGE_SIZE = 50;
  * maps any failure through `toApplicationFailure`, so retries are Temporal's alone (at the delay each
  * failure names).
  */
-function floraActivityFunctions({
+function floraActivityFunctions(deps: ActivityDependencies) {
+  const call = callContext(deps);
+  return {
+    ...createDownloadActivities({ root: deps.downloadRoot }),
+    ...createOutputCheckActivities({ root: deps.downloadRoot }),
+    getTechnique: getTechniqueActivity(call),
+    createRun: createRunActivity(call),
+    pollRunOnce: pollRunOnceActivity(call),
+    findRecentRuns: findRecentRunsActivity(call),
+  };
+}
+
+/** What every FLORA call of an activity shares: the client, the rate limiter's slot and its 429 feedback. */
+interface CallContext {
+  flora: FloraClient;
+  /** Taken before each request: a refused slot is already the retryable failure to throw. */
+  slot: () => Promise<void>;
+  /** Tells the limiter about a 429 before the error goes on to Temporal's retry. */
+  feedback: (err: unknown) => void;
+  unknownCreateRetryDelayMs: number;
+}
+
+function callContext({
   flora,
-  downloadRoot,
   unknownCreateRetryDelayMs = UNKNOWN_CREATE_RETRY_DELAY_MS,
   limiter,
-}: ActivityDependencies) {
-  // Outside the try blocks: a refused slot is already the retryable failure to throw (nothing was sent).
-  const slot = async (): Promise<void> => limiter?.take();
-  // A 429 tells this worker's limiter that the fleet is over FLORA's limit (more workers than
-  // FLORA_WORKERS): it slows down and honours retry-after before the error goes on to Temporal's retry.
-  const feedback = (err: unknown): void => {
-    if (limiter && err instanceof FloraError && err.status === 429) limiter.rateLimited(err.retryAfterMs);
-  };
+}: ActivityDependencies): CallContext {
   return {
-    ...createDownloadActivities({ root: downloadRoot }),
-    ...createOutputCheckActivities({ root: downloadRoot }),
-    /** `GET /techniques/{slug or id}`: the schema and price. */
-    async getTechnique(slugOrId: string): Promise<TechniqueInfo> {
-      await slot();
-      try {
-        const technique = await flora.getTechnique(slugOrId, { signal: cancellationSignal() });
-        return toTechniqueInfo(technique, slugOrId);
-      } catch (err) {
-        feedback(err);
-        throw toApplicationFailure(err);
-      }
+    flora,
+    unknownCreateRetryDelayMs,
+    // Outside the try blocks: a refused slot is already the retryable failure to throw (nothing was sent).
+    slot: async (): Promise<void> => limiter?.take(),
+    // A 429 tells this worker's limiter that the fleet is over FLORA's limit (more workers than
+    // FLORA_WORKERS): it slows down and honours retry-after before the error goes on to Temporal's retry.
+    feedback: (err: unknown): void => {
+      if (limiter && err instanceof FloraError && err.status === 429) limiter.rateLimited(err.retryAfterMs);
     },
+  };
+}
 
-    /**
-     * Creates a run (nested or top-level route) with the idempotency key as header and body field.
-     * A 200 replay returns the original run; a 409 `idempotency_duplicate` is reported back, not thrown,
-     * so the workflow can find the paid run instead of losing it.
-     */
-    async createRun(req: CreateRunRequest): Promise<CreateRunResult> {
-      // No cancellation signal: aborting a create that FLORA may already be processing cannot unbill
-      // it, and leaves its retry (same key) free to overlap it. The HTTP timeout still bounds it, and
-      // the worker's shutdown grace time outlasts that timeout, so a deploy lets it finish.
-      await slot();
-      try {
-        if (req.route === 'nested') {
-          const res = await flora.createRunNested({
-            slug: req.slug,
-            inputs: req.inputs,
-            idempotencyKey: req.idempotencyKey,
-            callbackUrl: req.callbackUrl,
-          });
-          return created(res, undefined);
-        }
-        const res = await flora.createRunTopLevel({
-          techniqueId: req.techniqueId,
-          workspaceId: req.workspaceId,
+/** `GET /techniques/{slug or id}`: the schema and price. */
+function getTechniqueActivity({ flora, slot, feedback }: CallContext) {
+  return async function getTechnique(slugOrId: string): Promise<TechniqueInfo> {
+    await slot();
+    try {
+      const technique = await flora.getTechnique(slugOrId, { signal: cancellationSignal() });
+      return toTechniqueInfo(technique, slugOrId);
+    } catch (err) {
+      feedback(err);
+      throw toApplicationFailure(err);
+    }
+  };
+}
+
+/**
+ * Creates a run (nested or top-level route) with the idempotency key as header and body field.
+ * A 200 replay returns the original run; a 409 `idempotency_duplicate` is reported back, not thrown,
+ * so the workflow can find the paid run instead of losing it.
+ */
+function createRunActivity({ flora, slot, feedback, unknownCreateRetryDelayMs }: CallContext) {
+  return async function createRun(req: CreateRunRequest): Promise<CreateRunResult> {
+    // No cancellation signal: aborting a create that FLORA may already be processing cannot unbill
+    // it, and leaves its retry (same key) free to overlap it. The HTTP timeout still bounds it, and
+    // the worker's shutdown grace time outlasts that timeout, so a deploy lets it finish.
+    await slot();
+    try {
+      if (req.route === 'nested') {
+        const res = await flora.createRunNested({
+          slug: req.slug,
           inputs: req.inputs,
           idempotencyKey: req.idempotencyKey,
+          callbackUrl: req.callbackUrl,
         });
-        return created(res, res.data.estimated_seconds ?? undefined);
-      } catch (err) {
-        feedback(err);
-        // FLORA documents 409 as "a replay of an earlier request" (idempotency_duplicate or conflict):
-        // whatever its code, an earlier attempt with this key may have made a paid run, so look for it.
-        if (err instanceof FloraError && err.status === 409) {
-          logCall('create answered 409', { code: err.code, requestId: err.requestId });
-          const info = Context.current().info;
-          return {
-            kind: 'duplicate',
-            firstAttemptAtMs: info.scheduledTimestampMs,
-            attempt: info.attempt,
-            answeredAtMs: Date.now(),
-            requestId: err.requestId,
-          };
-        }
-        // The attempt number tells the workflow whether an earlier attempt of this create may have
-        // reached FLORA (and been billed) before this one was refused.
-        throw toApplicationFailure(err, { unknownCreateRetryDelayMs, recordAttempt: true });
+        return created(res, undefined);
       }
-    },
-
-    /** One `GET` of the run. "Not finished yet" is a normal answer, not an error. */
-    async pollRunOnce(req: PollRunRequest): Promise<RunSnapshot> {
-      await slot();
-      try {
-        const run = await flora.getRun(
-          { technique: req.technique, runId: req.runId, pollUrl: req.pollUrl },
-          { signal: cancellationSignal() },
-        );
-        if (run.run_id !== req.runId) {
-          throw new FloraError({
-            code: FailureType.ProtocolError,
-            message: `FLORA answered a poll for ${req.runId} with run ${run.run_id}`,
-            route: 'GET /techniques/{id}/runs/{run_id}',
-          });
-        }
-        return toSnapshot(run, req.pollUrl);
-      } catch (err) {
-        feedback(err);
-        throw toApplicationFailure(err);
-      }
-    },
-
-    /**
-     * One page of `/technique-runs` for the technique, newest first, keeping the runs created since the
-     * given instant: the candidates for a create whose response was lost.
-     */
-    async findRecentRuns(req: FindRunsRequest): Promise<FindRunsResult> {
-      await slot();
-      try {
-        const page = await flora.listRuns(
-          { techniqueId: req.techniqueId, cursor: req.cursor, limit: FIND_RUNS_PAGE_SIZE },
-          { signal: cancellationSignal() },
-        );
-        const candidates: FindRunsResult['candidates'] = [];
-        let reachedOlder = false;
-        for (const item of page.technique_runs) {
-          if (item.technique?.technique_id && item.technique.technique_id !== req.techniqueId) continue;
-          const createdAtMs = epochToMs(item.created_at);
-          // Without a creation time a run cannot be ruled out: keep it, and let ambiguity fail loudly.
-          if (createdAtMs !== undefined && createdAtMs < req.createdSinceMs) {
-            reachedOlder = true;
-            continue;
-          }
-          candidates.push({
-            runId: item.run_id,
-            status: item.status,
-            createdAtMs,
-            techniqueId: item.technique?.technique_id ?? undefined,
-          });
-        }
-        const next = page.meta?.next_cursor ?? undefined;
-        const claimed = await markClaimed(candidates);
-        return {
-          candidates: claimed.candidates,
-          ownershipChecked: claimed.checked,
-          nextCursor: reachedOlder ? undefined : next,
-        };
-      } catch (err) {
-        feedback(err);
-        throw toApplicationFailure(err);
-      }
-    },
+      const res = await flora.createRunTopLevel({
+        techniqueId: req.techniqueId,
+        workspaceId: req.workspaceId,
+        inputs: req.inputs,
+        idempotencyKey: req.idempotencyKey,
+      });
+      return created(res, res.data.estimated_seconds ?? undefined);
+    } catch (err) {
+      feedback(err);
+      // FLORA documents 409 as "a replay of an earlier request" (idempotency_duplicate or conflict):
+      // whatever its code, an earlier attempt with this key may have made a paid run, so look for it.
+      if (err instanceof FloraError && err.status === 409) return duplicate(err);
+      // The attempt number tells the workflow whether an earlier attempt of this create may have
+      // reached FLORA (and been billed) before this one was refused.
+      throw toApplicationFailure(err, { unknownCreateRetryDelayMs, recordAttempt: true });
+    }
   };
+}
+
+/** A create FLORA answered 409: when this create was first scheduled, so the workflow can look for its run. */
+function duplicate(err: FloraError): CreateRunResult {
+  logCall('create answered 409', { code: err.code, requestId: err.requestId });
+  const info = Context.current().info;
+  return {
+    kind: 'duplicate',
+    firstAttemptAtMs: info.scheduledTimestampMs,
+    attempt: info.attempt,
+    answeredAtMs: Date.now(),
+    requestId: err.requestId,
+  };
+}
+
+/** One `GET` of the run. "Not finished yet" is a normal answer, not an error. */
+function pollRunOnceActivity({ flora, slot, feedback }: CallContext) {
+  return async function pollRunOnce(req: PollRunRequest): Promise<RunSnapshot> {
+    await slot();
+    try {
+      const run = await flora.getRun(
+        { technique: req.technique, runId: req.runId, pollUrl: req.pollUrl },
+        { signal: cancellationSignal() },
+      );
+      if (run.run_id !== req.runId) {
+        throw new FloraError({
+          code: FailureType.ProtocolError,
+          message: `FLORA answered a poll for ${req.runId} with run ${run.run_id}`,
+          route: 'GET /techniques/{id}/runs/{run_id}',
+        });
+      }
+      return toSnapshot(run, req.pollUrl);
+    } catch (err) {
+      feedback(err);
+      throw toApplicationFailure(err);
+    }
+  };
+}
+
+/**
+ * One page of `/technique-runs` for the technique, newest first, keeping the runs created since the
+ * given instant: the candidates for a create whose response was lost.
+ */
+function findRecentRunsActivity({ flora, slot, feedback }: CallContext) {
+  return async function findRecentRuns(req: FindRunsRequest): Promise<FindRunsResult> {
+    await slot();
+    try {
+      const page = await flora.listRuns(
+        { techniqueId: req.techniqueId, cursor: req.cursor, limit: FIND_RUNS_PAGE_SIZE },
+        { signal: cancellationSignal() },
+      );
+      const { candidates, reachedOlder } = candidatesSince(page.technique_runs, req);
+      const next = page.meta?.next_cursor ?? undefined;
+      const claimed = await markClaimed(candidates);
+      return {
+        candidates: claimed.candidates,
+        ownershipChecked: claimed.checked,
+        nextCursor: reachedOlder ? undefined : next,
+      };
+    } catch (err) {
+      feedback(err);
+      throw toApplicationFailure(err);
+    }
+  };
+}
+
+/**
+ * The page's runs of the requested technique created since `createdSinceMs`; `reachedOlder` says the
+ * page went past that instant, so there is no need to read the next one.
+ */
+function candidatesSince(
+  runs: readonly TechniqueRunItem[],
+  req: FindRunsRequest,
+): { candidates: FindRunsResult['candidates']; reachedOlder: boolean } {
+  const candidates: FindRunsResult['candidates'] = [];
+  let reachedOlder = false;
+  for (const item of runs) {
+    if (item.technique?.technique_id && item.technique.technique_id !== req.techniqueId) continue;
+    const createdAtMs = epochToMs(item.created_at);
+    // Without a creation time a run cannot be ruled out: keep it, and let ambiguity fail loudly.
+    if (createdAtMs !== undefined && createdAtMs < req.createdSinceMs) {
+      reachedOlder = true;
+      continue;
+    }
+    candidates.push({
+      runId: item.run_id,
+      status: item.status,
+      createdAtMs,
+      techniqueId: item.technique?.technique_id ?? undefined,
+    });
+  }
+  return { candidates, reachedOlder };
 }
 
 /** The FLORA activities by their short names (`createRun`), as workflow code calls them. */
