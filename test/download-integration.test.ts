@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ManifestEntry } from '../src/downloads';
 import { runPipeline, runTechnique } from '../src/workflows';
 import { runCli } from './helpers/cli';
-import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
+import { FAST, useDownloadHarness, type Harness, type RunningWorker } from './helpers/env';
 import { expectWorkflowFailure } from './helpers/failures';
 
 let h: Harness;
@@ -19,17 +19,11 @@ let worker: RunningWorker;
 let root: string;
 let seq = 0;
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'flora-downloads-'));
-  h = await startHarness({ runDurationMs: 300, serveFiles: true });
-  worker = await startWorker(h, taskQueue(), h.flora, { downloadRoot: root });
+useDownloadHarness('flora-downloads-', { runDurationMs: 300, serveFiles: true }, (harness, w, dir) => {
+  h = harness;
+  worker = w;
+  root = dir;
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-  await rm(root, { recursive: true, force: true });
-});
-beforeEach(() => h.sim.reset());
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

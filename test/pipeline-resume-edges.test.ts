@@ -6,16 +6,15 @@
  * batches keeps what finished and starts no child of a later batch.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startPipeline } from '../src/client/pipelines';
 import { planResume } from '../src/client/resume';
 import { parsePipelineSpec, type PipelineSpecInput } from '../src/pipelines/spec';
 import { runPipeline } from '../src/workflows';
-import { FAST, startHarness, startWorker, taskQueue, type Harness, type RunningWorker } from './helpers/env';
+import { FAST, useDownloadHarness, type Harness, type RunningWorker } from './helpers/env';
 import { expectWorkflowCancelled, expectWorkflowFailure, waitFor } from './helpers/failures';
 import { createsPerStep as createsOf } from './helpers/creates';
 
@@ -24,17 +23,11 @@ let worker: RunningWorker;
 let root: string;
 let seq = 0;
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'flora-resume-'));
-  h = await startHarness({ runDurationMs: 300, serveFiles: true });
-  worker = await startWorker(h, taskQueue(), h.flora, { downloadRoot: root });
+useDownloadHarness('flora-resume-', { runDurationMs: 300, serveFiles: true }, (harness, w, dir) => {
+  h = harness;
+  worker = w;
+  root = dir;
 });
-after(async () => {
-  await worker?.stop();
-  await h?.close();
-  await rm(root, { recursive: true, force: true });
-});
-beforeEach(() => h.sim.reset());
 
 const wid = (what: string) => `resume-${what}-${process.pid}-${++seq}`;
 

@@ -3,6 +3,9 @@
  * and workers on random task queues.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -106,17 +109,19 @@ export async function startWorker(
 
 /**
  * The usual per-file setup: one dev server, simulator and worker for the file, shut down after it, and
- * the simulator reset before each test. `ready` receives them once they run.
+ * the simulator reset before each test. `ready` receives them once they run; `workerOptions` (read when
+ * the worker starts) adds to the worker's options.
  */
 export function useHarness(
   simOptions: SimulatorOptions,
   ready: (h: Harness, worker: RunningWorker) => void,
+  workerOptions: () => Partial<FloraWorkerOptions> = () => ({}),
 ): void {
   let h: Harness | undefined;
   let worker: RunningWorker | undefined;
   before(async () => {
     h = await startHarness(simOptions);
-    worker = await startWorker(h);
+    worker = await startWorker(h, taskQueue(), h.flora, workerOptions());
     ready(h, worker);
   });
   after(async () => {
@@ -124,6 +129,29 @@ export function useHarness(
     await h?.close();
   });
   beforeEach(() => h?.sim.reset());
+}
+
+/**
+ * `useHarness` whose worker saves downloads (`options.downloadTo`) under a fresh temporary directory,
+ * `root`, made before the worker starts and removed after the file.
+ */
+export function useDownloadHarness(
+  tmpPrefix: string,
+  simOptions: SimulatorOptions,
+  ready: (h: Harness, worker: RunningWorker, root: string) => void,
+): void {
+  let root: string | undefined;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), tmpPrefix));
+  });
+  useHarness(
+    simOptions,
+    (h, worker) => ready(h, worker, root ?? ''),
+    () => ({ downloadRoot: root }),
+  );
+  after(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
 }
 
 /** Fast polling for tests: FLORA's 2–5 s cadence scaled down to the simulator's speed. */
