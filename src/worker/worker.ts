@@ -176,19 +176,12 @@ function tunedOptions(tuning: FloraWorkerTuning | undefined, workerOptions: Part
 
 /** A worker serving our workflows and FLORA activities on one task queue. */
 export async function createFloraWorker(options: FloraWorkerOptions): Promise<Worker> {
-  const {
-    connection,
-    namespace = 'default',
-    taskQueue = DEFAULT_TASK_QUEUE,
-    flora,
-    workflowBundle,
-    maxRequestsPerSecond,
-    downloadRoot,
-    legacyActivityNames = true,
-    tuning,
-    workerOptions = {},
-  } = options;
-  const tuned = tunedOptions(tuning, workerOptions);
+  const { workflowBundle, workerOptions = {} } = options;
+  // First: a bad tuning value is refused before the workflows are bundled.
+  const activityWorker = floraActivityWorkerOptions({
+    ...options,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+  });
   // Without a prebuilt bundle the workflows are bundled here, quietly (see quietBundle), unless
   // interceptor modules or plugins shape the bundle: the SDK bundles those itself.
   const customized =
@@ -196,25 +189,46 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     (workerOptions.plugins?.length ?? 0) > 0;
   const bundle =
     chooseWorkflowBundle(workflowBundle, workerOptions) ?? (customized ? undefined : await quietBundle());
-  const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
   const sandbox: { isolateExecutionTimeout: number | string } = {
     isolateExecutionTimeout: options.isolateExecutionTimeout ?? DEFAULT_ISOLATE_EXECUTION_TIMEOUT,
   };
   return Worker.create({
+    ...activityWorker,
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...sandbox,
+    ...workerOptions,
+  });
+}
+
+/**
+ * What both workers make of their options: where they poll, the FLORA activities with their rate limit,
+ * the shutdown grace time and the tuning. The caller spreads `workerOptions` last, so they win.
+ */
+function floraActivityWorkerOptions(options: FloraActivityWorkerOptions) {
+  const {
+    connection,
+    namespace = 'default',
+    taskQueue,
+    flora,
+    maxRequestsPerSecond,
+    downloadRoot,
+    legacyActivityNames = true,
+    tuning,
+    workerOptions = {},
+  } = options;
+  const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
+  return {
     connection,
     namespace,
     taskQueue,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ flora, downloadRoot, legacyActivityNames, limiter }),
     // Each activity is exactly one FLORA request, so this caps the regular activities' FLORA rate for the
     // whole fleet; the limiter above also covers the local-activity polls, per worker.
     ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
     // A deploy must not cut a create short: FLORA may process it anyway, and its retry would overlap.
     shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
-    ...tuned,
-    ...sandbox,
-    ...workerOptions,
-  });
+    ...tunedOptions(tuning, workerOptions),
+  };
 }
 
 /** This worker's share of the fleet's FLORA request rate; undefined without a limit. */
@@ -238,29 +252,7 @@ export type FloraActivityWorkerOptions = Omit<FloraWorkerOptions, 'workflowBundl
  * local activity), so the workers holding their workflows need no FLORA client.
  */
 export async function createFloraActivityWorker(options: FloraActivityWorkerOptions): Promise<Worker> {
-  const {
-    connection,
-    namespace = 'default',
-    taskQueue,
-    flora,
-    maxRequestsPerSecond,
-    downloadRoot,
-    legacyActivityNames = true,
-    tuning,
-    workerOptions = {},
-  } = options;
-  const tuned = tunedOptions(tuning, workerOptions);
-  const limiter = options.limiter ?? requestLimiter(maxRequestsPerSecond, options.workers);
-  return Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    activities: createActivities({ flora, downloadRoot, legacyActivityNames, limiter }),
-    ...(maxRequestsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: maxRequestsPerSecond } : {}),
-    shutdownGraceTime: shutdownGraceMs(flora.timeoutMs),
-    ...tuned,
-    ...workerOptions,
-  });
+  return Worker.create({ ...floraActivityWorkerOptions(options), ...(options.workerOptions ?? {}) });
 }
 
 /**
