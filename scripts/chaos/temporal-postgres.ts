@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir, resolveTemporalCli } from '../../src/dev/temporal-cli';
+import { searchAttributeCreateArgs } from '../../src/domain/search-attribute-keys';
 import { freeLowPort, freePort, spawnProc, stopProc, type Proc } from './procs';
 import { waitForTemporal, type TemporalServer } from './temporal';
 
@@ -164,18 +165,7 @@ export async function startPostgresTemporal(
         'create',
         '--namespace',
         'default',
-        '--name',
-        'FloraTechnique',
-        '--type',
-        'Keyword',
-        '--name',
-        'FloraRunId',
-        '--type',
-        'KeywordList',
-        '--name',
-        'FloraPipeline',
-        '--type',
-        'Keyword',
+        ...searchAttributeCreateArgs(),
       );
       break;
     } catch (err) {

@@ -300,7 +300,7 @@ async function markClaimed(
     const client = Context.current().client;
     const ids = candidates.map((c) => visibilityString(c.runId)).join(', ');
     const owners = new Map<string, string>();
-    for await (const info of client.workflow.list({ query: `FloraRunId IN (${ids})` })) {
+    for await (const info of client.workflow.list({ query: `${FloraRunIdKey.name} IN (${ids})` })) {
       for (const runId of info.typedSearchAttributes.get(FloraRunIdKey) ?? [])
         owners.set(runId, info.workflowId);
     }

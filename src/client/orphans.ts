@@ -86,7 +86,7 @@ export async function findOrphanRuns(
     const fallback = await ownedByMemoAndQuery(client, new Date(since.getTime() - FALLBACK_LOOKBACK_MS));
     owned = fallback.owned;
     caveat =
-      `the search attribute FloraRunId is not registered on namespace ${namespace}, so ownership was read ` +
+      `the search attribute ${FloraRunIdKey.name} is not registered on namespace ${namespace}, so ownership was read ` +
       `from the memo of completed workflows and the status query of the others, started since ` +
       `${new Date(since.getTime() - FALLBACK_LOOKBACK_MS).toISOString()}` +
       (fallback.unanswered.length > 0

@@ -1,6 +1,6 @@
 /**
- * The demo's embedded Temporal server: `temporal server start-dev` run as a child process, found by
- * `resolveTemporalCli` (TEMPORAL_CLI_PATH, PATH, the cache, or `go install`). Unlike the tests' server
+ * The demo's embedded Temporal server (and the bench's, and the chaos harness's arguments):
+ * `temporal server start-dev` run as a child process, found by `resolveTemporalCli` (TEMPORAL_CLI_PATH, PATH, the cache, or `go install`). Unlike the tests' server
  * (test-server.ts), it needs no `@temporalio/testing`, so `flora-temporal demo` works from an installed
  * package without a dev-only install. Without a CLI it falls back to the SDK's own download, which
  * does need `@temporalio/testing`.
@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { FLORA_SEARCH_ATTRIBUTES } from '../domain/search-attribute-keys';
+import { startDevSearchAttributeArgs } from '../domain/search-attribute-keys';
 import { cacheDir, resolveTemporalCli } from './temporal-cli';
 import { startLocalTemporal } from './test-server';
 
@@ -43,16 +43,6 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-const SA_TYPES: Record<string, string> = {
-  KEYWORD: 'Keyword',
-  KEYWORD_LIST: 'KeywordList',
-  TEXT: 'Text',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-};
-
 /** The loopback ports a dev server listens on: its gRPC frontend, its HTTP API and its metrics. */
 export interface DevServerPorts {
   port: number;
@@ -68,7 +58,7 @@ export async function freeDevServerPorts(): Promise<DevServerPorts> {
 
 /**
  * The `temporal server start-dev` arguments of every dev server this project starts (the demo's, the
- * chaos harness's): loopback only, no UI, quiet, the `default` namespace, and flora's search attributes
+ * bench's, the chaos harness's): loopback only, no UI, quiet, the `default` namespace, and flora's search attributes
  * registered from the start. With `dbFilename` the server keeps its state in that SQLite file, so it can
  * be killed and started again on the same state; without it, state lives in memory.
  */
@@ -90,10 +80,7 @@ export function startDevArgs(ports: DevServerPorts, options: { dbFilename?: stri
     'default',
     '--log-level',
     'error',
-    ...FLORA_SEARCH_ATTRIBUTES.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`,
-    ]),
+    ...startDevSearchAttributeArgs(),
   ];
 }
 
@@ -136,20 +123,34 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A dev server on free loopback ports with flora's search attributes, in memory, gone on teardown. */
-export async function startEmbeddedTemporal(
-  options: EmbeddedTemporalOptions = {},
-): Promise<EmbeddedTemporal> {
-  const cli = await resolveTemporalCli({ install: options.install ?? true, log: options.log });
-  if (!cli) {
-    // No CLI and no Go: the SDK downloads its own dev server (needs the optional @temporalio/testing).
-    const env = await startLocalTemporal({ log: options.log, quiet: options.quiet });
-    return { address: env.address, namespace: env.namespace ?? 'default', teardown: () => env.teardown() };
-  }
+/** A running `temporal server start-dev` child process. */
+export interface DevServerProcess {
+  /** host:port of the frontend. */
+  address: string;
+  /** The server's process id (the bench reads its CPU time and peak RSS). */
+  pid: number;
+  /** Stops the server (SIGTERM, SIGKILL after 5 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the CLI at `cliPath` as a dev server on free loopback ports with flora's search attributes, in
+ * memory (`startDevArgs`), and resolves once it answers. Its own output goes to stderr, or with `quiet`
+ * to a log file in the cache directory.
+ */
+export async function spawnDevServer(
+  cliPath: string,
+  options: { quiet?: boolean } = {},
+): Promise<DevServerProcess> {
   const ports = await freeDevServerPorts();
   const address = `127.0.0.1:${ports.port}`;
-  const args = startDevArgs(ports);
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cliPath, startDevArgs(ports), { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) {
+    // spawn reports a missing or unrunnable executable as an 'error' event, with no pid.
+    const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new Error(`could not start the Temporal dev server ${cliPath}: ${err.message}`);
+  }
+  const pid = child.pid;
   // The banner and start-up lines stay off stdout (a `--json` demo prints one object there).
   if (options.quiet) {
     await mkdir(cacheDir(), { recursive: true });
@@ -166,5 +167,19 @@ export async function startEmbeddedTemporal(
     await stop(child);
     throw err;
   }
-  return { address, namespace: 'default', teardown: () => stop(child) };
+  return { address, pid, stop: () => stop(child) };
+}
+
+/** A dev server on free loopback ports with flora's search attributes, in memory, gone on teardown. */
+export async function startEmbeddedTemporal(
+  options: EmbeddedTemporalOptions = {},
+): Promise<EmbeddedTemporal> {
+  const cli = await resolveTemporalCli({ install: options.install ?? true, log: options.log });
+  if (!cli) {
+    // No CLI and no Go: the SDK downloads its own dev server (needs the optional @temporalio/testing).
+    const env = await startLocalTemporal({ log: options.log, quiet: options.quiet });
+    return { address: env.address, namespace: env.namespace ?? 'default', teardown: () => env.teardown() };
+  }
+  const server = await spawnDevServer(cli.path, { quiet: options.quiet });
+  return { address: server.address, namespace: 'default', teardown: () => server.stop() };
 }

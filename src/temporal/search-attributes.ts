@@ -5,12 +5,20 @@
  */
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { FLORA_SEARCH_ATTRIBUTES } from '../domain/search-attribute-keys';
+import {
+  FLORA_SEARCH_ATTRIBUTES,
+  SEARCH_ATTRIBUTE_TYPE_NAMES,
+  searchAttributeCreateArgs,
+  startDevSearchAttributeArgs,
+} from '../domain/search-attribute-keys';
 
 type OperatorService = Connection['operatorService'];
 
-export const REGISTER_COMMAND =
-  'temporal operator search-attribute create --namespace <namespace> --name FloraTechnique --type Keyword --name FloraRunId --type KeywordList --name FloraPipeline --type Keyword';
+/** Registers our search attributes on a namespace (`<namespace>`), as FLORA_SEARCH_ATTRIBUTES names them. */
+export const REGISTER_COMMAND = [
+  'temporal operator search-attribute create --namespace <namespace>',
+  ...searchAttributeCreateArgs(),
+].join(' ');
 
 /** The register command for one namespace. */
 export function registerCommand(namespace: string): string {
@@ -18,8 +26,7 @@ export function registerCommand(namespace: string): string {
 }
 
 /** Flags that give a `temporal server start-dev` server our search attributes from the start. */
-export const START_DEV_FLAGS =
-  '--search-attribute FloraTechnique=Keyword --search-attribute FloraRunId=KeywordList --search-attribute FloraPipeline=Keyword';
+export const START_DEV_FLAGS = startDevSearchAttributeArgs().join(' ');
 
 /** A visibility query needs search attributes the namespace does not have. */
 export class SearchAttributesMissingError extends Error {
@@ -58,25 +65,15 @@ export function visibilityString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Temporal's IndexedValueType numbers, named as `temporal operator search-attribute create --type` takes them. */
-const INDEXED_VALUE_TYPES: Record<number, string> = {
-  1: 'Text',
-  2: 'Keyword',
-  3: 'Int',
-  4: 'Double',
-  5: 'Bool',
-  6: 'Datetime',
-  7: 'KeywordList',
-};
-
-const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
-  [SearchAttributeType.TEXT]: 'Text',
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.INT]: 'Int',
-  [SearchAttributeType.DOUBLE]: 'Double',
-  [SearchAttributeType.BOOL]: 'Bool',
-  [SearchAttributeType.DATETIME]: 'Datetime',
-  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+/** Temporal's IndexedValueType numbers (as `listSearchAttributes` answers them). */
+const INDEXED_VALUE_TYPES: Record<number, SearchAttributeType> = {
+  1: SearchAttributeType.TEXT,
+  2: SearchAttributeType.KEYWORD,
+  3: SearchAttributeType.INT,
+  4: SearchAttributeType.DOUBLE,
+  5: SearchAttributeType.BOOL,
+  6: SearchAttributeType.DATETIME,
+  7: SearchAttributeType.KEYWORD_LIST,
 };
 
 export interface WrongSearchAttributeType {
@@ -109,8 +106,9 @@ export async function checkSearchAttributes(
       missing.push(key.name);
       continue;
     }
-    const actual = INDEXED_VALUE_TYPES[Number(type)] ?? `type ${String(type)}`;
-    const expected = CLI_TYPE_NAMES[key.type];
+    const registeredType = INDEXED_VALUE_TYPES[Number(type)];
+    const actual = registeredType ? SEARCH_ATTRIBUTE_TYPE_NAMES[registeredType] : `type ${String(type)}`;
+    const expected = SEARCH_ATTRIBUTE_TYPE_NAMES[key.type];
     if (actual !== expected) wrongType.push({ name: key.name, actual, expected });
   }
   return { missing, wrongType };

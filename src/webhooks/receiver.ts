@@ -17,6 +17,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { floraRunEventSignal, type FloraRunEvent } from '../workflows/signals';
 import { CALLBACK_WORKFLOW_PARAM } from '../workflows/run-events';
 import { visibilityString } from '../temporal/search-attributes';
+import { FloraRunIdKey } from '../domain/search-attribute-keys';
 import { ReplayCache } from './replay-cache';
 import {
   SIGNATURE_HEADER,
@@ -127,7 +128,7 @@ export function clientSignaller(client: Client): { signal: SignalWorkflow; findW
       }
     },
     async findWorkflow(runId) {
-      const query = `FloraRunId = ${visibilityString(runId)} AND ExecutionStatus = 'Running'`;
+      const query = `${FloraRunIdKey.name} = ${visibilityString(runId)} AND ExecutionStatus = 'Running'`;
       for await (const info of client.workflow.list({ query })) return info.workflowId;
       return undefined;
     },
