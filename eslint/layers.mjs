@@ -24,17 +24,19 @@ export const LAYERS = {
   // Node: talking to FLORA, files, Temporal's services, telemetry.
   flora: { may: ['domain'] },
   downloads: { may: ['domain'] },
-  temporal: { may: ['domain'] },
+  // Temporal's services: the connection config (its errors are flora's ConfigError), search attributes.
+  temporal: { may: ['domain', 'flora'] },
   observability: { may: ['domain', 'flora'] },
-  config: { may: ['domain', 'flora'] },
+  // Transitional re-export of temporal/config.ts for the CLI's imports.
+  config: { may: ['temporal'] },
   activities: { may: ['domain', 'flora', 'downloads', 'temporal'] },
   // The receiver of FLORA's webhooks: verifies deliveries, signals workflows through a Temporal client.
   webhooks: { may: ['domain', 'temporal', 'workflows'] },
   worker: {
-    may: ['domain', 'activities', 'config', 'flora', 'observability', 'temporal', 'workflows', 'webhooks'],
+    may: ['domain', 'activities', 'flora', 'observability', 'temporal', 'workflows', 'webhooks'],
   },
   // The public client library.
-  client: { may: ['domain', 'activities', 'config', 'flora', 'pipelines', 'temporal', 'workflows'] },
+  client: { may: ['domain', 'activities', 'flora', 'pipelines', 'temporal', 'workflows'] },
   index: { may: ['client'] },
   // Tools: the FLORA simulator, the dev server, the testing entry point.
   simulator: { may: ['domain'] },

@@ -12,7 +12,7 @@
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { connectionOptions, temporalSettingsFromEnv } from '../../src/config';
+import { connectionOptions, temporalSettingsFromEnv } from '../../src/temporal/config';
 import { floraClientFromEnv } from '../../src/flora/from-env';
 import { observabilityFromEnv } from '../../src/observability/env';
 import { floraRequestObserver } from '../../src/observability/flora-requests';

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { connectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../config';
+import { connectionOptions, temporalSettingsFromEnv, type TemporalSettings } from '../temporal/config';
 
 export interface ConnectedClient {
   client: Client;

@@ -11,7 +11,7 @@ import {
 import { createActivities } from '../activities';
 import { DEFAULT_TASK_QUEUE } from '../domain/task-queue';
 import { RequestRateLimiter } from '../activities/rate-limit';
-import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../config';
+import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../temporal/config';
 import type { FloraClient } from '../flora/client';
 import { floraClientFromEnv } from '../flora/from-env';
 import { observabilityFromEnv } from '../observability/env';

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import { DEFAULT_TEMPORAL_ADDRESS, TemporalEnv } from '../../src/config';
+import { DEFAULT_TEMPORAL_ADDRESS, TemporalEnv } from '../../src/temporal/config';
 import { FloraEnv } from '../../src/flora/config';
 import { ObservabilityEnv } from '../../src/observability/env';
 import { DEFAULT_WEBHOOK_PATH } from '../../src/webhooks/receiver';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../../src/config';
+import { connectionOptions, describeTemporal, temporalSettingsFromEnv } from '../../src/temporal/config';
 import { ConfigError } from '../../src/flora/config';
 
 let dir: string;
