@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    // The dependency rule between the folders of src/ (docs/architecture.md, "Layers").
+    // The dependency rule between the folders of src/ (ARCHITECTURE.md, "Layers").
     files: ['src/**/*.ts'],
     plugins: { flora: layersPlugin },
     rules: { 'flora/layers': 'error' },

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The dependency rule of src/ (docs/architecture.md, "Layers"), as data, and the lint rule that enforces
+ * The dependency rule of src/ (ARCHITECTURE.md, "Layers"), as data, and the lint rule that enforces
  * it: `flora/layers` reports every relative import, re-export or require that goes from one folder of
  * src/ to a folder it may not use. A small local rule rather than a plugin: the table below is the one
  * place the rule lives, the architecture doc's table is checked against it (test/unit/layers.test.ts),
@@ -94,7 +94,7 @@ export function violation(fromFile, target, typeOnly) {
   if (layer.may.includes(to)) return undefined;
   if (typeOnly && layer.types?.includes(to)) return undefined;
   const typesHint = layer.types?.includes(to) ? ' (types only: use `import type`)' : '';
-  return `src/${from} may not import src/${to}${typesHint}: see the layer table in docs/architecture.md`;
+  return `src/${from} may not import src/${to}${typesHint}: see the layer table in ARCHITECTURE.md`;
 }
 
 /** @type {import('eslint').Rule.RuleModule} */

@@ -1,5 +1,5 @@
 /**
- * The dependency rule (docs/architecture.md, "Layers") is enforced by `npm run lint` through the local
+ * The dependency rule (ARCHITECTURE.md, "Layers") is enforced by `npm run lint` through the local
  * `flora/layers` rule (eslint/layers.mjs). These tests prove it fails a wrong-way import, passes the
  * allowed directions, bans every Node built-in in sandbox code, and that the doc's table is the rule's.
  */
@@ -51,7 +51,7 @@ test('a wrong-way import fails lint, naming both folders and the doc', async () 
     "import { registerCli } from '../cli/main';\nexport const x = registerCli;\n",
   );
   assert.equal(problems.length, 1, problems.join('\n'));
-  assert.match(problems[0] ?? '', /src\/workflows may not import src\/cli.*docs\/architecture\.md/);
+  assert.match(problems[0] ?? '', /src\/workflows may not import src\/cli.*ARCHITECTURE\.md/);
 
   const fromDomain = await lintAs('domain/bad.ts', "export { FloraClient } from '../flora/client';\n");
   assert.match(fromDomain.join('\n'), /src\/domain may not import src\/flora/);
@@ -105,9 +105,9 @@ test('sandbox folders refuse every Node built-in node:module lists, bare or node
   }
 });
 
-test("docs/architecture.md's layer table is the rule's table, row for row", async () => {
+test("ARCHITECTURE.md's layer table is the rule's table, row for row", async () => {
   const { LAYERS } = await loadLayers();
-  const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+  const doc = readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8');
   const section = doc.slice(doc.indexOf('## Layers'));
   const rows = new Map<string, { may: string[]; types: string[] }>();
   for (const line of section.split('\n')) {
