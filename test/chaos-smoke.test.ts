@@ -1,7 +1,9 @@
 /**
  * The chaos harness at smoke load (`npm run chaos -- --smoke`): every row runs with tiny loads, a few
- * kills and one fault of each family, so CI keeps the harness working. A second run plants a money bug
- * in the harness's worker entry (a new idempotency key per create attempt) and must be caught.
+ * kills and one fault of each family, so CI keeps the harness working. A second run plants two bugs in
+ * the harness's worker entry, a money bug (a new idempotency key per create attempt) and a secrets bug
+ * (the worker prints its API key), and both must be caught. (With key-per-attempt the full smoke fails
+ * worker-crashes too: a killed create retried under a new key bills twice.)
  *
  * The two runs go side by side (each with its own Temporal server, simulator and workers): both spend
  * most of their time waiting (activity timeouts, restarts, runs), so together they take little more
@@ -45,18 +47,21 @@ describe('chaos smoke', { concurrency: 2 }, () => {
     assert.match(stdout, /every goal met/);
   });
 
-  test('chaos smoke: a planted key-per-attempt bug is caught', { timeout: 10 * 60_000 }, async () => {
+  test('chaos smoke: planted money and secrets bugs are caught', { timeout: 10 * 60_000 }, async () => {
     const { code, stdout } = await chaos([
       '--smoke',
       '--seed',
       '1',
       '--no-write',
       '--only',
-      'flora-faults',
+      'flora-faults,secrets',
       '--plant-bug',
-      'key-per-attempt',
+      'key-per-attempt,leak-key',
     ]);
     assert.equal(code, 1, stdout);
     assert.match(stdout, /NO +malformed JSON: survived: .*2 creates for 1 runs/, stdout);
+    assert.match(stdout, /NO +logs and output containing the API key: worker logs/, stdout);
+    // Only the planted leak: the histories and traces stay clean.
+    assert.match(stdout, /ok +workflow histories containing the API key: 0 of/, stdout);
   });
 });

@@ -33,7 +33,7 @@ export interface RowResult {
 export interface ChaosOptions {
   seed: number;
   smoke: boolean;
-  /** CHAOS_PLANT_BUG value handed to every worker (e.g. 'key-per-attempt'). */
+  /** CHAOS_PLANT_BUG value handed to every worker (e.g. 'key-per-attempt' or 'key-per-attempt,leak-key'). */
   plantBug: string | undefined;
 }
 

@@ -3,7 +3,7 @@
  * crashed and restarted), the FLORA simulator and worker processes, runs each row's faults under load,
  * prints the table, writes docs/RELIABILITY.md, and exits 1 when a goal is missed.
  *
- *   npm run chaos [-- --seed N] [--smoke] [--only row,row] [--plant-bug key-per-attempt] [--no-write]
+ *   npm run chaos [-- --seed N] [--smoke] [--only row,row] [--plant-bug key-per-attempt,leak-key] [--no-write]
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -19,6 +19,9 @@ import { Rng } from './rng';
 import { ROWS, type Row } from './rows/index';
 import { SimProcess } from './sim';
 import { startDevServer, type TemporalServer } from './temporal';
+
+/** What `--plant-bug` can plant (scripts/chaos/worker-entry.ts), comma-separated. */
+const PLANTABLE_BUGS = ['key-per-attempt', 'leak-key'];
 
 interface Args {
   seed: number;
@@ -58,6 +61,10 @@ function parseArgs(argv: string[]): Args {
       );
   }
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
+  // A misspelt bug would plant nothing, and a harness that then passes would look like a broken one.
+  for (const bug of args.plantBug?.split(',') ?? [])
+    if (!PLANTABLE_BUGS.includes(bug))
+      throw new Error(`unknown bug ${bug} to plant; bugs: ${PLANTABLE_BUGS.join(', ')}`);
   const known = ROWS.map((r) => r.id);
   for (const id of args.only ?? [])
     if (!known.includes(id)) throw new Error(`unknown row ${id}; rows: ${known.join(', ')}`);

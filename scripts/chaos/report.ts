@@ -80,8 +80,8 @@ export function reliabilityMarkdown(
     '- `npm run chaos` — every row at full load (about 30 min on 2 cores); exits non-zero when a goal is missed.',
     '- `npm run chaos -- --seed N` — the same moments again.',
     '- `npm run chaos -- --only worker-crashes,flora-faults` — some rows.',
-    '- `npm run chaos -- --smoke` — tiny loads, rows side by side in lanes with a simulator each (the version `npm test` runs in test/chaos-smoke.test.ts).',
-    '- `npm run chaos -- --plant-bug key-per-attempt` — a deliberate money bug, to see the harness fail.',
+    "- `npm run chaos -- --smoke` — tiny loads, rows side by side in lanes with a simulator each, later rows' workers started ahead (the version `npm test` runs in test/chaos-smoke.test.ts).",
+    '- `npm run chaos -- --plant-bug key-per-attempt` — a deliberate money bug, to see the harness fail; `leak-key` (the worker prints its API key) a secrets bug; both: `key-per-attempt,leak-key`.',
     '',
   );
   return lines.join('\n');

@@ -6,8 +6,10 @@
  * It prints `CHAOS ready` once polling and `CHAOS first-poll <epoch ms>` when it runs its first FLORA
  * poll, so the harness can time a new worker's start to its first poll.
  *
- * CHAOS_PLANT_BUG=key-per-attempt plants a deliberate money bug HERE ONLY (never in src/): every create
- * attempt gets a new idempotency key, as a careless client would do. The harness must then report it.
+ * CHAOS_PLANT_BUG (comma-separated) plants deliberate bugs HERE ONLY (never in src/), which the harness
+ * must then report: `key-per-attempt`, a money bug (every create attempt gets a new idempotency key, as a
+ * careless client would do); `leak-key`, a secrets bug (the worker prints its FLORA API key at start, as
+ * a careless configuration dump would).
  */
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
@@ -22,6 +24,8 @@ import { createFloraWorker, requestLimiter } from '../../src/worker/worker';
 import { prefixedActivityName } from '../../src/domain/activity-names';
 
 async function main(): Promise<void> {
+  const bugs = new Set((process.env.CHAOS_PLANT_BUG ?? '').split(','));
+  if (bugs.has('leak-key')) process.stdout.write(`CHAOS config FLORA_API_KEY=${process.env.FLORA_API_KEY}\n`);
   const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('CHAOS_WORKFLOW_BUNDLE is required');
   const observability = observabilityFromEnv();
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     return activities.pollRunOnce(req);
   };
   const createRun: typeof activities.createRun = (req) => {
-    if (process.env.CHAOS_PLANT_BUG === 'key-per-attempt') {
+    if (bugs.has('key-per-attempt')) {
       const attempt = Context.current().info.attempt;
       return activities.createRun({ ...req, idempotencyKey: `${req.idempotencyKey}-try${attempt}` });
     }
