@@ -34,6 +34,7 @@ import { moneyScenarios } from './money-scenarios';
 import { morePipelineScenarios, pipelineMoneyScenarios } from './pipeline-scenarios';
 import { scaleScenarios } from './scale-scenarios';
 import { resumeScenarios } from './resume-scenarios';
+import { carryGapScenarios } from './carry-gap-scenarios';
 import { perfScenarios } from './perf-scenarios';
 import { activityQueueScenarios } from './activity-queue-scenarios';
 import { webhookRaceScenarios } from './webhook-race-scenarios';
@@ -350,6 +351,8 @@ const SCENARIOS: Scenario[] = [
   ...scaleScenarios(),
   // A resumed pipeline (Patches.PipelineResume): before, after and straddling.
   ...resumeScenarios(),
+  // A resumed pipeline's carry with an ended run after one not started (Patches.PipelineCarryGaps).
+  ...carryGapScenarios(),
   // Issue 11: polls as local activities and the predictive cadence, on every technique path, then the
   // failure paths of a poll and a run straddling both patches.
   ...techniqueScenarios('perf-', false),

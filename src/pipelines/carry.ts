@@ -29,19 +29,18 @@ function ended(run: StepRunProgress): boolean {
 }
 
 /**
- * The runs that ended, from the first on (runs start in index order, so the ended ones are a prefix),
- * added to `earlier`. Returns undefined when an ended run follows one that did not end: such a state
- * cannot be carried without losing a run, so the execution goes on instead.
+ * The runs that ended, from the first on, added to `earlier`, and the runs after them (`rest`). Runs start
+ * in index order, so ended runs after one that did not end come only from a resume (runs taken from an
+ * earlier execution out of order): `endedAfterGap` lists them, for the carry to hand on as they are.
  */
 export function foldEndedRuns(
   earlier: EarlierRuns,
   runs: readonly StepRunProgress[],
   keepOutputs: boolean,
-): { earlier: EarlierRuns; rest: StepRunProgress[] } | undefined {
+): { earlier: EarlierRuns; rest: StepRunProgress[]; endedAfterGap: StepRunProgress[] } {
   let n = 0;
   while (n < runs.length && ended(runs[n] as StepRunProgress)) n += 1;
   const rest = runs.slice(n);
-  if (rest.some(ended)) return undefined;
   const next: EarlierRuns = {
     ...earlier,
     failures: [...earlier.failures],
@@ -62,24 +61,28 @@ export function foldEndedRuns(
     if (failure && next.failures.length < PipelineLimits.failuresListed) next.failures.push(failure);
     next.outputs?.push(run.outputs);
   }
-  return { earlier: next, rest };
+  return { earlier: next, rest, endedAfterGap: rest.filter(ended) };
 }
 
 /**
  * The state the next execution starts from, once no run is in flight: each step's ended runs summed
- * (with their outputs while a later step reads them). Undefined when it cannot be carried (a run in
- * flight, or an ended run after one that never started).
+ * (with their outputs while a later step reads them). Ended runs after one that never started (a resume
+ * took them) are handed on as they are (`ContinuedStep.endedAfterGap`) when `carryGaps` says so
+ * (`patched(...)`, asked only then: before it such a state was refused). Undefined when it cannot be
+ * carried (a run in flight, or a gap the rule refuses).
  */
 export function carrySteps(
   graph: StepGraph,
   firstFailure: FirstFailure | undefined,
+  carryGaps: () => boolean,
 ): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
+  if (graph.steps.some((step) => step.runs.some((r) => r.phase === 'running'))) return undefined;
   const steps: ContinuedStep[] = [];
+  let gaps = false;
   for (const step of graph.steps) {
-    if (step.runs.some((r) => r.phase === 'running')) return undefined;
     const keep = graph.outputsNeeded(step.id);
     const folded = foldEndedRuns(step.earlier ?? noEarlierRuns(keep), step.runs, keep);
-    if (folded === undefined) return undefined;
+    if (folded.endedAfterGap.length > 0) gaps = true;
     steps.push({
       id: step.id,
       phase: step.phase,
@@ -88,14 +91,17 @@ export function carrySteps(
       skippedReason: step.skippedReason,
       startedAt: step.startedAt,
       finishedAt: step.finishedAt,
+      ...(folded.endedAfterGap.length > 0 ? { endedAfterGap: folded.endedAfterGap } : {}),
     });
   }
+  if (gaps && !carryGaps()) return undefined;
   return { steps, firstFailure };
 }
 
 /**
  * An execution continued as new: each step as the last one left it. Runs that had ended are in
- * `earlier`; the others are pending again under the same indexes (so the same child ids and keys).
+ * `earlier`, or (after a gap) back at their index as they ended; the others are pending again under the
+ * same indexes (so the same child ids and keys).
  */
 export function restoreSteps(graph: StepGraph, carried: readonly ContinuedStep[], now: string): void {
   for (const c of carried) {
@@ -110,6 +116,10 @@ export function restoreSteps(graph: StepGraph, carried: readonly ContinuedStep[]
       c.phase === 'running' || c.phase === 'waiting-budget'
         ? graph.runsFrom(step, c.earlier.count).slice(0, c.total - c.earlier.count)
         : [];
-    if (step.runs.length === 0) graph.settle(step, now);
+    for (const run of c.endedAfterGap ?? []) {
+      const at = step.runs.findIndex((r) => r.index === run.index);
+      if (at >= 0) step.runs[at] = run;
+    }
+    graph.settle(step, now);
   }
 }

@@ -331,9 +331,14 @@ export class PipelineScheduler {
     return resultOf(this.state, head, steps, startedAtMs, finishedAtMs, executions);
   }
 
-  /** The state the next execution starts from, once no run is in flight (see carry.ts). */
-  carry(): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
-    return carrySteps(this.graph, this.firstFailure);
+  /**
+   * The state the next execution starts from, once no run is in flight (see carry.ts). `carryGaps` is
+   * asked only when a resume left an ended run after one that never started.
+   */
+  carry(
+    carryGaps: () => boolean = () => true,
+  ): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
+    return carrySteps(this.graph, this.firstFailure, carryGaps);
   }
 
   /** An execution continued as new: each step as the last one left it (see carry.ts). */

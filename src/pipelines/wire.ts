@@ -6,7 +6,7 @@
 import type { OutputRef, ReportTo } from '../domain/run-request';
 import type { TechniqueInfo } from '../domain/technique';
 import type { RunTechniqueInput } from '../domain/run-request';
-import type { RunFailure, RunPipelineInput, StepPhase, StepProgress } from './types';
+import type { RunFailure, RunPipelineInput, StepPhase, StepProgress, StepRunProgress } from './types';
 
 /**
  * What runPipeline passes each child `runTechnique`: the public input plus where to report progress and
@@ -76,6 +76,11 @@ export interface ContinuedStep {
   skippedReason: string | undefined;
   startedAt: string | undefined;
   finishedAt: string | undefined;
+  /**
+   * Runs past `earlier.count` that ended after one that never started (a resume took them out of order),
+   * as they ended: the next execution puts them back at their index. Absent when there are none.
+   */
+  endedAfterGap?: StepRunProgress[];
 }
 
 /** Runs `[0, count)` of a step, which ended in earlier executions of the pipeline, summed. */

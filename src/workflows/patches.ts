@@ -85,5 +85,12 @@ export const Patches = {
    * close a workflow with a new signal), which threw the poll's result away and polled again.
    */
   WebhookEndInNextTask: 'flora-webhook-end-in-next-task-v1',
+  /**
+   * runPipeline, a resume whose batch fills up while a run it took from the earlier execution follows
+   * one that never started: that run is carried as it is (`ContinuedStep.endedAfterGap`) and the
+   * execution continues as new. Before, the carry was refused and the execution ran every remaining run
+   * itself, towards Temporal's history limit. Asked only in that case.
+   */
+  PipelineCarryGaps: 'pipeline-carry-runs-after-a-gap-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -54,6 +54,8 @@ const RULES: Rules = {
 };
 /** Large pipelines continue as new between batches (histories from before run in one execution). */
 const inBatches = () => patched(Patches.PipelineBatches);
+/** A resume's ended runs after a gap are carried as they are (histories from before refused the carry). */
+const carryGaps = () => patched(Patches.PipelineCarryGaps);
 
 const nowIso = () => new Date().toISOString();
 
@@ -154,7 +156,7 @@ export async function runPipeline(input: RunPipelineWireInput): Promise<Pipeline
       if (batch.dueToContinue(children.size)) {
         // A raiseBudget update in progress finishes first, so the next execution carries its budget.
         await condition(allHandlersFinished);
-        const next = nextExecutionInput(input, scheduler.carry(), {
+        const next = nextExecutionInput(input, scheduler.carry(carryGaps), {
           firstExecutionRunId: ids.firstExecutionRunId,
           startedAtMs,
           executions: (continued?.executions ?? 0) + 1,
