@@ -14,6 +14,7 @@ import { describePipelineResult } from '../describe';
 import { prepareDownloadDir } from '../download-target';
 import { loadPipelineSpec } from '../pipeline-file';
 import { renderPipelineProgress } from '../progress';
+import { waitFlags, workflowIdFlags } from '../start-flags';
 import { CliError, ExitCode, type CliContext, type CliIo } from '../support';
 
 export interface PipelineRunOpts {
@@ -27,32 +28,22 @@ export interface PipelineRunOpts {
 }
 
 export function registerPipelineRun(pipeline: Command, { io, outcome }: CliContext): void {
-  pipeline
+  const command = pipeline
     // The default subcommand: `pipeline <file>` keeps working as it did before `run` existed.
     .command('run <file>', { isDefault: true })
-    .description('start a pipeline')
-    .option(
-      '--workflow-id <id>',
-      'Temporal workflow id: the same request attaches to it (or returns its result); a different one is refused',
-    )
-    .option(
-      '--rerun',
-      'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
-    )
-    .option(
-      '--resume',
-      'with --workflow-id: start that closed pipeline again, reusing every completed step whose request is unchanged (only the rest is billed)',
-    )
-    .option('--wait', 'wait for the result')
-    .option(
-      '--download <dir>',
-      'with --wait: save every step’s outputs in dir (new or empty), with a manifest',
-    )
-    .option('--overwrite', 'with --download: use a directory that is not empty (same names are replaced)')
-    .option('--json', 'machine-readable output on stdout')
-    .action(async (file: string, opts: PipelineRunOpts) => {
-      outcome.exitCode = await pipelineRunCommand(file, opts, io);
-    });
+    .description('start a pipeline');
+  for (const option of workflowIdFlags()) command.addOption(option);
+  command.option(
+    '--resume',
+    'with --workflow-id: start that closed pipeline again, reusing every completed step whose request is unchanged (only the rest is billed)',
+  );
+  for (const option of waitFlags(
+    'with --wait: save every step’s outputs in dir (new or empty), with a manifest',
+  ))
+    command.addOption(option);
+  command.action(async (file: string, opts: PipelineRunOpts) => {
+    outcome.exitCode = await pipelineRunCommand(file, opts, io);
+  });
 }
 
 export async function pipelineRunCommand(file: string, opts: PipelineRunOpts, io: CliIo): Promise<number> {

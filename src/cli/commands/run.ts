@@ -10,6 +10,7 @@ import { describeRunResult } from '../describe';
 import { prepareDownloadDir } from '../download-target';
 import { collectInput } from '../parse';
 import { runOptionFlagOptions, runOptionsFromFlags } from '../run-option-flags';
+import { waitFlags, workflowIdFlags } from '../start-flags';
 import { renderRunStatus } from '../progress';
 import { CliError, ExitCode, type CliContext, type CliIo } from '../support';
 import { fastPollingAllowedByEnv } from '../../client/polling';
@@ -34,22 +35,12 @@ export function registerRun(program: Command, { io, outcome }: CliContext): void
     .description('run a technique as a durable workflow')
     .option('-i, --input <id=value>', 'an input (repeatable)', collectInput, {} as Record<string, string>)
     .option('--technique-id <tech_id>', 'run by id on the top-level route (with --workspace-id)')
-    .option('--workspace-id <ws_id>', 'workspace for --technique-id')
-    .option(
-      '--workflow-id <id>',
-      'Temporal workflow id: the same request attaches to it (or returns its result); a different one is refused',
-    )
-    .option(
-      '--rerun',
-      'with --workflow-id: start again a workflow that failed or was cancelled (billed again)',
-    )
-    .option('--wait', 'wait for the result')
-    .option(
-      '--download <dir>',
-      'with --wait: save the outputs in dir, new or empty (manifest.json has content types and sha256)',
-    )
-    .option('--overwrite', 'with --download: use a directory that is not empty (same names are replaced)')
-    .option('--json', 'machine-readable output on stdout');
+    .option('--workspace-id <ws_id>', 'workspace for --technique-id');
+  for (const option of workflowIdFlags()) command.addOption(option);
+  for (const option of waitFlags(
+    'with --wait: save the outputs in dir, new or empty (manifest.json has content types and sha256)',
+  ))
+    command.addOption(option);
   for (const option of runOptionFlagOptions()) command.addOption(option);
   command.action(async (slug: string | undefined, opts: RunOpts) => {
     outcome.exitCode = await runCommand(slug, opts, io);
