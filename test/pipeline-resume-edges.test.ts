@@ -2,8 +2,9 @@
  * Resume instead of re-pay (issue 9), the edges, on a real dev server against the simulator: expired
  * output URLs (the worker's saved copy is taken; a step without one runs again, billed), and pipelines
  * that ran in batches (continue-as-new): a resume takes the runs every earlier execution completed, the
- * ledger's reusedUsd survives the resumed pipeline's own batches, and fail-fast or a cancel between
- * batches keeps what finished and starts no child of a later batch.
+ * ledger's reusedUsd survives the resumed pipeline's own batches (a taken run after one not started is
+ * carried too), and fail-fast or a cancel between batches keeps what finished and starts no child of a
+ * later batch.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -43,14 +44,14 @@ function startBatched(workflowId: string, spec: PipelineSpecInput, runsPerExecut
 }
 
 /** What `startPipeline(..., { resume: true })` does, in batches: plans from the closed pipeline, starts. */
-async function resumeBatched(workflowId: string, spec: PipelineSpecInput) {
+async function resumeBatched(workflowId: string, spec: PipelineSpecInput, runsPerExecution = 2) {
   const parsed = parsePipelineSpec(spec);
   assert.ok(parsed.ok);
   const plan = await planResume(h.env.client, workflowId, parsed.spec);
   const handle = await h.env.client.workflow.start(runPipeline, {
     taskQueue: worker.taskQueue,
     workflowId,
-    args: [{ spec, reuse: plan.reuse, runsPerExecution: 2 }],
+    args: [{ spec, reuse: plan.reuse, runsPerExecution }],
   });
   return { plan, handle };
 }
@@ -164,6 +165,47 @@ describe('resuming a pipeline that ran in batches', () => {
     assert.equal(h.sim.stats().runsCreated, 9, 'five before, four after: no frame again');
     assert.equal(result.ledger.steps.frames?.reusedUsd, 0.16);
     assert.equal(result.ledger.reusedUsd, 0.16, 'the frames, taken in the first execution, still counted');
+    assert.equal(result.ledger.chargedUsd, 0.08);
+  });
+
+  test('runs 1 and 3 taken, batches of one: the taken run after the gap is carried, the resume continues as new', async () => {
+    const workflowId = wid('gap');
+    const spec: PipelineSpecInput = {
+      name: 'gap',
+      concurrency: 1,
+      onStepFailure: 'continue',
+      options: FAST,
+      steps: [frames(4)],
+    };
+    // One at a time, so runs are created in index order: runs 0 and 2 fail, runs 1 and 3 complete.
+    h.sim.setRunDuration(2_000);
+    h.sim.queueRunFailure('text-to-image', 'safety_blocked');
+    const first = await startBatched(workflowId, spec, 10);
+    await waitFor('run 1 to be created', () =>
+      Promise.resolve(h.sim.stats().runsCreated >= 2 ? true : undefined),
+    );
+    h.sim.queueRunFailure('text-to-image', 'safety_blocked');
+    assert.equal((await first.result()).status, 'partial');
+    assert.equal(h.sim.stats().runsCreated, 4);
+    h.sim.setRunDuration(300);
+
+    // Run 0 fills the resumed batch while run 2 has not started and run 3 (taken) has ended: before
+    // pipeline-carry-runs-after-a-gap-v1 that carry was refused and this one execution ran everything.
+    const { plan, handle } = await resumeBatched(workflowId, spec, 1);
+    assert.deepEqual(plan.summary.reused, [{ step: 'frames', runs: 2, chargedUsd: 0.08 }]);
+    assert.deepEqual(
+      plan.reuse.steps.frames?.map((r) => r.index),
+      [1, 3],
+    );
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    assert.ok(
+      (result.executions ?? 1) >= 2,
+      `the resume continued as new: ${result.executions} execution(s)`,
+    );
+    assert.deepEqual(createsPerStep(handle.firstExecutionRunId), { frames: 2 }, 'runs 0 and 2 only');
+    assert.equal(result.steps.frames?.counts?.completed, 4);
+    assert.equal(result.ledger.reusedUsd, 0.08, 'runs 1 and 3, one of them carried across the boundary');
     assert.equal(result.ledger.chargedUsd, 0.08);
   });
 
