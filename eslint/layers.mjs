@@ -27,8 +27,6 @@ export const LAYERS = {
   // Temporal's services: the connection config (its errors are flora's ConfigError), search attributes.
   temporal: { may: ['domain', 'flora'] },
   observability: { may: ['domain', 'flora'] },
-  // Transitional re-export of temporal/config.ts for the CLI's imports.
-  config: { may: ['temporal'] },
   activities: { may: ['domain', 'flora', 'downloads', 'temporal'] },
   // The receiver of FLORA's webhooks: verifies deliveries, signals workflows through a Temporal client.
   webhooks: { may: ['domain', 'temporal', 'workflows'] },
@@ -52,7 +50,6 @@ export const LAYERS = {
       'downloads',
       'temporal',
       'observability',
-      'config',
       'activities',
       'worker',
       'client',

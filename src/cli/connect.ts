@@ -1,6 +1,6 @@
 /** The CLI's connection to Temporal: fails fast, and names the address it tried. */
 import { connectFromEnv, type ConnectedClient } from '../client/connection';
-import { describeTemporal, temporalSettingsFromEnv } from '../config';
+import { describeTemporal, temporalSettingsFromEnv } from '../temporal/config';
 import { CliError, type CliIo } from './support';
 
 /** A person is waiting: a wrong TEMPORAL_ADDRESS should say so in seconds, not after the SDK's 10 s. */

@@ -12,7 +12,7 @@ import { floraClientFromEnv } from '../flora/from-env';
 import { startSimulator, type FloraSimulator } from '../simulator';
 import { startEmbeddedTemporal } from '../dev/dev-server';
 import { createFloraWorker } from '../worker/worker';
-import { connectionOptions, temporalSettingsFromEnv } from '../config';
+import { connectionOptions, temporalSettingsFromEnv } from '../temporal/config';
 import { join } from 'node:path';
 import { toTechniqueInfo } from '../activities';
 import { loadPipelineFile } from '../client/pipelines';
