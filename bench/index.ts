@@ -128,7 +128,15 @@ async function main(): Promise<void> {
     const loadAfter = loadAverage();
     const elapsedS = (Date.now() - t0) / 1000;
 
-    const command = `npm run bench${plan.name === 'quick' ? ' -- --quick' : ''}${plan.repeat > 1 ? ` --repeat ${plan.repeat}` : ''}${tuningName !== DEFAULT_TUNING ? ` --tuning ${tuningName}` : ''}`;
+    // Every flag that shaped this run, so the command written beside the figures repeats it.
+    const flags = [
+      ...(plan.name === 'quick' ? ['--quick'] : []),
+      ...(only !== undefined ? [`--systems ${names.join(',')}`] : []),
+      ...(loads !== undefined ? [`--loads ${plan.loads.join(',')}`] : []),
+      ...(plan.repeat > 1 ? [`--repeat ${plan.repeat}`] : []),
+      ...(tuningName !== DEFAULT_TUNING ? [`--tuning ${tuningName}`] : []),
+    ];
+    const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux`;
     const load = `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`;
     const contended = Math.max(loadBefore[0] ?? 0, loadAfter[0] ?? 0) > cpus().length;
