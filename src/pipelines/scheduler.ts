@@ -332,12 +332,10 @@ export class PipelineScheduler {
   }
 
   /**
-   * The state the next execution starts from, once no run is in flight (see carry.ts). `carryGaps` is
-   * asked only when a resume left an ended run after one that never started.
+   * The state the next execution starts from, once no run is in flight (see carry.ts). `carryGaps` (the
+   * workflow's patch check) is asked only when a resume left an ended run after one that never started.
    */
-  carry(
-    carryGaps: () => boolean = () => true,
-  ): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
+  carry(carryGaps: () => boolean): Pick<ContinuedPipeline, 'steps' | 'firstFailure'> | undefined {
     return carrySteps(this.graph, this.firstFailure, carryGaps);
   }
 

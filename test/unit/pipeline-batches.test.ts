@@ -191,7 +191,12 @@ function drive(spec: PipelineSpecInput, runsPerExecution: number, carryBytes: nu
         raisedUsd: state.raisedUsd,
         schemas: schemasOf(planned.plan),
       };
-      const continuedAs = nextExecutionInput(input, scheduler.carry(), facts, carryBytes);
+      const continuedAs = nextExecutionInput(
+        input,
+        scheduler.carry(() => true),
+        facts,
+        carryBytes,
+      );
       if (continuedAs !== undefined) return { launched, log, stop: undefined, continuedAs };
       log.push('carry refused');
       batch.refuseCarry();

@@ -183,7 +183,7 @@ describe('a resumed pipeline takes the runs an earlier execution paid for', () =
     scheduler.takeReuse(scheduler.reuseOffers(), [[LIVE]], NOW);
     assert.equal(ledgerOf(state.steps, 0.3, undefined).reusedUsd, 0.07);
     // What the next execution starts from: the reused runs are in `earlier`, none in `runs`.
-    const carried = scheduler.carry();
+    const carried = scheduler.carry(() => true);
     assert.ok(carried);
     const next = resumed();
     next.scheduler.restore(carried, NOW);

@@ -802,12 +802,16 @@ describe('scheduler: batches (continue-as-new between them)', () => {
   test('ended runs fold into sums; the next execution launches the rest under the same ids and keys', () => {
     const p = pipeline(frames, CURRENT_RULES);
     assert.deepEqual(p.launched(p.next()), ['wf/board/0', 'wf/frames/0']);
-    assert.equal(p.scheduler.carry(), undefined, 'nothing is carried while runs are in flight');
+    assert.equal(
+      p.scheduler.carry(() => true),
+      undefined,
+      'nothing is carried while runs are in flight',
+    );
     p.complete('wf/board/0', ['https://x.test/f1.png', 'https://x.test/f2.png']);
     p.fail('wf/frames/0', 'safety_blocked', { mayBeBilled: false, runId: undefined, runIds: [] });
     // The batch is full: launch nothing more, carry once nothing is in flight.
     assert.deepEqual(p.scheduler.next(0, NOW, false).launches, []);
-    const carried = p.scheduler.carry();
+    const carried = p.scheduler.carry(() => true);
     assert.ok(carried);
     const board = carried.steps.find((s) => s.id === 'board');
     assert.deepEqual(
