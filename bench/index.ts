@@ -6,6 +6,7 @@
  *   npm run bench -- --quick     a small matrix (< 3 min), for development
  *   npm run bench                the full matrix (100, 300, 600, 1,000 concurrent; < 45 min)
  *   npm run bench -- micro       the micro-benchmarks (FLORA client overhead, fan-out, rate limit)
+ *   npm run bench -- cadence     the poll cadence against the simulator's progress model, offline (seconds)
  *   options: --repeat R (each cell R times, medians), --no-write (stdout only),
  *            --systems flora,flora-activity (a subset), --loads 300,600 (instead of the plan's),
  *            --tuning slots100|autoscale|wide|lean (the worker tuning flora-tuned runs; default slots100)
@@ -18,6 +19,7 @@ import { startSimulator } from '../src/simulator';
 import type { BenchContext } from './batch';
 import { writeChart } from './chart';
 import { runMicro } from './micro';
+import { runCadenceModel } from './cadence-model';
 import { loadAverage } from './procstat';
 import { capacityTable, killTable, legend, longTable, matrixTable } from './report';
 import { RequestLog } from './request-log';
@@ -43,6 +45,7 @@ function argValue(args: string[], name: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('micro')) return runMicro();
+  if (args.includes('cadence')) return runCadenceModel();
   const plan = { ...PLANS[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'] };
   const repeat = argValue(args, '--repeat');
   if (repeat !== undefined) plan.repeat = Math.max(1, Number(repeat));
