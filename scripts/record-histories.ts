@@ -37,6 +37,7 @@ import { resumeScenarios } from './resume-scenarios';
 import { carryGapScenarios } from './carry-gap-scenarios';
 import { perfScenarios } from './perf-scenarios';
 import { activityQueueScenarios } from './activity-queue-scenarios';
+import { sparseFallbackScenarios } from './sparse-fallback-scenarios';
 import { webhookRaceScenarios } from './webhook-race-scenarios';
 
 const ROOT = join(__dirname, '..');
@@ -407,6 +408,8 @@ SCENARIOS.push(
   },
   // Runs with a callback whose last poll the callback did not wake (lost, or landing mid-poll).
   ...webhookRaceScenarios(),
+  // Runs with a callback poll sparsely (flora-webhook-sparse-fallback-v1).
+  ...sparseFallbackScenarios(),
 );
 
 async function exists(path: string): Promise<boolean> {

@@ -19,7 +19,7 @@ const CALLBACK_BASE = 'https://hooks.flora-temporal.test/flora/webhook';
 const MID_POLL = { runMs: 1_500, pollMs: 500, pollLatencyMs: 3_000 } as const;
 
 /** Runs `body` with a webhook receiver the simulator delivers to (the TLS proxy a real one sits behind). */
-async function withReceiver(
+export async function withReceiver(
   ctx: RecordContext,
   callbacks: { dropRate?: number },
   body: () => Promise<void>,

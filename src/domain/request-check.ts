@@ -127,6 +127,13 @@ export function checkRequest(
       message:
         "FLORA's top-level create (techniqueId + workspaceId) takes no callback_url: run by slug (technique) to use callbacks, or leave it out",
     });
+  const fallbackOk = !checked.problems.some((p) => p.field === 'options.fallbackPollMaxMs');
+  if (input.options?.fallbackPollMaxMs !== undefined && fallbackOk && callbackUrl === undefined)
+    problems.push({
+      field: 'options.fallbackPollMaxMs',
+      message:
+        'applies only to runs with options.callbackUrl (without callbacks, pollMaxMs is the longest wait between polls): set callbackUrl or leave it out',
+    });
   if (problems.length > 0 || route === undefined || checked.options === undefined)
     return { ok: false, problems };
   return { ok: true, route, options: checked.options };
@@ -157,6 +164,18 @@ export function checkRunOptions(options: Record<string, unknown>): {
       message: `expected at least pollMinMs (${pollMinMs}), got ${pollMaxMs}`,
     });
   }
+  const { fallbackPollMaxMs } = options;
+  if (
+    typeof fallbackPollMaxMs === 'number' &&
+    typeof pollMaxMs === 'number' &&
+    fallbackPollMaxMs < pollMaxMs &&
+    !problems.some((p) => p.field === 'options.fallbackPollMaxMs')
+  ) {
+    problems.push({
+      field: 'options.fallbackPollMaxMs',
+      message: `expected at least pollMaxMs (${pollMaxMs}), got ${fallbackPollMaxMs}`,
+    });
+  }
   if (!parsed.success || problems.length > 0) return { problems, options: undefined };
   const o = parsed.data;
   // Every field present (undefined when not set), so callers see one shape.
@@ -172,6 +191,7 @@ export function checkRunOptions(options: Record<string, unknown>): {
     maxHistoryEvents: o.maxHistoryEvents,
     downloadTo: o.downloadTo,
     callbackUrl: o.callbackUrl,
+    fallbackPollMaxMs: o.fallbackPollMaxMs,
     pollMode: o.pollMode,
     activityTaskQueue: o.activityTaskQueue,
   };

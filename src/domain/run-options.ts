@@ -130,6 +130,13 @@ export const RunOptions = z.object({
     })
     .optional(),
   /**
+   * With `callbackUrl`: the longest wait between two fallback polls, in ms (at least `pollMaxMs`). The
+   * callback ends the run's waits, so polls only cover a lost callback: they come near this far apart,
+   * plus one poll aimed 5 s past the run's predicted end. Unset: 30 s (or `pollMaxMs` if that is longer).
+   * Bounds how late a run whose callback was lost is seen. Only with `callbackUrl`.
+   */
+  fallbackPollMaxMs: wholeNumber(10, 3_600_000).optional(),
+  /**
    * How each poll runs: `'local'`, a local activity in the workflow task its timer wakes, or `'activity'`,
    * a regular activity on the task queue. See docs/workflows.md.
    */

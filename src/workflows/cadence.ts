@@ -139,3 +139,62 @@ export function fallbackPollDelayMs(input: {
   const ms = input.soon ? min + 0.05 * (max - min) * r : max - FAR_JITTER * (max - min) * r;
   return Math.round(Math.min(max, Math.max(min, ms)));
 }
+
+/**
+ * Default longest wait between two fallback polls of a run FLORA calls back about
+ * (`options.fallbackPollMaxMs`). FLORA retries a delivery up to 3 times, so a callback is lost only when
+ * the receiver stays unreachable across all four attempts (down, misrouted): a case for an operator, not
+ * a blip. Polling then only bounds how late such a run is seen: 30 s keeps that bound well inside the
+ * length of a typical generative run, costs a sixth of the default cadence's requests and history, and
+ * lets a run of up to half a minute end on the callback alone (create, one confirming poll).
+ */
+export const DEFAULT_FALLBACK_POLL_MAX_MS = 30_000;
+/**
+ * A poll aimed at the predicted end of a callback run lands this long after it: a working callback (its
+ * first attempt comes as the run ends) arrives first and wakes the wait instead, so the aimed poll is
+ * spent only when the callback is lost or the prediction was early. 5 s: a lost callback is then seen
+ * about as late as the plain cadence's `pollMaxMs` (5 s by default) would have seen it.
+ */
+export const CALLBACK_END_MARGIN_MS = 5_000;
+
+export interface SparseFallbackInput {
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** `options.fallbackPollMaxMs`; undefined: DEFAULT_FALLBACK_POLL_MAX_MS. Never below `pollMaxMs`. */
+  fallbackPollMaxMs: number | undefined;
+  /** A number in [0, 1): the workflow's seeded `Math.random()`. */
+  random: number;
+  /** The last poll was woken by a callback and did not show the end: poll again near `pollMinMs`. */
+  soon: boolean;
+  /** The predicted time left (predictRemainingMs); undefined when nothing predicts. */
+  remainingMs: number | undefined;
+  /** A wait of the current run was already aimed at its predicted end. */
+  endAimed: boolean;
+}
+
+/**
+ * The wait before the next poll of a run FLORA calls back about (`flora-webhook-sparse-fallback-v1`):
+ * polling only covers a lost callback, so it is sparse. Near `fallbackPollMaxMs` (jittered down by up to
+ * FAR_JITTER of the way to `pollMaxMs`, so a fleet spreads out), except:
+ * - `soon` (a callback's poll did not confirm the end): near `pollMinMs`, as before;
+ * - once per run, when a prediction puts the end plus CALLBACK_END_MARGIN_MS before that, the wait lands
+ *   there (`aimed`), so a lost callback is caught early. Only once: a run that overruns its prediction
+ *   would otherwise be polled at the plain cadence's pace, which is what the callback is meant to save.
+ * Always within [pollMinMs, max(fallbackPollMaxMs, pollMaxMs)].
+ */
+export function sparseFallbackPollDelayMs(input: SparseFallbackInput): { delayMs: number; aimed: boolean } {
+  const min = Math.max(0, Math.min(input.pollMinMs, input.pollMaxMs));
+  const max = Math.max(input.pollMinMs, input.pollMaxMs);
+  const requested = input.fallbackPollMaxMs ?? DEFAULT_FALLBACK_POLL_MAX_MS;
+  const cap = Math.max(max, Number.isFinite(requested) ? requested : DEFAULT_FALLBACK_POLL_MAX_MS);
+  const r = Number.isFinite(input.random) ? Math.min(Math.max(input.random, 0), 1) : 0.5;
+  const clamp = (ms: number) => Math.round(Math.min(cap, Math.max(min, ms)));
+  if (input.soon) return { delayMs: clamp(min + 0.05 * (max - min) * r), aimed: false };
+  const far = cap - FAR_JITTER * (cap - max) * r;
+  const remaining = input.remainingMs;
+  if (!input.endAimed && remaining !== undefined && Number.isFinite(remaining) && remaining > 0) {
+    const target = remaining + CALLBACK_END_MARGIN_MS;
+    if (target < far) return { delayMs: clamp(target), aimed: true };
+  }
+  return { delayMs: clamp(far), aimed: false };
+}

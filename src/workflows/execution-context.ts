@@ -61,4 +61,9 @@ export interface ExecutionContext extends ExecutionScope, RunTarget, CurrentRun 
   endedRunIds?: Set<string>;
   /** The last poll was woken by the run's callback and did not find the run ended (FLORA's reads may lag). */
   callbackUnconfirmed?: boolean;
+  /**
+   * A fallback wait of the current run was aimed at its predicted end (sparseFallbackPollDelayMs: once
+   * per run). Not carried across continue-as-new: a new execution may aim once more.
+   */
+  endPollAimed?: boolean;
 }

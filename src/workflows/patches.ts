@@ -92,5 +92,12 @@ export const Patches = {
    * itself, towards Temporal's history limit. Asked only in that case.
    */
   PipelineCarryGaps: 'pipeline-carry-runs-after-a-gap-v1',
+  /**
+   * runTechnique, runs created with a `callback_url`: polling is a sparse fallback. The wait before a poll
+   * is near `options.fallbackPollMaxMs` (30 s by default, never below `pollMaxMs`) instead of near
+   * `pollMaxMs`, except one poll aimed 5 s past the predicted end (a lost callback is caught early) and the
+   * quick poll after a callback its poll did not confirm. Asked only on callback runs.
+   */
+  WebhookSparseFallback: 'flora-webhook-sparse-fallback-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -13,7 +13,15 @@ import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workfl
 import type { PollRunRequest, RunSnapshot } from '../activities/types';
 import { ActivityPresets, LocalActivityPresets } from './activity-presets';
 import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activities';
-import { fallbackPollDelayMs, MAX_PROGRESS_SAMPLES, nextPollDelayMs, predictivePollDelayMs } from './cadence';
+import {
+  fallbackPollDelayMs,
+  MAX_PROGRESS_SAMPLES,
+  nextPollDelayMs,
+  predictivePollDelayMs,
+  predictRemainingMs,
+  sparseFallbackPollDelayMs,
+  type PredictiveCadenceInput,
+} from './cadence';
 import { Patches } from './patches';
 import { wakesOnCallback } from './run-events';
 import type { ExecutionContext } from './execution-context';
@@ -51,7 +59,8 @@ export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise
 /**
  * The wait before the next poll. Executions recorded before `flora-predictive-cadence-v1` keep the growing
  * cadence; all draw one `Math.random()` (the workflow's seeded one) per wait. A run FLORA calls back about
- * polls as a fallback only, since `flora-webhook-fallback-cadence-v1`.
+ * polls as a fallback only, since `flora-webhook-fallback-cadence-v1`, and sparsely (up to
+ * `options.fallbackPollMaxMs` apart) since `flora-webhook-sparse-fallback-v1`.
  */
 export function pollDelayMs(ctx: ExecutionContext): number {
   const { options } = ctx;
@@ -59,12 +68,35 @@ export function pollDelayMs(ctx: ExecutionContext): number {
   const aimed = aimedPollDelayMs(ctx, random);
   // Checked after the cadence's own patch, as the callback's was before: older histories keep their markers' order.
   if (!wakesOnCallback(ctx) || !patched(Patches.WebhookFallbackCadence)) return aimed;
-  return fallbackPollDelayMs({
+  const soon = ctx.callbackUnconfirmed === true;
+  // Asked only of callback runs: every other run's command sequence stays as it was.
+  if (!patched(Patches.WebhookSparseFallback))
+    return fallbackPollDelayMs({ pollMinMs: options.pollMinMs, pollMaxMs: options.pollMaxMs, random, soon });
+  const next = sparseFallbackPollDelayMs({
     pollMinMs: options.pollMinMs,
     pollMaxMs: options.pollMaxMs,
+    fallbackPollMaxMs: options.fallbackPollMaxMs,
     random,
-    soon: ctx.callbackUnconfirmed === true,
+    soon,
+    remainingMs: predictRemainingMs(cadenceInput(ctx, random)),
+    endAimed: ctx.endPollAimed === true,
   });
+  if (next.aimed) ctx.endPollAimed = true;
+  return next.delayMs;
+}
+
+function cadenceInput(ctx: ExecutionContext, random: number): PredictiveCadenceInput {
+  const { options } = ctx;
+  return {
+    pollMinMs: options.pollMinMs,
+    pollMaxMs: options.pollMaxMs,
+    polls: ctx.pollsThisAttempt,
+    random,
+    nowMs: Date.now(),
+    createdAtMs: ctx.createdAtMs,
+    estimatedMs: ctx.estimatedMs,
+    samples: ctx.progressSamples,
+  };
 }
 
 function aimedPollDelayMs(ctx: ExecutionContext, random: number): number {
@@ -77,16 +109,7 @@ function aimedPollDelayMs(ctx: ExecutionContext, random: number): number {
       random,
     });
   }
-  return predictivePollDelayMs({
-    pollMinMs: options.pollMinMs,
-    pollMaxMs: options.pollMaxMs,
-    polls: ctx.pollsThisAttempt,
-    random,
-    nowMs: Date.now(),
-    createdAtMs: ctx.createdAtMs,
-    estimatedMs: ctx.estimatedMs,
-    samples: ctx.progressSamples,
-  });
+  return predictivePollDelayMs(cadenceInput(ctx, random));
 }
 
 /** Keeps what a poll showed for the cadence: the first sample and the latest few. */

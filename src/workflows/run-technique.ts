@@ -250,6 +250,7 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
           created.estimatedSeconds === undefined ? undefined : Math.round(created.estimatedSeconds * 1000);
       }
       ctx.progressSamples = [];
+      ctx.endPollAimed = false;
       ctx.seenRun = false;
       ctx.canonicalRetried = false;
       ctx.authFailures = 0;
