@@ -5,6 +5,9 @@ import {
   nextPollDelayMs,
   predictivePollDelayMs,
   predictRemainingMs,
+  sparseFallbackPollDelayMs,
+  CALLBACK_END_MARGIN_MS,
+  DEFAULT_FALLBACK_POLL_MAX_MS,
 } from '../../src/workflows/cadence';
 
 describe('nextPollDelayMs', () => {
@@ -155,5 +158,70 @@ describe('fallbackPollDelayMs (runs FLORA calls back about)', () => {
   test('survives nonsense: NaN random, swapped bounds', () => {
     const d = fallbackPollDelayMs({ pollMinMs: 5_000, pollMaxMs: 2_000, random: Number.NaN, soon: false });
     assert.ok(d >= 2_000 && d <= 5_000);
+  });
+});
+
+describe('sparseFallbackPollDelayMs (runs FLORA calls back about, sparse)', () => {
+  const base = {
+    pollMinMs: 2_000,
+    pollMaxMs: 5_000,
+    fallbackPollMaxMs: undefined,
+    soon: false,
+    remainingMs: undefined,
+    endAimed: false,
+  };
+  test('near the 30 s default, jittered down by at most 15 % of the way to pollMaxMs', () => {
+    assert.equal(DEFAULT_FALLBACK_POLL_MAX_MS, 30_000);
+    const delays = [0, 0.25, 0.5, 0.75, 0.999].map((random) =>
+      sparseFallbackPollDelayMs({ ...base, random }),
+    );
+    for (const d of delays) {
+      assert.equal(d.aimed, false);
+      assert.ok(d.delayMs >= 30_000 - 0.15 * 25_000 && d.delayMs <= 30_000, `${d.delayMs}`);
+    }
+    assert.ok(new Set(delays.map((d) => d.delayMs)).size > 1, 'jittered');
+  });
+  test('fallbackPollMaxMs sets the longest wait; never below pollMaxMs', () => {
+    const long = sparseFallbackPollDelayMs({ ...base, fallbackPollMaxMs: 120_000, random: 0 });
+    assert.equal(long.delayMs, 120_000);
+    for (const random of [0, 0.5, 0.999]) {
+      const short = sparseFallbackPollDelayMs({ ...base, fallbackPollMaxMs: 1_000, random });
+      assert.equal(short.delayMs, 5_000, 'a value below pollMaxMs is raised to it');
+      // pollMaxMs above the default: the default follows it.
+      const slow = sparseFallbackPollDelayMs({ ...base, pollMaxMs: 60_000, random });
+      assert.equal(slow.delayMs, 60_000);
+    }
+  });
+  test('aims once at the predicted end plus the margin, when that comes sooner', () => {
+    const aimed = sparseFallbackPollDelayMs({ ...base, remainingMs: 8_000, random: 0.5 });
+    assert.deepEqual(aimed, { delayMs: 8_000 + CALLBACK_END_MARGIN_MS, aimed: true });
+    // Already aimed for this run: back to the sparse wait, even though the end still looks near.
+    const again = sparseFallbackPollDelayMs({ ...base, remainingMs: 2_000, endAimed: true, random: 0.5 });
+    assert.equal(again.aimed, false);
+    assert.ok(again.delayMs >= 26_250, `${again.delayMs}`);
+  });
+  test('does not aim at an end further than the sparse wait, overdue, or unknown', () => {
+    for (const remainingMs of [40_000, 0, -5_000, undefined, Number.NaN]) {
+      const d = sparseFallbackPollDelayMs({ ...base, remainingMs, random: 0.5 });
+      assert.equal(d.aimed, false, String(remainingMs));
+      assert.ok(d.delayMs >= 26_250 && d.delayMs <= 30_000, `${d.delayMs}`);
+    }
+  });
+  test('after a callback its poll did not confirm: near pollMinMs, as before', () => {
+    for (const random of [0, 0.5, 0.999]) {
+      const d = sparseFallbackPollDelayMs({ ...base, soon: true, remainingMs: 3_000, random });
+      assert.equal(d.aimed, false);
+      assert.ok(d.delayMs >= 2_000 && d.delayMs <= 2_150, `${d.delayMs}`);
+    }
+  });
+  test('survives nonsense: NaN random and fallback, swapped bounds', () => {
+    const d = sparseFallbackPollDelayMs({
+      ...base,
+      pollMinMs: 5_000,
+      pollMaxMs: 2_000,
+      fallbackPollMaxMs: Number.NaN,
+      random: Number.NaN,
+    });
+    assert.ok(d.delayMs >= 5_000 && d.delayMs <= 30_000, `${d.delayMs}`);
   });
 });

@@ -40,6 +40,7 @@ describe('checkRequest', () => {
       maxHistoryEvents: 2000,
       downloadTo: undefined,
       callbackUrl: undefined,
+      fallbackPollMaxMs: undefined,
       pollMode: 'local',
       activityTaskQueue: undefined,
     });
@@ -70,6 +71,42 @@ describe('checkRequest', () => {
       options: { callbackUrl: base },
     });
     assert.deepEqual(fields(topLevel as never), ['options.callbackUrl']);
+  });
+
+  test('options.fallbackPollMaxMs: a whole number of ms, at least pollMaxMs, only with callbackUrl', () => {
+    const callbackUrl = 'https://hooks.example.com/flora/webhook';
+    const ok = checkRequest({
+      technique: 't',
+      inputs: {},
+      options: { callbackUrl, fallbackPollMaxMs: 60_000 },
+    });
+    assert.ok(ok.ok);
+    assert.equal(ok.options.fallbackPollMaxMs, 60_000);
+    const equal = checkRequest({
+      technique: 't',
+      inputs: {},
+      options: { callbackUrl, pollMaxMs: 8_000, fallbackPollMaxMs: 8_000 },
+    });
+    assert.ok(equal.ok);
+    for (const bad of [4_999, 1.5, -1, 3_600_001, '30s', null]) {
+      const r = checkRequest({
+        technique: 't',
+        inputs: {},
+        options: { callbackUrl, fallbackPollMaxMs: bad as number },
+      });
+      assert.deepEqual(fields(r as never), ['options.fallbackPollMaxMs'], String(bad));
+    }
+    const below = checkRequest({
+      technique: 't',
+      inputs: {},
+      options: { callbackUrl, fallbackPollMaxMs: 4_000 },
+    });
+    assert.ok(!below.ok);
+    assert.match(below.problems[0]?.message ?? '', /at least pollMaxMs \(5000\), got 4000/);
+    const noCallback = checkRequest({ technique: 't', inputs: {}, options: { fallbackPollMaxMs: 60_000 } });
+    assert.ok(!noCallback.ok);
+    assert.deepEqual(fields(noCallback as never), ['options.fallbackPollMaxMs']);
+    assert.match(noCallback.problems[0]?.message ?? '', /options\.callbackUrl/);
   });
 
   test('callbackUrlFor adds the workflow id as wf, keeping the base query', () => {
