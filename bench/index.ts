@@ -208,7 +208,9 @@ into 5 – ${r.maxRunMs / 1000} s (the poll cadence is real time); the same leng
 The simulator uses its \`noisy\` progress model. The baselines poll every ${BASELINE_INTERVAL_MS / 1000} s; the
 frequent pattern's heartbeat timeout is ${HEARTBEAT_TIMEOUT_MS / 1000} s. Columns:
 - requests/run: FLORA creates + polls per run, from the simulator's request log; floor = 1 + ceil(duration / 5 s).
-- gap: time between consecutive requests for one run (create → first poll → … → last), pooled over runs.
+- gap: time between consecutive requests for one run (create → first poll → … → last), pooled over runs. For
+  flora-webhook the gaps are long by design: its polls are a sparse fallback (about 30 s apart) and the
+  callback ends the run, so its gap figures measure the fallback, not how soon an end is seen.
 - seen-after-done: workflow close time (the loop: when it saw the end) minus the simulator's completion time.
 - events/run: history events over every execution of the run (continue-as-new included); per poll = ÷ polls.
 - WF tasks/poll and actions/run: from up to 8 fetched histories; actions = start + timers + activity attempts +

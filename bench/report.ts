@@ -4,6 +4,12 @@ import { fmt, s } from './stats';
 import { SYSTEM_LABELS, SYSTEMS } from './systems';
 
 const GAP_TARGET_MS = 5_500;
+/**
+ * Systems whose polls are a sparse fallback by design (a callback ends the run; fallback polls come about
+ * `fallbackPollMaxMs`, 30 s, apart): a gap target says nothing of them, their capacity is judged on
+ * seen-after-done p95 instead.
+ */
+const SPARSE_GAP_SYSTEMS: ReadonlySet<string> = new Set(['flora-webhook']);
 
 export function matrixTable(rows: Row[]): string {
   const head =
@@ -41,8 +47,10 @@ export function matrixTable(rows: Row[]): string {
 export function capacityTable(rows: Row[]): string {
   const lines = SYSTEMS.filter((system) => rows.some((r) => r.system === system)).map((system) => {
     const mine = rows.filter((r) => r.system === system).sort((a, b) => a.n - b.n);
+    const sparse = SPARSE_GAP_SYSTEMS.has(system);
     const ok = mine.filter(
-      (r) => r.completed === r.n && r.maxCreatesPerKey <= 1 && r.gapP95 <= GAP_TARGET_MS,
+      (r) =>
+        r.completed === r.n && r.maxCreatesPerKey <= 1 && (sparse ? r.latencyP95 : r.gapP95) <= GAP_TARGET_MS,
     );
     const best = ok[ok.length - 1];
     const flora = rows.filter((r) => r.system === 'flora');
@@ -50,12 +58,20 @@ export function capacityTable(rows: Row[]): string {
       list.length === 0
         ? Number.NaN
         : list.reduce((a, r) => a + r.workerCpuPer1kPolls + r.serverCpuPer1kPolls, 0) / list.length;
-    return `| ${system} | ${best ? best.n : `< ${mine[0]?.n ?? '-'}`} | ${fmt(cpu(mine), 1)} | ${fmt(cpu(mine) / cpu(flora), 2)} |`;
+    const largest = `${best ? best.n : `< ${mine[0]?.n ?? '-'}`}${sparse ? ' †' : ''}`;
+    return `| ${system} | ${largest} | ${fmt(cpu(mine), 1)} | ${fmt(cpu(mine) / cpu(flora), 2)} |`;
   });
+  const footnote = lines.some((l) => l.includes(' † |'))
+    ? [
+        '',
+        '† polls only as a sparse fallback (about 30 s apart, `fallbackPollMaxMs`): gaps are long by design, so this row uses seen-after-done p95 ≤ 5.5 s instead of gap p95.',
+      ]
+    : [];
   return [
     '| system | largest N with gap p95 ≤ 5.5 s (all done, 1 create each) | worker + server CPU s per 1k polls (mean over loads) | CPU per poll ÷ flora |',
     '|---|---|---|---|',
     ...lines,
+    ...footnote,
   ].join('\n');
 }
 

@@ -57,7 +57,7 @@ export const SYSTEM_LABELS: Record<SystemName, string> = {
   flora: 'flora-temporal runTechnique (defaults: polls as local activities, predictive cadence)',
   'flora-activity': "flora-temporal runTechnique with `pollMode: 'activity'` (polls as regular activities)",
   'flora-webhook':
-    "flora-temporal runTechnique with `callbackUrl`: the worker's webhook receiver wakes the run when FLORA's signed callback arrives",
+    "flora-temporal runTechnique with `callbackUrl` (and the default `fallbackPollMaxMs`, 30 s): the worker's webhook receiver wakes the run when FLORA's signed callback arrives, and polls are only a sparse fallback, so its gaps are long by design (judge it by requests/run and seen-after-done)",
   'flora-tuned': 'flora-temporal runTechnique on a worker with another tuning (named in the legend)',
   loop: 'plain Node loop, no Temporal (poll every 2 s)',
   frequent: 'Temporal frequent polling (1 activity, heartbeats, 2 s)',
