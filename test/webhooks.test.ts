@@ -21,6 +21,8 @@ const CALLBACK_BASE = 'https://hooks.flora-temporal.test/flora/webhook';
 /** A poll interval no test waits for: a run that completes within a test was woken by its callback. */
 const NEVER = { pollMinMs: 600_000, pollMaxMs: 600_000 } as const;
 const PROMPT = { technique: 'text-to-image', inputs: { prompt: 'a fox' } } as const;
+/** Fallback polls at the FAST cadence (not the sparse 30 s default): these tests are about polling finding the end. */
+const FAST_FALLBACK = { ...FAST, fallbackPollMaxMs: FAST.pollMaxMs } as const;
 
 let h: Harness;
 let worker: RunningWorker;
@@ -128,7 +130,7 @@ describe('webhook acceleration', () => {
 
   test('a lost callback: polling finds the end anyway', async () => {
     h.sim.setCallbacks({ dropRate: 1 });
-    const handle = await start({ ...PROMPT, options: { ...FAST, callbackUrl: CALLBACK_BASE } });
+    const handle = await start({ ...PROMPT, options: { ...FAST_FALLBACK, callbackUrl: CALLBACK_BASE } });
     const result = await resultWithin(handle);
     assert.equal(result.status, 'completed');
     assert.ok(result.polls >= 1);
@@ -143,7 +145,7 @@ describe('webhook acceleration', () => {
     for (const knob of [{ forge: true }, { ageSeconds: 400 }]) {
       h.sim.reset();
       h.sim.setCallbacks({ deliverTo: new URL(receiver.url).origin, retryDelayMs: 20, ...knob });
-      const handle = await start({ ...PROMPT, options: { ...FAST, callbackUrl: CALLBACK_BASE } });
+      const handle = await start({ ...PROMPT, options: { ...FAST_FALLBACK, callbackUrl: CALLBACK_BASE } });
       const result = await resultWithin(handle);
       assert.equal(result.status, 'completed');
       // Delivered (and retried) after the run ended; wait for FLORA's attempts to be answered.
@@ -184,7 +186,11 @@ describe('webhook acceleration', () => {
     const slow = await startWorker(h, taskQueue(), flora);
     try {
       const handle = await start(
-        { ...PROMPT, options: { pollMinMs: 500, pollMaxMs: 500, callbackUrl: CALLBACK_BASE } },
+        {
+          ...PROMPT,
+          // The poll timer must fire before the run ends: fallback polls every 500 ms, not the sparse default.
+          options: { pollMinMs: 500, pollMaxMs: 500, fallbackPollMaxMs: 500, callbackUrl: CALLBACK_BASE },
+        },
         slow.taskQueue,
       );
       const result = await resultWithin(handle);
