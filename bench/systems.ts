@@ -114,6 +114,8 @@ export async function startSystem(
   system: SystemName,
   config: Omit<WorkerProcessConfig, 'system' | 'bundlePath'>,
   bundles: Bundles,
+  /** Extra `node` flags for the worker process (bench/cpu-load.ts passes `--cpu-prof`). */
+  nodeArgs: readonly string[] = [],
 ): Promise<SystemProcess> {
   const full: WorkerProcessConfig = {
     ...config,
@@ -121,7 +123,7 @@ export async function startSystem(
     bundlePath: isFlora(system) ? bundles.flora : bundles.baselines,
   };
   const child = fork(join(__dirname, 'worker-process.ts'), [JSON.stringify(full)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeArgs, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners: ((msg: Extract<WorkerMessage, { type: 'done' }>) => void)[] = [];

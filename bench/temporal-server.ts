@@ -6,9 +6,11 @@
 import { spawnDevServer, type DevServerProcess } from '../src/dev/dev-server';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
 
-export async function startDevServer(): Promise<DevServerProcess> {
+export async function startDevServer(
+  dynamicConfig?: Record<string, string | number | boolean>,
+): Promise<DevServerProcess> {
   const cli = await resolveTemporalCli({ install: true });
   if (!cli) throw new Error('No Temporal CLI: run `npx tsx scripts/ensure-temporal-cli.ts` first');
   // Its errors (and its start-up banner) go to the bench's stderr; the bench's tables are on stdout.
-  return spawnDevServer(cli.path);
+  return spawnDevServer(cli.path, dynamicConfig ? { dynamicConfig } : {});
 }
