@@ -57,12 +57,27 @@ export async function freeDevServerPorts(): Promise<DevServerPorts> {
 }
 
 /**
- * The `temporal server start-dev` arguments of every dev server this project starts (the demo's, the
- * bench's, the chaos harness's): loopback only, no UI, quiet, the `default` namespace, and flora's search attributes
- * registered from the start. With `dbFilename` the server keeps its state in that SQLite file, so it can
- * be killed and started again on the same state; without it, state lives in memory.
+ * Workflow executions the dev server's history service keeps in memory (dynamic config
+ * `history.cacheMaxSize`). Temporal's default, 512, is per history shard; a cluster has hundreds of
+ * shards, the dev server one, so past 512 runs in flight every run's state is evicted before its next
+ * poll (each polls every few seconds, round-robin: the worst case for an LRU cache) and read back from
+ * SQLite at its next timer. 10,000 covers the bench's and a demo's loads for a few hundred MB at most,
+ * taken only by executions that exist (docs/SCALING.md, "CPU per poll").
  */
-export function startDevArgs(ports: DevServerPorts, options: { dbFilename?: string } = {}): string[] {
+export const DEV_SERVER_HISTORY_CACHE_SIZE = 10_000;
+
+/**
+ * The `temporal server start-dev` arguments of every dev server this project starts (the demo's, the
+ * bench's, the chaos harness's): loopback only, no UI, quiet, the `default` namespace, flora's search attributes
+ * registered from the start and a history cache sized for one shard. With `dbFilename` the server keeps its
+ * state in that SQLite file, so it can be killed and started again on the same state; without it, state
+ * lives in memory. `dynamicConfig` adds `--dynamic-config-value` pairs (bench experiments); they win.
+ */
+export function startDevArgs(
+  ports: DevServerPorts,
+  options: { dbFilename?: string; dynamicConfig?: Record<string, string | number | boolean> } = {},
+): string[] {
+  const dynamicConfig = { 'history.cacheMaxSize': DEV_SERVER_HISTORY_CACHE_SIZE, ...options.dynamicConfig };
   return [
     'server',
     'start-dev',
@@ -81,6 +96,10 @@ export function startDevArgs(ports: DevServerPorts, options: { dbFilename?: stri
     '--log-level',
     'error',
     ...startDevSearchAttributeArgs(),
+    ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
   ];
 }
 
@@ -140,11 +159,12 @@ export interface DevServerProcess {
  */
 export async function spawnDevServer(
   cliPath: string,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; dynamicConfig?: Record<string, string | number | boolean> } = {},
 ): Promise<DevServerProcess> {
   const ports = await freeDevServerPorts();
   const address = `127.0.0.1:${ports.port}`;
-  const child = spawn(cliPath, startDevArgs(ports), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = startDevArgs(ports, options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {});
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) {
     // spawn reports a missing or unrunnable executable as an 'error' event, with no pid.
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
