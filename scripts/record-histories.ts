@@ -36,6 +36,7 @@ import { scaleScenarios } from './scale-scenarios';
 import { resumeScenarios } from './resume-scenarios';
 import { carryGapScenarios } from './carry-gap-scenarios';
 import { perfScenarios } from './perf-scenarios';
+import { overheadScenarios } from './overhead-scenarios';
 import { activityQueueScenarios } from './activity-queue-scenarios';
 import { sparseFallbackScenarios } from './sparse-fallback-scenarios';
 import { webhookRaceScenarios } from './webhook-race-scenarios';
@@ -360,6 +361,8 @@ const SCENARIOS: Scenario[] = [
   ...perfScenarios(),
   // Runs with options.activityTaskQueue poll on that queue (flora-polls-on-activity-task-queue-v1).
   ...activityQueueScenarios(),
+  // Each wait shortened by the measured poll-cycle overhead (flora-cadence-corrects-overhead-v1).
+  ...overheadScenarios(),
 ];
 
 SCENARIOS.push(

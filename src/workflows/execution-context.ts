@@ -6,6 +6,7 @@
  */
 import type { BillingEvidence } from './billing';
 import type { ProgressSample } from './cadence';
+import type { CycleOverhead } from './cycle-overhead';
 import type { RunTechniqueStatus, TechniqueRef } from './types';
 import type { CreateRequest, RunTechniqueWireInput } from './wire';
 import type { ResolvedOptions } from '../domain/request-check';
@@ -66,4 +67,6 @@ export interface ExecutionContext extends ExecutionScope, RunTarget, CurrentRun 
    * per run). Not carried across continue-as-new: a new execution may aim once more.
    */
   endPollAimed?: boolean;
+  /** The measured overhead of a poll cycle in this execution (not carried over continue-as-new). */
+  cycleOverhead?: CycleOverhead;
 }

@@ -99,5 +99,13 @@ export const Patches = {
    * quick poll after a callback its poll did not confirm. Asked only on callback runs.
    */
   WebhookSparseFallback: 'flora-webhook-sparse-fallback-v1',
+  /**
+   * runTechnique, runs FLORA does not call back about: each wait before a poll is shortened by the measured overhead of a poll cycle (the time
+   * between two polls' workflow tasks less the wait asked for: task dispatch, the poll's HTTP time, the
+   * task's completion), smoothed per execution, so the gap FLORA sees is the one the cadence aimed at and
+   * stays under pollMaxMs under load. Still within [pollMinMs, pollMaxMs]. Asked once there is a
+   * correction to make; executions recorded before it wait as they did.
+   */
+  CadenceCorrectsOverhead: 'flora-cadence-corrects-overhead-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];

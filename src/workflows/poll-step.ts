@@ -22,6 +22,12 @@ import {
   sparseFallbackPollDelayMs,
   type PredictiveCadenceInput,
 } from './cadence';
+import {
+  correctedWaitMs,
+  cycleOverheadSampleMs,
+  observeCycleOverhead,
+  overheadCorrectionMs,
+} from './cycle-overhead';
 import { Patches } from './patches';
 import { wakesOnCallback } from './run-events';
 import type { ExecutionContext } from './execution-context';
@@ -66,8 +72,10 @@ export function pollDelayMs(ctx: ExecutionContext): number {
   const { options } = ctx;
   const random = Math.random();
   const aimed = aimedPollDelayMs(ctx, random);
+  // Runs FLORA calls back about poll as a sparse fallback, their waits past pollMaxMs: not corrected.
+  if (!wakesOnCallback(ctx)) return correctedForOverhead(ctx, aimed);
   // Checked after the cadence's own patch, as the callback's was before: older histories keep their markers' order.
-  if (!wakesOnCallback(ctx) || !patched(Patches.WebhookFallbackCadence)) return aimed;
+  if (!patched(Patches.WebhookFallbackCadence)) return aimed;
   const soon = ctx.callbackUnconfirmed === true;
   // Asked only of callback runs: every other run's command sequence stays as it was.
   if (!patched(Patches.WebhookSparseFallback))
@@ -97,6 +105,35 @@ function cadenceInput(ctx: ExecutionContext, random: number): PredictiveCadenceI
     estimatedMs: ctx.estimatedMs,
     samples: ctx.progressSamples,
   };
+}
+
+/**
+ * The aimed wait less the measured cycle overhead (`flora-cadence-corrects-overhead-v1`), so the gap
+ * between polls is what the cadence aimed at. The patch is checked only once there is a correction to
+ * make (after the execution's first plain timer cycle); the estimate itself is workflow state, no command.
+ */
+function correctedForOverhead(ctx: ExecutionContext, aimedMs: number): number {
+  const bounds = { pollMinMs: ctx.options.pollMinMs, pollMaxMs: ctx.options.pollMaxMs };
+  const correction = overheadCorrectionMs(ctx.cycleOverhead, bounds);
+  if (correction <= 0 || !patched(Patches.CadenceCorrectsOverhead)) return aimedMs;
+  return correctedWaitMs(aimedMs, correction, bounds);
+}
+
+/**
+ * Takes the cycle that just ended into the overhead estimate, when it was a plain timer cycle: called in
+ * the task the wait ended in, with the workflow time of the previous poll's task (undefined when there was
+ * none in this execution, or it failed) and the wait asked for.
+ */
+export function observePollCycle(
+  ctx: ExecutionContext,
+  previousPollAtMs: number | undefined,
+  waitedMs: number,
+  calledBack: boolean,
+): void {
+  const sample = cycleOverheadSampleMs({ previousPollAtMs, wokeAtMs: Date.now(), waitedMs, calledBack });
+  if (sample === undefined) return;
+  const bounds = { pollMinMs: ctx.options.pollMinMs, pollMaxMs: ctx.options.pollMaxMs };
+  ctx.cycleOverhead = observeCycleOverhead(ctx.cycleOverhead, sample, bounds);
 }
 
 function aimedPollDelayMs(ctx: ExecutionContext, random: number): number {

@@ -11,7 +11,7 @@ import { FailureType, internalBug } from '../domain/failures';
 import { continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunSnapshot } from '../activities/types';
 import { Patches } from './patches';
-import { observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
+import { observePollCycle, observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { ExecutionContext } from './execution-context';
 import { endInNextTask, waitBeforePoll } from './run-events';
 import type { RunTechniqueResult } from './types';
@@ -38,16 +38,23 @@ export async function pollUntilDone(ctx: ExecutionContext): Promise<RunSnapshot>
   if (runId === undefined) {
     throw internalBug('polling without a run id');
   }
+  // Workflow time of the task that made the last successful poll: where the next cycle's overhead is measured from.
+  let previousPollAtMs: number | undefined;
   for (;;) {
     let calledBack = false;
     if (!ctx.pollNow) {
-      calledBack = await waitBeforePoll(ctx, pollDelayMs(ctx));
+      const waitMs = pollDelayMs(ctx);
+      calledBack = await waitBeforePoll(ctx, waitMs);
+      observePollCycle(ctx, previousPollAtMs, waitMs, calledBack);
     }
     ctx.pollNow = false;
+    const pollAtMs = Date.now();
     let snapshot: RunSnapshot;
     try {
       snapshot = await pollOnce({ technique: ctx.pollTechnique, runId, pollUrl: ctx.pollUrl }, options);
     } catch (err) {
+      // A failed poll's cycle (its retries, an auth back-off) is no plain one: the next is not measured.
+      previousPollAtMs = undefined;
       if (!(await retryAfterPollFailure(err, ctx))) throw err;
       await continueIfLong(ctx);
       continue;
@@ -55,6 +62,7 @@ export async function pollUntilDone(ctx: ExecutionContext): Promise<RunSnapshot>
     if (ctx.authFailures > 0 || !ctx.seenRun) status.note = undefined;
     ctx.seenRun = true;
     ctx.authFailures = 0;
+    previousPollAtMs = pollAtMs;
     ctx.pollsThisAttempt += 1;
     status.polls += 1;
     status.lastPollAt = new Date().toISOString();
