@@ -28,4 +28,23 @@ describe('the offline cadence model (npm run bench -- cadence)', () => {
     assert.ok(withIt.requestsPerRun < without.requestsPerRun);
     assert.ok(without.requestsPerRun >= without.floorPerRun);
   });
+
+  test('the overhead correction brings gap p95 down: under pollMaxMs at the usual overhead, by ~0.4 s on a loaded box', () => {
+    // On a loaded box (0.8–1.2 s timer → poll, plus a quarter of that poll → timer) what remains above
+    // 5 s is mostly each run's first two gaps, before a cycle has been measured.
+    for (const [overheadMs, jitterMs, ceilingMs] of [
+      [150, 100, 5_000],
+      [800, 400, 5_900],
+    ] as const) {
+      const runs = { n: 100, withEstimate: false, seed: 9, repeats: 3, overheadMs, jitterMs };
+      const corrected = modelCadence(shippedCadence, { ...runs, correctOverhead: true });
+      const uncorrected = modelCadence(shippedCadence, runs);
+      assert.ok(uncorrected.gapP95Ms > 5_000, `uncorrected gap p95 ${uncorrected.gapP95Ms}`);
+      assert.ok(corrected.gapP95Ms <= ceilingMs, `corrected gap p95 ${corrected.gapP95Ms}`);
+      assert.ok(
+        corrected.gapP95Ms < uncorrected.gapP95Ms - 200,
+        `${corrected.gapP95Ms} vs ${uncorrected.gapP95Ms}`,
+      );
+    }
+  });
 });
