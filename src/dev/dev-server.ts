@@ -57,27 +57,17 @@ export async function freeDevServerPorts(): Promise<DevServerPorts> {
 }
 
 /**
- * Workflow executions the dev server's history service keeps in memory (dynamic config
- * `history.cacheMaxSize`). Temporal's default, 512, is per history shard; a cluster has hundreds of
- * shards, the dev server one, so past 512 runs in flight every run's state is evicted before its next
- * poll (each polls every few seconds, round-robin: the worst case for an LRU cache) and read back from
- * SQLite at its next timer. 10,000 covers the bench's and a demo's loads for a few hundred MB at most,
- * taken only by executions that exist (docs/SCALING.md, "CPU per poll").
- */
-export const DEV_SERVER_HISTORY_CACHE_SIZE = 10_000;
-
-/**
  * The `temporal server start-dev` arguments of every dev server this project starts (the demo's, the
  * bench's, the chaos harness's): loopback only, no UI, quiet, the `default` namespace, flora's search attributes
- * registered from the start and a history cache sized for one shard. With `dbFilename` the server keeps its
- * state in that SQLite file, so it can be killed and started again on the same state; without it, state
- * lives in memory. `dynamicConfig` adds `--dynamic-config-value` pairs (bench experiments); they win.
+ * registered from the start. With `dbFilename` the server keeps its state in that SQLite file, so it can
+ * be killed and started again on the same state; without it, state lives in memory. `dynamicConfig` adds
+ * `--dynamic-config-value` pairs (bench experiments, bench/cpu-load.ts); the server ignores unknown keys.
  */
 export function startDevArgs(
   ports: DevServerPorts,
   options: { dbFilename?: string; dynamicConfig?: Record<string, string | number | boolean> } = {},
 ): string[] {
-  const dynamicConfig = { 'history.cacheMaxSize': DEV_SERVER_HISTORY_CACHE_SIZE, ...options.dynamicConfig };
+  const dynamicConfig = options.dynamicConfig ?? {};
   return [
     'server',
     'start-dev',
