@@ -82,6 +82,8 @@ export interface BatchOptions {
   during?: { at: number; act: () => Promise<SystemProcess> };
   /** Histories to fetch for per-poll figures. */
   sampleHistories?: number;
+  /** Part of a runConcurrent phase: leave the shared simulator and request log alone. */
+  concurrent?: boolean;
 }
 
 const WORKFLOW_TYPES = {
@@ -220,16 +222,38 @@ async function sampleHistory(ctx: BenchContext, workflowId: string, polls: numbe
   return { polls, events: events.length, workflowTasks, actions, signals };
 }
 
+/** A clean simulator, request log and run-length table: before a batch, or before a concurrent phase. */
+export function resetBench(ctx: BenchContext): void {
+  ctx.sim.reset();
+  ctx.log.clear();
+  ctx.durations.clear();
+}
+
+/**
+ * Several batches at once on one clean simulator (each system its own worker process and task queue; runs
+ * told apart by prompt). Server CPU and peak RSS, FLORA creates and creates/key cannot be told apart between
+ * them: each batch gets the phase's (creates/key: the maximum over every key of the phase, so a duplicate
+ * anywhere shows in every row of the phase).
+ */
+export async function runConcurrent(
+  ctx: BenchContext,
+  batches: readonly (() => Promise<BatchResult>)[],
+): Promise<BatchResult[]> {
+  resetBench(ctx);
+  const results = await Promise.all(batches.map((run) => run()));
+  const perKey = Object.values(ctx.sim.stats().createsByIdempotencyKey);
+  const maxCreatesPerKey = perKey.length === 0 ? 0 : Math.max(...perKey);
+  return results.map((r) => ({ ...r, maxCreatesPerKey }));
+}
+
 export async function runBatch(
   ctx: BenchContext,
   proc: SystemProcess,
   specs: RunSpec[],
   opts: BatchOptions,
 ): Promise<BatchResult> {
-  ctx.sim.reset();
+  if (!opts.concurrent) resetBench(ctx);
   routeCallbacks(ctx, proc);
-  ctx.log.clear();
-  ctx.durations.clear();
   for (const r of specs) ctx.durations.set(r.prompt, r.durationMs);
   let current = proc;
   const seen = new Map<string, number>();

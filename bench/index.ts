@@ -4,11 +4,13 @@
  * bench/RESULTS.md and bench/results.png. Asserts nothing: it measures.
  *
  *   npm run bench -- --quick     a small matrix (< 3 min), for development
- *   npm run bench                the full matrix (100, 300, 600, 1,000 concurrent; < 45 min)
+ *   npm run bench                the full plan: the mixed-workload matrix (100, 300, 600, 1,000 concurrent),
+ *                                the capacity ladder (runs of exactly 60 s), the SIGKILL test, the 6-hour run
  *   npm run bench -- micro       the micro-benchmarks (FLORA client overhead, fan-out, rate limit)
  *   npm run bench -- cadence     the poll cadence against the simulator's progress model, offline (seconds)
  *   options: --repeat R (each cell R times, medians), --no-write (stdout only),
- *            --systems flora,flora-activity (a subset), --loads 300,600 (instead of the plan's),
+ *            --systems flora,flora-activity (a subset), --loads 300,600 (the matrix's, for every system),
+ *            --capacity-loads 300,450,600 (the capacity ladder's),
  *            --tuning slots100|autoscale|wide|lean (the worker tuning flora-tuned runs; default slots100)
  */
 import { cpus, totalmem } from 'node:os';
@@ -21,7 +23,8 @@ import { writeChart } from './chart';
 import { runMicro } from './micro';
 import { runCadenceModel } from './cadence-model';
 import { loadAverage } from './procstat';
-import { capacityTable, killTable, legend, longTable, matrixTable } from './report';
+import { runCapacity } from './capacity';
+import { capacitySummary, capacityTable, killTable, legend, longTable, matrixTable } from './report';
 import { RequestLog } from './request-log';
 import { runKillTest, runLongRun, runMatrix, type Systems } from './scenarios';
 import {
@@ -35,7 +38,7 @@ import {
 } from './systems';
 import { startDevServer } from './temporal-server';
 import type { SystemName } from './worker-protocol';
-import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, PLANS } from './workload';
+import { BASELINE_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, PLANS, type Plan } from './workload';
 
 function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -46,11 +49,15 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('micro')) return runMicro();
   if (args.includes('cadence')) return runCadenceModel();
-  const plan = { ...PLANS[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'] };
+  let plan = { ...PLANS[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'] };
   const repeat = argValue(args, '--repeat');
   if (repeat !== undefined) plan.repeat = Math.max(1, Number(repeat));
   const loads = argValue(args, '--loads');
-  if (loads !== undefined) plan.loads = loads.split(',').map(Number);
+  // The loads asked for are the loads every system runs at.
+  if (loads !== undefined) plan = { ...plan, loads: loads.split(',').map(Number), loadsFor: {} };
+  const capacityLoads = argValue(args, '--capacity-loads');
+  if (capacityLoads !== undefined)
+    plan = { ...plan, capacity: { ...plan.capacity, loads: capacityLoads.split(',').map(Number) } };
   const only = argValue(args, '--systems')?.split(',');
   const unknown = only?.filter((s) => !(SYSTEMS as readonly string[]).includes(s)) ?? [];
   if (unknown.length > 0)
@@ -118,9 +125,11 @@ async function main(): Promise<void> {
       `workers up (${((Date.now() - t0) / 1000).toFixed(0)} s); plan ${plan.name}: N = ${plan.loads.join(', ')}`,
     );
     const rows = await runMatrix(ctx, systems, plan, say);
-    say('worker SIGKILL test');
+    say(`capacity: runs of ${plan.capacity.runMs / 1000} s, N = ${plan.capacity.loads.join(', ')}`);
+    const capacity = await runCapacity(ctx, systems, plan, say);
+    say('worker SIGKILL test (systems at once)');
     const kills = await runKillTest(ctx, systems, plan);
-    say('6-hour run, compressed');
+    say('6-hour run, compressed (systems at once)');
     const marginal = Object.fromEntries(
       names.map((system) => {
         const fits = rows.filter((r) => r.system === system).map((r) => r.marginalEventsPerPoll);
@@ -136,6 +145,7 @@ async function main(): Promise<void> {
       ...(plan.name === 'quick' ? ['--quick'] : []),
       ...(only !== undefined ? [`--systems ${names.join(',')}`] : []),
       ...(loads !== undefined ? [`--loads ${plan.loads.join(',')}`] : []),
+      ...(capacityLoads !== undefined ? [`--capacity-loads ${plan.capacity.loads.join(',')}`] : []),
       ...(plan.repeat > 1 ? [`--repeat ${plan.repeat}`] : []),
       ...(tuningName !== DEFAULT_TUNING ? [`--tuning ${tuningName}`] : []),
     ];
@@ -143,11 +153,14 @@ async function main(): Promise<void> {
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux`;
     const load = `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`;
     const contended = Math.max(loadBefore[0] ?? 0, loadAfter[0] ?? 0) > cpus().length;
+    const runS = plan.capacity.runMs / 1000;
+    const box = { cores: cpus().length, memMb: totalmem() / 2 ** 20 };
     const tables = [
-      `## Per system and load (${plan.name} plan)`,
+      `## Per system and load (${plan.name} plan, mixed workload)`,
       matrixTable(rows),
-      '## Capacity',
-      capacityTable(rows),
+      `## Capacity (runs of exactly ${runS} s unless a column says mixed workload)`,
+      capacityTable(capacity, runS),
+      capacitySummary(capacity, rows, box, runS),
       '## Worker SIGKILL (a new worker started at once)',
       killTable(kills),
       '## One 6-hour run, compressed in time',
@@ -156,7 +169,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${tables}\n\n${command}; ${machine}; ${load}; ${elapsedS.toFixed(0)} s\n`);
     if (write) {
       const md = results({
-        plan: plan.name,
         tuning: tuningLabel,
         command,
         machine,
@@ -165,7 +177,7 @@ async function main(): Promise<void> {
         date: startedAt,
         elapsedS,
         tables,
-        maxRunMs: plan.maxRunMs,
+        plan,
       });
       await writeFile(join(__dirname, 'RESULTS.md'), md);
       await writeChart(
@@ -184,7 +196,6 @@ async function main(): Promise<void> {
 }
 
 function results(r: {
-  plan: string;
   tuning: string;
   command: string;
   machine: string;
@@ -193,8 +204,10 @@ function results(r: {
   date: Date;
   elapsedS: number;
   tables: string;
-  maxRunMs: number;
+  plan: Plan;
 }): string {
+  const { capacity, kill, long } = r.plan;
+  const tunedAt = r.plan.loadsFor['flora-tuned'];
   return `# Benchmark results
 
 Generated by \`${r.command}\` on ${r.date.toISOString().slice(0, 16)} UTC in ${r.elapsedS.toFixed(0)} s.
@@ -203,9 +216,22 @@ Machine: ${r.machine}; ${r.load}.
 Systems (each worker in its own process; dev server, simulator and Temporal client in the bench process):
 ${legend(r.tuning)}
 
-Workload: N runs started at once, lengths drawn log-uniformly over 5 s – 10 min and compressed linearly
-into 5 – ${r.maxRunMs / 1000} s (the poll cadence is real time); the same lengths for every system at a given N.
-The simulator uses its \`noisy\` progress model. The baselines poll every ${BASELINE_INTERVAL_MS / 1000} s; the
+Workloads (the simulator uses its \`noisy\` progress model in both; the poll cadence is real time):
+- mixed (the per-system table; the capacity summary's "mixed workload" columns): N runs started at once, lengths
+  drawn log-uniformly over 5 s – 10 min and compressed linearly into 5 – ${r.plan.maxRunMs / 1000} s; the same lengths for every
+  system at a given N${tunedAt ? `; flora-tuned at N = ${tunedAt.join(', ')} only` : ''}.
+- capacity (the capacity table and the summary's "${capacity.runMs / 1000} s runs" columns): N runs of exactly ${capacity.runMs / 1000} s
+  started at once, for ${capacity.systems.join(' and ')}, N = ${capacity.loads.join(', ')}${
+    capacity.systems.some((sys) => !capacity.fullLadder.includes(sys))
+      ? ` (${capacity.systems.filter((sys) => !capacity.fullLadder.includes(sys)).join(', ')} stops after the first N that misses the target)`
+      : ''
+  }. Target: every run done, one create each, gap p95 ≤ 5.5 s. Polls/s delivered = N ÷ mean gap,
+  needed = N ÷ 5 s; CPU cores = CPU seconds ÷ the batch's wall time (start-up and tail included); the resource that
+  runs out first is read at the smallest N that missed the target (CPU when worker + server use ≥ 80 % of the cores).
+
+One batch at a time, except: the SIGKILL test runs its systems (${kill.systems.join(', ')}) at once, the kills ${kill.staggerMs / 1000} s
+apart, and the 6-hour runs (${long.systems.join(', ')}) run at once, one run each; in those two tables
+creates/key is the maximum over the whole phase. Every other table is one system alone on the box. The baselines poll every ${BASELINE_INTERVAL_MS / 1000} s; the
 frequent pattern's heartbeat timeout is ${HEARTBEAT_TIMEOUT_MS / 1000} s. Columns:
 - requests/run: FLORA creates + polls per run, from the simulator's request log; floor = 1 + ceil(duration / 5 s).
 - gap: time between consecutive requests for one run (create → first poll → … → last), pooled over runs. For
@@ -220,7 +246,7 @@ frequent pattern's heartbeat timeout is ${HEARTBEAT_TIMEOUT_MS / 1000} s. Column
 - per extra poll: the slope of a least-squares fit over the runs (events) or the sampled histories (tasks), which
   strips the fixed cost of starting and ending a run.
 
-${r.plan === 'quick' ? '**Quick plan: small loads, for development; not the full matrix.**\n\n' : ''}${
+${r.plan.name === 'quick' ? '**Quick plan: small loads, for development; not the full matrix.**\n\n' : ''}${
     r.contended
       ? `**Taken on a contended machine (${r.load}, on ${cpus().length} cores, shared with other jobs): absolute ` +
         'figures are pessimistic and CPU times include contention; compare systems within this run, not with other runs.**\n\n'

@@ -1,15 +1,9 @@
 /** The tables: printed to stdout and written to bench/RESULTS.md, in Markdown either way. */
+import { meetsTarget, POLL_CEILING_MS, SPARSE_GAP_SYSTEMS } from './capacity';
 import type { KillResult, LongResult, Row } from './scenarios';
+import type { Figures } from './summarize';
 import { fmt, s } from './stats';
 import { SYSTEM_LABELS, SYSTEMS } from './systems';
-
-const GAP_TARGET_MS = 5_500;
-/**
- * Systems whose polls are a sparse fallback by design (a callback ends the run; fallback polls come about
- * `fallbackPollMaxMs`, 30 s, apart): a gap target says nothing of them, their capacity is judged on
- * seen-after-done p95 instead.
- */
-const SPARSE_GAP_SYSTEMS: ReadonlySet<string> = new Set(['flora-webhook']);
 
 export function matrixTable(rows: Row[]): string {
   const head =
@@ -43,36 +37,103 @@ export function matrixTable(rows: Row[]): string {
   return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');
 }
 
-/** Per system: the largest N whose runs all completed, one create each, gap p95 ≤ 5.5 s. */
-export function capacityTable(rows: Row[]): string {
-  const lines = SYSTEMS.filter((system) => rows.some((r) => r.system === system)).map((system) => {
-    const mine = rows.filter((r) => r.system === system).sort((a, b) => a.n - b.n);
-    const sparse = SPARSE_GAP_SYSTEMS.has(system);
-    const ok = mine.filter(
-      (r) =>
-        r.completed === r.n && r.maxCreatesPerKey <= 1 && (sparse ? r.latencyP95 : r.gapP95) <= GAP_TARGET_MS,
-    );
-    const best = ok[ok.length - 1];
-    const flora = rows.filter((r) => r.system === 'flora');
-    const cpu = (list: Row[]) =>
-      list.length === 0
-        ? Number.NaN
-        : list.reduce((a, r) => a + r.workerCpuPer1kPolls + r.serverCpuPer1kPolls, 0) / list.length;
-    const largest = `${best ? best.n : `< ${mine[0]?.n ?? '-'}`}${sparse ? ' †' : ''}`;
-    return `| ${system} | ${largest} | ${fmt(cpu(mine), 1)} | ${fmt(cpu(mine) / cpu(flora), 2)} |`;
-  });
-  const footnote = lines.some((l) => l.includes(' † |'))
-    ? [
-        '',
-        '† polls only as a sparse fallback (about 30 s apart, `fallbackPollMaxMs`): gaps are long by design, so this row uses seen-after-done p95 ≤ 5.5 s instead of gap p95.',
-      ]
-    : [];
-  return [
-    '| system | largest N with gap p95 ≤ 5.5 s (all done, 1 create each) | worker + server CPU s per 1k polls (mean over loads) | CPU per poll ÷ flora |',
-    '|---|---|---|---|',
-    ...lines,
-    ...footnote,
+const table = (head: string, lines: string[]): string =>
+  [
+    head,
+    `|${head
+      .split('|')
+      .slice(1, -1)
+      .map(() => '---')
+      .join('|')}|`,
+    ...lines.map((l) => `| ${l} |`),
   ].join('\n');
+
+/** CPU cores a process kept busy over the batch, from its CPU ms per poll and the polls per second. */
+const cores = (msPerPoll: number, f: Figures): number => (msPerPoll / 1000) * f.pollsPerSecond;
+
+/** The capacity ladder's rows: runs of one fixed length (`runS`), every figure from that workload. */
+export function capacityTable(rows: Figures[], runS: number): string {
+  if (rows.length === 0) return '_not run_';
+  return table(
+    `| N × ${runS} s | system | done | creates/key | gap p50 / p95 / max s | seen-after-done p95 s | worker + server CPU ms/poll (sum) | polls/s delivered (N ÷ mean gap) / needed (N ÷ 5 s) | worker / server CPU cores | worker / server peak RSS MB | wall s |`,
+    rows.map((r) =>
+      [
+        r.n,
+        r.system,
+        `${r.completed}/${r.n}${r.timedOut ? ' (timed out)' : ''}`,
+        r.maxCreatesPerKey,
+        `${s(r.gapP50)} / ${s(r.gapP95)} / ${s(r.gapMax)}`,
+        s(r.latencyP95),
+        `${fmt(r.workerCpuPer1kPolls, 1)} + ${fmt(r.serverCpuPer1kPolls, 1)} (${fmt(r.workerCpuPer1kPolls + r.serverCpuPer1kPolls, 1)})`,
+        `${fmt(r.n / (r.gapMean / 1000), 1)} / ${fmt(r.n / (POLL_CEILING_MS / 1000), 1)}`,
+        `${fmt(cores(r.workerCpuPer1kPolls, r), 2)} / ${fmt(cores(r.serverCpuPer1kPolls, r), 2)}`,
+        `${fmt(r.workerRssMb, 0)} / ${fmt(r.serverRssMb, 0)}`,
+        fmt(r.wallS, 0),
+      ].join(' | '),
+    ),
+  );
+}
+
+/**
+ * What runs out first at the smallest N that missed the target (or the largest measured, if none did): the
+ * CPU when the worker and the server kept the box's cores busy, memory when the worker came near the box's.
+ */
+function firstShortage(rows: Figures[], machine: { cores: number; memMb: number }): string {
+  const at = rows.find((r) => !meetsTarget(r)) ?? rows[rows.length - 1];
+  if (!at) return '-';
+  const w = cores(at.workerCpuPer1kPolls, at);
+  const sv = cores(at.serverCpuPer1kPolls, at);
+  const busy = `worker ${fmt(w, 2)} + server ${fmt(sv, 2)} of ${machine.cores} cores`;
+  if (at.workerRssMb >= 0.8 * machine.memMb)
+    return `memory at N = ${at.n} (worker ${fmt(at.workerRssMb, 0)} MB)`;
+  if (w + sv >= 0.8 * machine.cores)
+    return `CPU at N = ${at.n}: ${busy} (${w >= sv ? 'worker' : 'server'} the larger)`;
+  return `none saturated at N = ${at.n}: ${busy}`;
+}
+
+/**
+ * Per system: the largest N on the capacity ladder (fixed-length runs) meeting the target, what runs out
+ * first; and, from the mixed workload's matrix, the largest N meeting the same target and the CPU per poll.
+ */
+export function capacitySummary(
+  capacity: Figures[],
+  matrix: Row[],
+  machine: { cores: number; memMb: number },
+  runS: number,
+): string {
+  const cpu = (list: Row[]) =>
+    list.length === 0
+      ? Number.NaN
+      : list.reduce((a, r) => a + r.workerCpuPer1kPolls + r.serverCpuPer1kPolls, 0) / list.length;
+  const flora = matrix.filter((r) => r.system === 'flora');
+  const largest = (list: Figures[]) => {
+    const sorted = [...list].sort((a, b) => a.n - b.n);
+    const ok = sorted.filter(meetsTarget);
+    const best = ok[ok.length - 1];
+    const mark = sorted.length > 0 && SPARSE_GAP_SYSTEMS.has(sorted[0]?.system ?? '') ? ' †' : '';
+    return sorted.length === 0 ? '-' : `${best ? String(best.n) : `< ${sorted[0]?.n ?? '-'}`}${mark}`;
+  };
+  const shown = SYSTEMS.filter(
+    (sys) => capacity.some((r) => r.system === sys) || matrix.some((r) => r.system === sys),
+  );
+  const summary = table(
+    `| system | ${runS} s runs: largest N all done, 1 create each, gap p95 ≤ 5.5 s | ${runS} s runs: resource that runs out first | mixed workload: largest N, same target | mixed workload: worker + server CPU ms/poll (mean over loads) | mixed: CPU per poll ÷ flora |`,
+    shown.map((system) => {
+      const cap = capacity.filter((r) => r.system === system).sort((a, b) => a.n - b.n);
+      const mine = matrix.filter((r) => r.system === system);
+      return [
+        system,
+        largest(cap),
+        cap.length === 0 ? '-' : firstShortage(cap, machine),
+        largest(mine),
+        fmt(cpu(mine), 1),
+        fmt(cpu(mine) / cpu(flora), 2),
+      ].join(' | ');
+    }),
+  );
+  return summary.includes(' † |')
+    ? `${summary}\n\n† polls only as a sparse fallback (about 30 s apart, \`fallbackPollMaxMs\`): gaps are long by design, so this row uses seen-after-done p95 ≤ 5.5 s instead of gap p95.`
+    : summary;
 }
 
 export function killTable(results: KillResult[]): string {

@@ -1,10 +1,11 @@
 /**
- * The three scenarios: the load matrix (all systems interleaved at each N, so they share the box's
- * weather), the worker SIGKILL, and one 6-hour run in compressed time.
+ * The scenarios: the load matrix (all systems interleaved at each N, so they share the box's weather, one
+ * batch at a time), the worker SIGKILL and one 6-hour run in compressed time (each: all systems at once).
+ * The capacity ladder is in capacity.ts.
  */
 import { predictivePollDelayMs } from '../src/workflows/cadence';
 import { RUN_TECHNIQUE_DEFAULTS } from '../src/workflows/types';
-import { runBatch, type BatchResult, type BenchContext, type RunSpec } from './batch';
+import { runBatch, runConcurrent, type BatchResult, type BenchContext, type RunSpec } from './batch';
 import { combine, summarize, type Figures } from './summarize';
 import type { SystemProcess } from './systems';
 import { isFlora, type SystemName } from './worker-protocol';
@@ -23,7 +24,7 @@ export interface Systems {
 let batchSeq = 0;
 const stamp = Date.now().toString(36);
 
-function specs(system: SystemName, label: string, lengths: number[]): RunSpec[] {
+export function specs(system: SystemName, label: string, lengths: number[]): RunSpec[] {
   batchSeq += 1;
   return lengths.map((durationMs, i) => ({
     prompt: `${system}-${label}-${stamp}-${batchSeq}-${i}`,
@@ -50,7 +51,7 @@ export async function runMatrix(
   const rows: Row[] = [];
   for (const n of plan.loads) {
     const lengths = runLengths(n, plan.maxRunMs);
-    for (const system of systems.names) {
+    for (const system of systems.names.filter((sys) => plan.loadsFor[sys]?.includes(n) ?? true)) {
       const repeats: Figures[] = [];
       for (let rep = 0; rep < plan.repeat; rep += 1) {
         const result = await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), {
@@ -105,30 +106,39 @@ function killFigures(system: SystemName, b: BatchResult, killAtMs: number, resta
   };
 }
 
-/** SIGKILL the worker mid-run, start a new one at once (as a supervisor would), time the next poll. */
+/**
+ * SIGKILL the worker mid-run, start a new one at once (as a supervisor would), time the next poll. Every
+ * system at once (each has its own worker process and queue; 30 runs each is a light load), the kills
+ * `staggerMs` apart so no two restarts compete for the CPU.
+ */
 export async function runKillTest(ctx: BenchContext, systems: Systems, plan: Plan): Promise<KillResult[]> {
-  const out: KillResult[] = [];
-  for (const system of systems.names.filter((s) => plan.kill.systems.includes(s))) {
-    let killAtMs = 0;
-    let restartMs = Number.NaN;
-    const lengths = Array.from({ length: plan.kill.runs }, () => plan.kill.runMs);
-    const b = await runBatch(ctx, systems.get(system), specs(system, 'kill', lengths), {
+  const { kill } = plan;
+  const chosen = systems.names.filter((s) => kill.systems.includes(s));
+  const killed = chosen.map(() => ({ atMs: 0, restartMs: Number.NaN }));
+  const batches = chosen.map((system, i) => () => {
+    const at = kill.killAfterMs + i * kill.staggerMs;
+    const lengths = Array.from({ length: kill.runs }, () => kill.runMs);
+    return runBatch(ctx, systems.get(system), specs(system, 'kill', lengths), {
+      concurrent: true,
       // A plain loop has nothing to resume from: wait a while to show it, not forever.
-      timeoutMs: system === 'loop' ? plan.kill.killAfterMs + 20_000 : plan.kill.runMs + 120_000,
+      timeoutMs: system === 'loop' ? at + 20_000 : kill.runMs + 120_000,
       during: {
-        at: plan.kill.killAfterMs,
+        at,
         act: async () => {
-          killAtMs = Date.now();
+          const k = killed[i];
+          if (k) k.atMs = Date.now();
           await systems.get(system).kill();
           const fresh = await systems.restart(system);
-          restartMs = Date.now() - killAtMs;
+          if (k) k.restartMs = Date.now() - k.atMs;
           return fresh;
         },
       },
     });
-    out.push(killFigures(system, b, killAtMs, restartMs));
-  }
-  return out;
+  });
+  const results = await runConcurrent(ctx, batches);
+  return results.map((b, i) =>
+    killFigures(b.system, b, killed[i]?.atMs ?? 0, killed[i]?.restartMs ?? Number.NaN),
+  );
 }
 
 export interface LongResult {
@@ -180,22 +190,27 @@ export async function runLongRun(
   marginal: Partial<Record<SystemName, number>>,
 ): Promise<LongResult[]> {
   const c = plan.long.compression;
+  const chosen = systems.names.filter((s) => plan.long.systems.includes(s));
+  // One run per system, all at once: each system its own worker process, and one run is a light load.
+  const results = await runConcurrent(
+    ctx,
+    chosen.map(
+      (system) => () =>
+        runBatch(ctx, systems.get(system), specs(system, 'six-hours', [Math.round(SIX_HOURS_MS / c)]), {
+          concurrent: true,
+          timeoutMs: SIX_HOURS_MS / c + 180_000,
+          intervalMs: Math.max(1, Math.round(BASELINE_INTERVAL_MS / c)),
+          floraOptions: {
+            pollMinMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMinMs / c)),
+            pollMaxMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMaxMs / c)),
+          },
+          sampleHistories: 1,
+        }),
+    ),
+  );
   const out: LongResult[] = [];
-  for (const system of systems.names.filter((s) => plan.long.systems.includes(s))) {
-    const b = await runBatch(
-      ctx,
-      systems.get(system),
-      specs(system, 'six-hours', [Math.round(SIX_HOURS_MS / c)]),
-      {
-        timeoutMs: SIX_HOURS_MS / c + 180_000,
-        intervalMs: Math.max(1, Math.round(BASELINE_INTERVAL_MS / c)),
-        floraOptions: {
-          pollMinMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMinMs / c)),
-          pollMaxMs: Math.max(10, Math.round(RUN_TECHNIQUE_DEFAULTS.pollMaxMs / c)),
-        },
-        sampleHistories: 1,
-      },
-    );
+  for (const b of results) {
+    const system = b.system;
     const run = b.runs[0];
     const polls = run?.polls.length ?? 0;
     const events = run?.historyEvents ?? 0;

@@ -13,6 +13,7 @@ export interface Figures {
   gapP50: number;
   gapP95: number;
   gapMax: number;
+  gapMean: number;
   latencyP50: number;
   latencyP95: number;
   latencyMax: number;
@@ -81,6 +82,7 @@ export function summarize(b: BatchResult): Figures {
     gapP50: median(gaps),
     gapP95: quantile(gaps, 0.95),
     gapMax: max(gaps),
+    gapMean: gaps.length === 0 ? Number.NaN : sum(gaps) / gaps.length,
     latencyP50: median(latencies),
     latencyP95: quantile(latencies, 0.95),
     latencyMax: max(latencies),

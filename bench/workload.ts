@@ -1,5 +1,6 @@
 /**
- * What the bench runs: the load matrix for `--quick` and the full run, and the mixed run lengths.
+ * What the bench runs: the load matrix for `--quick` and the full run, the capacity ladder, and the
+ * mixed run lengths.
  *
  * Run lengths are drawn log-uniformly between 5 s and 10 min (real generative runs: most short, a long
  * tail), then compressed linearly into [5 s, maxRunMs] so a cell of the matrix ends in minutes. The
@@ -11,13 +12,24 @@ export interface Plan {
   name: 'quick' | 'full';
   /** Concurrent runs per cell. */
   loads: number[];
+  /** Systems measured at only some of `loads` (the others at all of them). */
+  loadsFor: Partial<Record<string, readonly number[]>>;
   /** The longest (compressed) run, in ms. */
   maxRunMs: number;
   /** Each cell this many times; medians reported, with the range. */
   repeat: number;
-  /** Worker SIGKILL: runs of `runMs`, killed `killAfterMs` after they started. */
-  kill: { runs: number; runMs: number; killAfterMs: number; systems: readonly string[] };
-  /** The 6-hour run, with time (run length and cadence) divided by `compression`. */
+  /**
+   * The capacity scenario: N runs of exactly `runMs` each, for `systems`, N up the ladder `loads`. A system
+   * not in `fullLadder` stops climbing after the first N that misses the target (a larger N cannot be its
+   * largest); `fullLadder` systems run every rung (the issue asks for flora's 1,000-run row).
+   */
+  capacity: { loads: number[]; runMs: number; systems: readonly string[]; fullLadder: readonly string[] };
+  /**
+   * Worker SIGKILL: runs of `runMs` per system, all systems at once, each killed `killAfterMs` after its
+   * runs started plus `staggerMs` × its place in the list (so the restarts do not overlap).
+   */
+  kill: { runs: number; runMs: number; killAfterMs: number; staggerMs: number; systems: readonly string[] };
+  /** The 6-hour run, with time (run length and cadence) divided by `compression`; one run per system, all at once. */
   long: { compression: number; systems: readonly string[] };
 }
 
@@ -33,29 +45,42 @@ export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
   smoke: {
     name: 'quick',
     loads: [4],
+    loadsFor: {},
     maxRunMs: 6_000,
     repeat: 1,
-    kill: { runs: 3, runMs: 8_000, killAfterMs: 3_000, systems: ['flora'] },
+    capacity: { loads: [3], runMs: 6_000, systems: ['flora', 'flora-activity'], fullLadder: ['flora'] },
+    kill: { runs: 3, runMs: 8_000, killAfterMs: 3_000, staggerMs: 2_000, systems: ['flora', 'loop'] },
     long: { compression: 7_200, systems: ['flora'] },
   },
   /** Under 3 minutes: one load, every system, the kill and the long run for flora's two poll modes. */
   quick: {
     name: 'quick',
     loads: [40],
+    loadsFor: {},
     maxRunMs: 8_000,
     repeat: 1,
-    kill: { runs: 6, runMs: 10_000, killAfterMs: 3_000, systems: ['flora'] },
+    capacity: { loads: [30], runMs: 10_000, systems: ['flora', 'flora-activity'], fullLadder: ['flora'] },
+    kill: { runs: 6, runMs: 10_000, killAfterMs: 3_000, staggerMs: 2_000, systems: ['flora'] },
     long: { compression: 3_600, systems: ['flora', 'flora-activity'] },
   },
   full: {
     name: 'full',
     loads: [100, 300, 600, 1_000],
+    /** One load for the alternative tuning: the A/B at the load the issue's scale goal names. */
+    loadsFor: { 'flora-tuned': [600] },
     maxRunMs: 60_000,
     repeat: 1,
+    capacity: {
+      loads: [300, 600, 1_000],
+      runMs: 60_000,
+      systems: ['flora', 'flora-activity'],
+      fullLadder: ['flora'],
+    },
     kill: {
       runs: 30,
       runMs: 45_000,
       killAfterMs: 15_000,
+      staggerMs: 5_000,
       systems: ['flora', 'frequent', 'infrequent', 'loop'],
     },
     long: { compression: 240, systems: ['flora', 'flora-activity', 'frequent', 'infrequent'] },
