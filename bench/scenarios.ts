@@ -42,6 +42,12 @@ function callbackNote(b: BatchResult): string {
   return `, callbacks ${b.callbacks.answered}/${b.callbacks.sent} answered 2xx, ${signalled}/${b.samples.length} sampled runs signalled`;
 }
 
+/** A system limited to some loads runs at those of them in the plan, or at every load if none is. */
+function measuredAt(plan: Plan, system: SystemName, n: number): boolean {
+  const only = plan.loadsFor[system];
+  return only === undefined || only.includes(n) || !plan.loads.some((load) => only.includes(load));
+}
+
 export async function runMatrix(
   ctx: BenchContext,
   systems: Systems,
@@ -51,7 +57,7 @@ export async function runMatrix(
   const rows: Row[] = [];
   for (const n of plan.loads) {
     const lengths = runLengths(n, plan.maxRunMs);
-    for (const system of systems.names.filter((sys) => plan.loadsFor[sys]?.includes(n) ?? true)) {
+    for (const system of systems.names.filter((sys) => measuredAt(plan, sys, n))) {
       const repeats: Figures[] = [];
       for (let rep = 0; rep < plan.repeat; rep += 1) {
         const result = await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), {

@@ -12,7 +12,7 @@ export interface Plan {
   name: 'quick' | 'full';
   /** Concurrent runs per cell. */
   loads: number[];
-  /** Systems measured at only some of `loads` (the others at all of them). */
+  /** Systems measured at only some of `loads` (the others at all of them; at all of them too if none is in `loads`). */
   loadsFor: Partial<Record<string, readonly number[]>>;
   /** The longest (compressed) run, in ms. */
   maxRunMs: number;
