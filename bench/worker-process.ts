@@ -16,7 +16,13 @@ import { FloraClient } from '../src/flora/client';
 import { startWebhookReceiver, type ListeningWebhookReceiver } from '../src/webhooks/receiver';
 import { createFloraWorker } from '../src/worker/worker';
 import { createBaselineActivities } from './baselines/activities';
-import { isFlora, type LoopJob, type WorkerMessage, type WorkerProcessConfig } from './worker-protocol';
+import {
+  isFlora,
+  type LoopJob,
+  type MemoryRequest,
+  type WorkerMessage,
+  type WorkerProcessConfig,
+} from './worker-protocol';
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -52,11 +58,24 @@ async function driveLoopRun(flora: FloraClient, run: LoopJob['runs'][number]): P
   }
 }
 
+/** bench/memory.ts asks where the heap stands (`gc` is there when the process runs with --expose-gc). */
+function answerMemoryRequests(): void {
+  process.on('message', (msg: LoopJob | MemoryRequest) => {
+    if (msg.type !== 'memory') return;
+    const usage = process.memoryUsage();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    send({ type: 'memory', usage, afterGc: gc ? process.memoryUsage() : undefined });
+  });
+}
+
 async function main(): Promise<void> {
+  answerMemoryRequests();
   const config = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessConfig;
   const flora = new FloraClient({ baseUrl: config.floraBaseUrl, apiKey: config.apiKey });
   if (config.system === 'loop') {
-    process.on('message', (job: LoopJob) => {
+    process.on('message', (job: LoopJob | MemoryRequest) => {
+      if (job.type !== 'runs') return;
       for (const run of job.runs) void driveLoopRun(flora, run);
     });
     send({ type: 'ready' });

@@ -44,4 +44,10 @@ export interface LoopJob {
 export type WorkerMessage =
   | { type: 'ready'; webhookUrl?: string }
   | { type: 'done'; prompt: string; runId: string; seenAtMs: number; polls: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'memory'; usage: NodeJS.MemoryUsage; afterGc: NodeJS.MemoryUsage | undefined };
+
+/** Parent → any worker: report `process.memoryUsage()` (and again after a full GC when `--expose-gc`). */
+export interface MemoryRequest {
+  type: 'memory';
+}
