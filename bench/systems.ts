@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { floraBundlerOptions } from '../src/worker/bundle-options';
 import type { FloraWorkerTuning } from '../src/worker/tuning';
 import { WORKFLOWS_PATH } from '../src/worker/worker';
 import {
@@ -76,7 +77,11 @@ export interface Bundles {
 export async function buildBundles(): Promise<Bundles> {
   const dir = await mkdtemp(join(tmpdir(), 'flora-bench-'));
   const build = async (workflowsPath: string, name: string): Promise<string> => {
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath,
+      logger: quietLogger,
+      ...(workflowsPath === WORKFLOWS_PATH ? floraBundlerOptions() : {}),
+    });
     const path = join(dir, name);
     await writeFile(path, code);
     return path;

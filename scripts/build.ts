@@ -11,6 +11,7 @@ import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { floraBundlerOptions } from '../src/worker/bundle-options';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
@@ -37,8 +38,8 @@ async function main(): Promise<void> {
     resource: Resource.empty(),
   });
   const [{ code }, traced] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath, logger }),
-    bundleWorkflowCode({ workflowsPath, logger, plugins: [tracing] }),
+    bundleWorkflowCode({ workflowsPath, logger, ...floraBundlerOptions(dist) }),
+    bundleWorkflowCode({ workflowsPath, logger, plugins: [tracing], ...floraBundlerOptions(dist) }),
   ]);
   await writeFile(join(dist, 'workflow-bundle.js'), code);
   await writeFile(join(dist, 'workflow-bundle-tracing.js'), traced.code);

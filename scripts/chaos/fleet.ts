@@ -29,12 +29,14 @@ export async function workflowBundlePath(log: (line: string) => void): Promise<s
     { OpenTelemetryPlugin },
     { bundleWorkflowCode },
     { WORKFLOWS_PATH },
+    { floraBundlerOptions },
   ] = await Promise.all([
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-base'),
     import('@temporalio/interceptors-opentelemetry'),
     import('@temporalio/worker'),
     import('../../src/worker/worker.js'),
+    import('../../src/worker/bundle-options.js'),
   ]);
   const noop = (): void => {};
   const { code } = await bundleWorkflowCode({
@@ -43,6 +45,7 @@ export async function workflowBundlePath(log: (line: string) => void): Promise<s
     plugins: [
       new OpenTelemetryPlugin({ spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() }),
     ],
+    ...floraBundlerOptions(),
   });
   const dir = await mkdtemp(join(tmpdir(), 'flora-chaos-bundle-'));
   const path = join(dir, 'workflow-bundle.js');

@@ -23,6 +23,7 @@ import { Client } from '@temporalio/client';
 import { webhookSettingsFromEnv } from '../webhooks/config';
 import { startWebhookReceiver, type ListeningWebhookReceiver } from '../webhooks/receiver';
 import { describeTuning, tuningFromEnv, tuningWorkerOptions, type FloraWorkerTuning } from './tuning';
+import { floraBundlerOptions, PRELOADED_WORKFLOW_MODULES } from './bundle-options';
 
 /**
  * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
@@ -197,7 +198,14 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...sandbox,
     ...workerOptions,
+    // Bundled by the SDK (interceptor modules or plugins): with flora's preloads beside the caller's.
+    ...(bundle ? {} : { bundlerOptions: withFloraPreloads(workerOptions.bundlerOptions) }),
   });
+}
+
+function withFloraPreloads(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
+  const preloadModules = [...new Set([...PRELOADED_WORKFLOW_MODULES, ...(options?.preloadModules ?? [])])];
+  return { ...options, preloadModules };
 }
 
 /**
@@ -282,7 +290,11 @@ async function quietBundle(): Promise<{ code: string }> {
       logger.error(message, meta);
     },
   };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quiet,
+    ...floraBundlerOptions(),
+  });
   return { code };
 }
 

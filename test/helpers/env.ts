@@ -17,6 +17,7 @@ import {
 } from '@temporalio/worker';
 import { startLocalTemporal } from '../../src/dev/test-server';
 import { FloraClient } from '../../src/flora/client';
+import { floraBundlerOptions } from '../../src/worker/bundle-options';
 import { createFloraWorker, WORKFLOWS_PATH, type FloraWorkerOptions } from '../../src/worker/worker';
 import { startSimulator, type FloraSimulator, type SimulatorOptions } from '../../src/simulator';
 
@@ -24,7 +25,11 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle, built once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietLogger,
+    ...floraBundlerOptions(),
+  });
   return bundle;
 }
 
