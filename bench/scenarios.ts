@@ -164,6 +164,11 @@ export interface LongResult {
 
 const SIX_HOURS_MS = 6 * 3_600_000;
 
+/** The matrix's fitted events per extra poll, or this run's own mean when the fit had nothing to go on (NaN). */
+function perExtraPoll(fitted: number | undefined, own: number): number {
+  return fitted !== undefined && Number.isFinite(fitted) ? fitted : own;
+}
+
 /** Polls of runTechnique's default cadence over a run of `ms` predicted right (jitter at its mean). */
 function floraPollsIn(ms: number): number {
   let t = 0;
@@ -231,7 +236,7 @@ export async function runLongRun(
       executions: run?.executions ?? 0,
       eventsPerPoll,
       projectedEvents: Math.round(
-        events + Math.max(0, realPolls - polls) * Math.max(0, marginal[system] ?? eventsPerPoll),
+        events + Math.max(0, realPolls - polls) * Math.max(0, perExtraPoll(marginal[system], eventsPerPoll)),
       ),
       actions: b.samples[0]?.actions ?? Number.NaN,
       completed: run?.seenAtMs !== undefined,
