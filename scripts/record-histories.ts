@@ -40,6 +40,7 @@ import { overheadScenarios } from './overhead-scenarios';
 import { activityQueueScenarios } from './activity-queue-scenarios';
 import { sparseFallbackScenarios } from './sparse-fallback-scenarios';
 import { webhookRaceScenarios } from './webhook-race-scenarios';
+import { leanScenarios } from './lean-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -413,6 +414,9 @@ SCENARIOS.push(
   ...webhookRaceScenarios(),
   // Runs with a callback poll sparsely (flora-webhook-sparse-fallback-v1).
   ...sparseFallbackScenarios(),
+  // flora-lean-run-v1: every technique path on the code with it, then its other paths and straddles.
+  ...techniqueScenarios('lean-', false),
+  ...leanScenarios(),
 );
 
 async function exists(path: string): Promise<boolean> {

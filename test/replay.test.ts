@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadFloraHistories } from '../src/testing/replay';
-import { Patches } from '../src/workflows/patches';
+import { LEAN_RUN_IMPLIES, Patches } from '../src/workflows/patches';
 import { installQuietRuntime, workflowBundle } from './helpers/env';
 
 installQuietRuntime();
@@ -107,10 +107,71 @@ describe('replay of recorded histories', () => {
     const offenders: string[] = [];
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts') && f !== 'patches.ts')) {
       const source = await readFile(join(dir, file), 'utf8');
-      for (const match of source.matchAll(/\b(?:patched|deprecatePatch)\(([^)]*)\)/g)) {
-        if (!/^Patches\.\w+$/.test(match[1]?.trim() ?? '')) offenders.push(`${file}: ${match[0]}`);
+      for (const match of source.matchAll(/\b(?:patched|deprecatePatch|patchedInRun)\(([^)]*)\)/g)) {
+        const arg = match[1]?.trim() ?? '';
+        // The one call that passes an id through: runTechnique's helper, called with constants only.
+        if (file === 'run-patches.ts' && match[0] === 'patched(id)') continue;
+        if (!/^Patches\.\w+$/.test(arg)) offenders.push(`${file}: ${match[0]}`);
       }
     }
     assert.deepEqual(offenders, [], 'use an id from src/workflows/patches.ts');
+  });
+
+  test("runTechnique's modules ask patches only through patchedInRun (so flora-lean-run-v1 can stand for them)", async () => {
+    const dir = join(__dirname, '..', 'src', 'workflows');
+    // runPipeline's own modules ask their patches directly: flora-lean-run-v1 is runTechnique's alone.
+    const pipelineOwn = ['run-pipeline.ts', 'pipeline-handlers.ts', 'patches.ts', 'run-patches.ts'];
+    const offenders: string[] = [];
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts') && !pipelineOwn.includes(f))) {
+      const source = await readFile(join(dir, file), 'utf8');
+      for (const match of source.matchAll(/\b(?:patched|deprecatePatch)\(/g))
+        offenders.push(`${file}: ${match[0]}`);
+    }
+    assert.deepEqual(offenders, [], 'call patchedInRun (src/workflows/run-patches.ts) instead');
+  });
+
+  test("flora-lean-run-v1's implied ids never change, and only patches older than it are implied", () => {
+    // A copy, on purpose: once shipped, a history with the lean marker means exactly these were taken.
+    assert.deepEqual(
+      [...LEAN_RUN_IMPLIES],
+      [
+        'flora-memo-and-search-attributes-v1',
+        'transient-recreate-backoff-v1',
+        'poll-not-found-grace-v1',
+        'poll-auth-retry-v1',
+        'adoption-bounded-window-v1',
+        'cancel-reports-run-id-v1',
+        'download-error-keeps-result-v1',
+        'flora-prefixed-activity-names-v1',
+        'pipeline-child-progress-coalesced-v1',
+        'flora-webhook-wake-v1',
+        'flora-poll-local-activity-v1',
+        'flora-predictive-cadence-v1',
+        'flora-polls-on-activity-task-queue-v1',
+        'flora-webhook-fallback-cadence-v1',
+        'flora-webhook-end-in-next-task-v1',
+        'flora-webhook-sparse-fallback-v1',
+        'flora-cadence-corrects-overhead-v1',
+      ],
+      'LEAN_RUN_IMPLIES is frozen: a later patch is asked on its own',
+    );
+    const order = Object.values(Patches) as string[];
+    for (const id of LEAN_RUN_IMPLIES) {
+      assert.ok(order.indexOf(id) < order.indexOf(Patches.LeanRun), `${id} is declared before LeanRun`);
+    }
+  });
+
+  test('a history that took flora-lean-run-v1 asked it first and carries no marker of an id it implies', async () => {
+    let lean = 0;
+    for (const file of await fixtureFiles()) {
+      const history = JSON.parse(await readFile(join(DIR, file), 'utf8')) as HistoryJson;
+      const ids = patchIdsIn(history);
+      if (!ids.includes(Patches.LeanRun)) continue;
+      lean += 1;
+      assert.equal(ids[0], Patches.LeanRun, `${file}: the lean patch is the first asked`);
+      const implied = ids.filter((id) => (LEAN_RUN_IMPLIES as readonly string[]).includes(id));
+      assert.deepEqual(implied, [], `${file}: markers of ids the lean patch implies`);
+    }
+    assert.ok(lean >= 5, `expected the lean-* histories, found ${lean}`);
   });
 });

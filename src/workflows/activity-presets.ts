@@ -66,6 +66,16 @@ export const ActivityPresets = {
  * or the deadline is handled meanwhile.
  */
 export const LocalActivityPresets = {
+  /**
+   * The schema read as a local activity (since `flora-lean-run-v1`, in the first workflow task): the same
+   * timeout and retries as `floraRead` (it gives up after 12 attempts, the workflow then fails with the
+   * read's failure); retries due within `localRetryThreshold` run in the worker, longer ones on a timer.
+   */
+  floraRead: {
+    startToCloseTimeout: ActivityPresets.floraRead.startToCloseTimeout,
+    localRetryThreshold: '10s',
+    retry: ActivityPresets.floraRead.retry,
+  },
   floraPoll: {
     startToCloseTimeout: ActivityPresets.floraPoll.startToCloseTimeout,
     localRetryThreshold: '10s',

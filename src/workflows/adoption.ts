@@ -13,13 +13,14 @@
  * creates a second run. Keep workflow histories (namespace retention) at least as long as you may want
  * to reset or inspect them; keys cannot be recovered from FLORA after it forgets them.
  */
-import { ActivityFailure, ApplicationFailure, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CreateRunResult, FindRunsResult } from '../activities/types';
 import { idempotencyUnresolved } from '../domain/failures';
 import { ActivityPresets } from './activity-presets';
 import { proxyFloraActivities } from './flora-activities';
 import { refusedOnFirstAttempt } from './billing';
 import { Patches } from './patches';
+import { patchedInRun } from './run-patches';
 import type { ExecutionContext } from './execution-context';
 import type { CreateRequest } from './wire';
 
@@ -69,7 +70,7 @@ export async function createOnce(
     log.info('FLORA run created', { runId: res.runId, replayed: res.replayed, idempotencyKey });
     return { runId: res.runId, pollUrl: res.pollUrl, estimatedSeconds: res.estimatedSeconds };
   }
-  const adopted = patched(Patches.AdoptionBounds)
+  const adopted = patchedInRun(Patches.AdoptionBounds)
     ? await adoptBounded(ctx, res, idempotencyKey)
     : await adoptUnbounded(ctx, res, idempotencyKey);
   ctx.billing.createsInDoubt -= 1;

@@ -5,7 +5,6 @@
  * `proxyActivities` for every FLORA activity.
  */
 import {
-  patched,
   proxyActivities,
   proxyLocalActivities,
   type ActivityInterfaceFor,
@@ -15,6 +14,7 @@ import {
 import type { FloraActivities } from '../activities';
 import { prefixedActivityName } from '../domain/activity-names';
 import { Patches } from './patches';
+import { patchedInRun } from './run-patches';
 
 type ActivityFn = (...args: unknown[]) => Promise<unknown>;
 
@@ -33,7 +33,7 @@ export function useFloraActivityTaskQueue(taskQueue: string | undefined): void {
 function activityName(name: string): string {
   // The patch is checked when the activity is scheduled, not when this module loads: a patch check only
   // means something inside a workflow execution.
-  return patched(Patches.PrefixedActivityNames) ? prefixedActivityName(name) : name;
+  return patchedInRun(Patches.PrefixedActivityNames) ? prefixedActivityName(name) : name;
 }
 
 export function proxyFloraActivities(options: ActivityOptions): ActivityInterfaceFor<FloraActivities> {

@@ -107,5 +107,41 @@ export const Patches = {
    * correction to make; executions recorded before it wait as they did.
    */
   CadenceCorrectsOverhead: 'flora-cadence-corrects-overhead-v1',
+  /**
+   * runTechnique: asked once, first thing in each execution (src/workflows/run-patches.ts). True (an
+   * execution that began on this code) stands for every id of LEAN_RUN_IMPLIES, which are then not asked:
+   * no marker, and no `TemporalChangeVersion` search-attribute upsert the SDK adds per marker (2 history
+   * events per id). And the schema read (`getTechnique`) is a local activity in the first workflow task,
+   * unless the run names an `activityTaskQueue` or `pollMode: 'activity'`. A fresh default run writes 17
+   * history events besides its polls instead of 28 (docs/workflows.md, "History").
+   */
+  LeanRun: 'flora-lean-run-v1',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];
+
+/**
+ * The runTechnique patches an execution that took `Patches.LeanRun` has taken, without asking. FROZEN: this
+ * list can never change once shipped. A history recorded with the lean marker carries none of these
+ * markers, so removing an id would replay it on the old path, and adding one would skip the marker of a
+ * patch that an execution which took LeanRun before that id existed never took. A patch added after
+ * LeanRun is asked on its own, like any patch. (test/replay.test.ts holds a copy to catch a change.)
+ */
+export const LEAN_RUN_IMPLIES: readonly PatchId[] = Object.freeze([
+  Patches.MemoAndSearchAttributes,
+  Patches.RecreateBackoff,
+  Patches.PollNotFoundGrace,
+  Patches.PollAuthRetry,
+  Patches.AdoptionBounds,
+  Patches.CancelReportsRun,
+  Patches.DownloadKeepsResult,
+  Patches.PrefixedActivityNames,
+  Patches.CoalescedChildProgress,
+  Patches.WebhookWake,
+  Patches.LocalPoll,
+  Patches.PredictiveCadence,
+  Patches.PollsOnActivityQueue,
+  Patches.WebhookFallbackCadence,
+  Patches.WebhookEndInNextTask,
+  Patches.WebhookSparseFallback,
+  Patches.CadenceCorrectsOverhead,
+]);

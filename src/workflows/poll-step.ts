@@ -9,7 +9,7 @@
  * events and 2 workflow tasks. The trade-offs (rate limit, where the request is made) are in
  * docs/workflows.md and docs/operations.md. Failures reach the loop as the same ActivityFailure either way.
  */
-import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { PollRunRequest, RunSnapshot } from '../activities/types';
 import { ActivityPresets, LocalActivityPresets } from './activity-presets';
 import { proxyFloraActivities, proxyFloraLocalActivities } from './flora-activities';
@@ -29,6 +29,7 @@ import {
   overheadCorrectionMs,
 } from './cycle-overhead';
 import { Patches } from './patches';
+import { patchedInRun } from './run-patches';
 import { wakesOnCallback } from './run-events';
 import type { ExecutionContext } from './execution-context';
 import type { ResolvedOptions } from '../domain/request-check';
@@ -54,8 +55,8 @@ export function pollFailureType(err: unknown): string | undefined {
  */
 export function pollsLocally(options: ResolvedOptions): boolean {
   if (options.pollMode === 'activity') return false;
-  if (options.activityTaskQueue !== undefined && patched(Patches.PollsOnActivityQueue)) return false;
-  return patched(Patches.LocalPoll);
+  if (options.activityTaskQueue !== undefined && patchedInRun(Patches.PollsOnActivityQueue)) return false;
+  return patchedInRun(Patches.LocalPoll);
 }
 
 export function pollOnce(req: PollRunRequest, options: ResolvedOptions): Promise<RunSnapshot> {
@@ -75,10 +76,10 @@ export function pollDelayMs(ctx: ExecutionContext): number {
   // Runs FLORA calls back about poll as a sparse fallback, their waits past pollMaxMs: not corrected.
   if (!wakesOnCallback(ctx)) return correctedForOverhead(ctx, aimed);
   // Checked after the cadence's own patch, as the callback's was before: older histories keep their markers' order.
-  if (!patched(Patches.WebhookFallbackCadence)) return aimed;
+  if (!patchedInRun(Patches.WebhookFallbackCadence)) return aimed;
   const soon = ctx.callbackUnconfirmed === true;
   // Asked only of callback runs: every other run's command sequence stays as it was.
-  if (!patched(Patches.WebhookSparseFallback))
+  if (!patchedInRun(Patches.WebhookSparseFallback))
     return fallbackPollDelayMs({ pollMinMs: options.pollMinMs, pollMaxMs: options.pollMaxMs, random, soon });
   const next = sparseFallbackPollDelayMs({
     pollMinMs: options.pollMinMs,
@@ -115,7 +116,7 @@ function cadenceInput(ctx: ExecutionContext, random: number): PredictiveCadenceI
 function correctedForOverhead(ctx: ExecutionContext, aimedMs: number): number {
   const bounds = { pollMinMs: ctx.options.pollMinMs, pollMaxMs: ctx.options.pollMaxMs };
   const correction = overheadCorrectionMs(ctx.cycleOverhead, bounds);
-  if (correction <= 0 || !patched(Patches.CadenceCorrectsOverhead)) return aimedMs;
+  if (correction <= 0 || !patchedInRun(Patches.CadenceCorrectsOverhead)) return aimedMs;
   return correctedWaitMs(aimedMs, correction, bounds);
 }
 
@@ -138,7 +139,7 @@ export function observePollCycle(
 
 function aimedPollDelayMs(ctx: ExecutionContext, random: number): number {
   const { options } = ctx;
-  if (!patched(Patches.PredictiveCadence)) {
+  if (!patchedInRun(Patches.PredictiveCadence)) {
     return nextPollDelayMs({
       pollMinMs: options.pollMinMs,
       pollMaxMs: options.pollMaxMs,

@@ -8,9 +8,10 @@
  *   finish the run (failing would throw away a run that is going, and billed, at FLORA).
  */
 import { FailureType, internalBug } from '../domain/failures';
-import { continueAsNew, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunSnapshot } from '../activities/types';
 import { Patches } from './patches';
+import { patchedInRun } from './run-patches';
 import { observePollCycle, observeProgress, pollDelayMs, pollFailureType, pollOnce } from './poll-step';
 import type { ExecutionContext } from './execution-context';
 import { endInNextTask, waitBeforePoll } from './run-events';
@@ -87,7 +88,7 @@ async function retryAfterPollFailure(err: unknown, ctx: ExecutionContext): Promi
   const { options, status } = ctx;
   const type = pollFailureType(err);
   if (type === FailureType.NotFound) {
-    if (!patched(Patches.PollNotFoundGrace)) return false;
+    if (!patchedInRun(Patches.PollNotFoundGrace)) return false;
     const sinceCreateMs = ctx.createdAtMs === undefined ? undefined : Date.now() - ctx.createdAtMs;
     if (!ctx.seenRun && sinceCreateMs !== undefined && sinceCreateMs < POLL_NOT_FOUND_GRACE_MS) {
       status.note =
@@ -104,7 +105,7 @@ async function retryAfterPollFailure(err: unknown, ctx: ExecutionContext): Promi
     return false;
   }
   if (type !== undefined && AUTH_FAILURES.includes(type)) {
-    if (!patched(Patches.PollAuthRetry)) return false;
+    if (!patchedInRun(Patches.PollAuthRetry)) return false;
     ctx.authFailures += 1;
     const waitMs = Math.min(
       POLL_AUTH_RETRY_MAX_MS,

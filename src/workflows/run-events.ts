@@ -7,8 +7,9 @@
  * Only runs whose create carried a `callback_url` wait this way, and only on code that took
  * Patches.WebhookWake; every other run sleeps exactly as before.
  */
-import { CancellationScope, condition, log, patched, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, log, setHandler, sleep } from '@temporalio/workflow';
 import { Patches } from './patches';
+import { patchedInRun } from './run-patches';
 import type { ExecutionContext } from './execution-context';
 import { floraRunEventSignal } from './signals';
 
@@ -41,7 +42,7 @@ export function listenForRunEvents(ctx: ExecutionContext): void {
 
 /** Whether a callback can wake this run's waits (its create asked for one, on code that listens). */
 export function wakesOnCallback(ctx: ExecutionContext): boolean {
-  return ctx.runId !== undefined && callsBack(ctx) && patched(Patches.WebhookWake);
+  return ctx.runId !== undefined && callsBack(ctx) && patchedInRun(Patches.WebhookWake);
 }
 
 /**
@@ -72,6 +73,6 @@ export async function waitBeforePoll(ctx: ExecutionContext, delayMs: number): Pr
  * a deadline or a cancel in that millisecond.
  */
 export async function endInNextTask(ctx: ExecutionContext): Promise<void> {
-  if (!wakesOnCallback(ctx) || !patched(Patches.WebhookEndInNextTask)) return;
+  if (!wakesOnCallback(ctx) || !patchedInRun(Patches.WebhookEndInNextTask)) return;
   await CancellationScope.nonCancellable(() => sleep(1));
 }

@@ -11,25 +11,37 @@ import {
   TRANSIENT_RUN_ERRORS,
 } from '../domain/failures';
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   defineQuery,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   metricMeter,
-  patched,
   setHandler,
   sleep,
+  TemporalFailure,
+  TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ActivityPresets } from './activity-presets';
-import { proxyFloraActivities, useFloraActivityTaskQueue } from './flora-activities';
+import { ActivityPresets, LocalActivityPresets } from './activity-presets';
+import {
+  proxyFloraActivities,
+  proxyFloraLocalActivities,
+  useFloraActivityTaskQueue,
+} from './flora-activities';
 import { createOnce } from './adoption';
 import { noEvidence, type BillingEvidence } from './billing';
 import { classifyRunEnd, type Ended, type EndFacts, type RunEnd } from './run-end';
 import { describeFailureChain } from '../domain/failure-chain';
+import { prefixedActivityName } from '../domain/activity-names';
+import { RetryState } from '@temporalio/common';
+import type { TechniqueInfo } from '../domain/technique';
 import { Patches } from './patches';
+import { decideLeanRun, isLeanRun, patchedInRun } from './run-patches';
 import { pollUntilDone } from './polling';
 import { callbackUrlFor, listenForRunEvents } from './run-events';
 import type { ExecutionContext, ExecutionScope } from './execution-context';
@@ -44,9 +56,10 @@ import {
   type CreateRequest,
   type RunTechniqueWireInput,
 } from './wire';
-import { checkInputs, checkRequest, type RequestRoute } from '../domain/request-check';
+import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from '../domain/request-check';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
+const localRead = proxyFloraLocalActivities(LocalActivityPresets.floraRead);
 const { downloadRunOutputs } = proxyFloraActivities(ActivityPresets.download);
 
 export const statusQuery = defineQuery<RunTechniqueStatus>('status');
@@ -78,7 +91,7 @@ function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueSt
     const key = `${status.phase}|${status.runId ?? ''}|${Math.floor(status.progress / 10)}`;
     if (key === last) return;
     // Asked at each report, so a run that straddles a deploy coalesces from its next report on.
-    if (patched(Patches.CoalescedChildProgress)) {
+    if (patchedInRun(Patches.CoalescedChildProgress)) {
       const newRun = status.runId !== undefined && status.runId !== lastRunId;
       if (!newRun && Date.now() - lastAtMs < CHILD_PROGRESS_EVERY_MS) return;
       if (status.runId === undefined) return; // nothing created yet: the parent shows the run as running
@@ -97,7 +110,7 @@ function progressReporter(reportTo: ReportTo | undefined, status: RunTechniqueSt
       });
     // A cancelled scope drops the signal, and the report that matters most is made there: the run id of
     // a create that finished while the child was being cancelled. It goes out from a non-cancellable scope.
-    const rescue = CancellationScope.current().consideredCancelled && patched(Patches.CancelReportsRun);
+    const rescue = CancellationScope.current().consideredCancelled && patchedInRun(Patches.CancelReportsRun);
     pending = (rescue ? CancellationScope.nonCancellable(send) : send()).catch(() => {
       // The pipeline may have ended first; progress is best effort, the result is what counts.
     });
@@ -155,7 +168,7 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     if (counted) countOutcome(end.outcome, end.technique, end.chargedUsd);
     if (end.kind === 'completed') return end.result;
     Object.assign(status, end.status);
-    if (end.kind === 'cancelled' && input.reportTo !== undefined && patched(Patches.CancelReportsRun)) {
+    if (end.kind === 'cancelled' && input.reportTo !== undefined && patchedInRun(Patches.CancelReportsRun)) {
       // The parent learns the run id before it sees this child closed.
       await CancellationScope.nonCancellable(() => reporter.flush());
     }
@@ -169,6 +182,8 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     return finish(classifyRunEnd(refused, facts(false, 0)), false);
   }
   const { route, options } = checked;
+  // First thing after the (pure) request check, in the first workflow task, before any other patch check.
+  decideLeanRun();
   useFloraActivityTaskQueue(options.activityTaskQueue);
   const deadlineAtMs = resume?.deadlineAtMs ?? Date.now() + options.deadlineMs;
 
@@ -257,7 +272,7 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
       status.runId = ctx.runId;
       status.runIds.push(ctx.runId);
       ctx.report();
-      if (patched(Patches.MemoAndSearchAttributes) && searchable()) {
+      if (patchedInRun(Patches.MemoAndSearchAttributes) && searchable()) {
         upsertSearchAttributes([{ key: FloraRunIdKey, value: [...status.runIds] }]);
       }
     }
@@ -269,7 +284,7 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
       status.progress = 100;
       const charged = final.chargedCost ?? ctx.runCost;
       status.chargedCost += charged;
-      if (patched(Patches.MemoAndSearchAttributes))
+      if (patchedInRun(Patches.MemoAndSearchAttributes))
         upsertMemo({ chargedUsd: status.chargedCost, runId: final.runId });
       const outputs = final.outputs.map((o) => ({ outputId: o.outputId, type: o.type, url: o.url }));
       // Input-driven: histories of runs without downloadTo replay exactly as before.
@@ -283,7 +298,7 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
           downloads = await CancellationScope.nonCancellable(() => downloadRunOutputs({ outputs, subdir }));
         } catch (err) {
           // Nor must a failed download: the result (with its outputs, while their URLs last) is returned.
-          if (!patched(Patches.DownloadKeepsResult)) throw err;
+          if (!patchedInRun(Patches.DownloadKeepsResult)) throw err;
           downloadError = describeFailureChain(err);
           status.note = `The run completed, but saving its outputs failed: ${downloadError.type}: ${downloadError.message}`;
           log.warn('Saving the outputs of a completed run failed; returning the result without them', {
@@ -323,7 +338,7 @@ async function execute(scope: ExecutionScope, route: RequestRoute): Promise<RunT
       });
       ctx.runId = undefined;
       ctx.pollUrl = undefined;
-      if (patched(Patches.RecreateBackoff)) {
+      if (patchedInRun(Patches.RecreateBackoff)) {
         // Not at once: the model just timed out or failed, and a fleet should not retry in lockstep.
         const waitMs = recreateDelayMs(options.recreateDelayMs, Math.random());
         status.note = `FLORA run ${final.runId} failed with ${code}; creating a fresh run in ${Math.round(waitMs / 1000)} s.`;
@@ -371,7 +386,8 @@ async function prepare(scope: ExecutionScope, route: RequestRoute): Promise<Exec
   status.phase = Phase.Validating;
   // Behaviour keyed on a new input field: histories recorded before it have no `schema` and replay as before.
   const schema =
-    input.schema ?? (await getTechnique(route.route === 'nested' ? route.technique : route.techniqueId));
+    input.schema ??
+    (await readTechnique(route.route === 'nested' ? route.technique : route.techniqueId, options));
   const technique: TechniqueRef = {
     slug: route.route === 'nested' ? route.technique : schema.slug,
     techniqueId: schema.techniqueId,
@@ -379,7 +395,7 @@ async function prepare(scope: ExecutionScope, route: RequestRoute): Promise<Exec
   };
   status.technique = technique;
   status.runCost = schema.runCost;
-  if (patched(Patches.MemoAndSearchAttributes)) {
+  if (patchedInRun(Patches.MemoAndSearchAttributes)) {
     upsertMemo({ technique: technique.name, techniqueId: technique.techniqueId, runCostUsd: schema.runCost });
   }
   let create: CreateRequest | undefined;
@@ -409,6 +425,38 @@ async function prepare(scope: ExecutionScope, route: RequestRoute): Promise<Exec
     estimatedMs: undefined,
     progressSamples: [],
   };
+}
+
+/**
+ * The schema read. Since `Patches.LeanRun` a local activity, run in the first workflow task (a read-only,
+ * idempotent GET: one marker instead of an activity's three events and a second workflow task), unless the
+ * run's FLORA requests belong on a task queue: `activityTaskQueue` (the workflow worker then makes no FLORA
+ * request) or `pollMode: 'activity'` (the queue's rate limit covers them). Same retries either way.
+ */
+async function readTechnique(ref: string, options: ResolvedOptions): Promise<TechniqueInfo> {
+  const local = isLeanRun() && options.activityTaskQueue === undefined && options.pollMode !== 'activity';
+  if (!local) return getTechnique(ref);
+  try {
+    return await localRead.getTechnique(ref);
+  } catch (err) {
+    throw asActivityFailure(err, prefixedActivityName('getTechnique'));
+  }
+}
+
+/**
+ * The SDK delivers a local activity's failure bare (the ApplicationFailure or TimeoutFailure itself); a
+ * regular activity's comes wrapped in an ActivityFailure. Wrapped the same way here, so a failed schema read
+ * fails the run with the same chain whichever way it ran (callers look for the ActivityFailure).
+ */
+function asActivityFailure(err: unknown, activityType: string): unknown {
+  if (!(err instanceof TemporalFailure) || err instanceof ActivityFailure || isCancellation(err)) return err;
+  const retryState =
+    err instanceof TimeoutFailure
+      ? RetryState.TIMEOUT
+      : err instanceof ApplicationFailure && err.nonRetryable
+        ? RetryState.NON_RETRYABLE_FAILURE
+        : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  return new ActivityFailure('Activity task failed', activityType, undefined, retryState, undefined, err);
 }
 
 /** The wait before re-creating after a transient run failure: uniform in [base, 3 × base]. */
