@@ -1,6 +1,6 @@
 /**
  * Every patch check of a runTechnique execution goes through `patchedInRun` (test/replay.test.ts checks
- * that no runTechnique module calls `patched()` itself), so one answer can stand for many.
+ * that no runTechnique module calls `patched` itself), so one answer can stand for many.
  *
  * `decideLeanRun()` asks `Patches.LeanRun` once, in the execution's first workflow task, before any other
  * patch check. An execution that began on code with it gets true, and every id of LEAN_RUN_IMPLIES is then
