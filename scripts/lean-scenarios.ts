@@ -16,7 +16,7 @@ import { FAST } from '../test/helpers/env';
 import type { RecordContext, Scenario } from './record-histories';
 
 /** main before flora-lean-run-v1. */
-const BEFORE_LEAN_RUN = '5761ae3';
+const BEFORE_LEAN_RUN = 'c464a16';
 
 /** The FLORA activity queue of the activity-queue scenario (fixed, so the history names the same queue). */
 const ACTIVITY_QUEUE = 'fixture-flora-activities';
