@@ -50,6 +50,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A run's result, or a failure with the worker's output as soon as the worker exits: never a silent hang. */
+async function resultWhileAlive<T>(
+  result: Promise<T>,
+  child: ChildProcess,
+  output: () => string,
+): Promise<T> {
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`the worker exited (${String(code)}) before the run ended:\n${output()}`);
+  });
+  return Promise.race([result, exited]);
+}
+
 function startWorkerProcess(extra: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawnCli(['worker'], {
     TEMPORAL_ADDRESS: h.env.address,
@@ -77,7 +89,8 @@ test('metrics, traces and FLORA request logs from a worker process; clean SIGTER
   });
   const flora = new FloraWorkflows(h.env.client, { taskQueue: queue, allowFastPolling: true });
   const run = await flora.startRun({ technique: 'text-to-image', inputs: { prompt: 'fox' }, options: FAST });
-  const result = await run.result();
+  // A traced worker bundles its workflows itself (the OpenTelemetry plugin), with flora's preloads.
+  const result = await resultWhileAlive(run.result(), worker.child, worker.output);
   assert.equal(result.status, 'completed', worker.output());
 
   const metrics = await waitFor('our counters on /metrics', async () => {
@@ -128,7 +141,7 @@ test('a namespace without our search attributes: one warning, runs still complet
   const client = new Client({ connection: h.env.connection, namespace: 'no-attributes' });
   const flora = new FloraWorkflows(client, { taskQueue: queue, allowFastPolling: true });
   const run = await flora.startRun({ technique: 'text-to-speech', inputs: { text: 'hi' }, options: FAST });
-  const result = await run.result();
+  const result = await resultWhileAlive(run.result(), worker.child, worker.output);
   assert.equal(result.status, 'completed');
   worker.child.kill('SIGTERM');
   await once(worker.child, 'exit');

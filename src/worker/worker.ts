@@ -23,7 +23,7 @@ import { Client } from '@temporalio/client';
 import { webhookSettingsFromEnv } from '../webhooks/config';
 import { startWebhookReceiver, type ListeningWebhookReceiver } from '../webhooks/receiver';
 import { describeTuning, tuningFromEnv, tuningWorkerOptions, type FloraWorkerTuning } from './tuning';
-import { floraBundlerOptions, PRELOADED_WORKFLOW_MODULES } from './bundle-options';
+import { floraBundlerOptions } from './bundle-options';
 
 /**
  * flora's workflows module: `runTechnique` and `runPipeline`, and nothing else. Compiled JS in an installed
@@ -204,7 +204,10 @@ export async function createFloraWorker(options: FloraWorkerOptions): Promise<Wo
 }
 
 function withFloraPreloads(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
-  const preloadModules = [...new Set([...PRELOADED_WORKFLOW_MODULES, ...(options?.preloadModules ?? [])])];
+  // Absolute paths: a bare 'domain/zod-preload' would be read as Node's built-in `domain` module, which the
+  // SDK's bundler refuses in workflow code (the worker then exits before it polls).
+  const ours = floraBundlerOptions().preloadModules;
+  const preloadModules = [...new Set([...ours, ...(options?.preloadModules ?? [])])];
   return { ...options, preloadModules };
 }
 
