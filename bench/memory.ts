@@ -17,7 +17,6 @@
  *   whose heap only VmRSS shows).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { startSimulator } from '../src/simulator';
 import { floraBundlerOptions } from '../src/worker/bundle-options';
 import { WORKFLOWS_PATH } from '../src/worker/worker';
 import { SLUG } from './batch';
-import { cpuSeconds, loadAverage } from './procstat';
+import { cpuSeconds, loadAverage, statusField as status } from './procstat';
 import { RequestLog } from './request-log';
 import { startDevServer } from './temporal-server';
 import type { WorkerMessage, WorkerProcessConfig } from './worker-protocol';
@@ -38,16 +37,6 @@ const arg = (name: string): string | undefined => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 2 ** 20).toFixed(0));
-
-function status(pid: number, field: string): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
-    return m?.[1] === undefined ? undefined : Number(m[1]) * 1024;
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<void> {
   const loads = (arg('--loads') ?? '0,100,300,600').split(',').map(Number);

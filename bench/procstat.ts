@@ -21,7 +21,8 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function statusField(pid: number, field: string): number | undefined {
+/** A `/proc/<pid>/status` field given in kB (VmRSS, VmHWM, ...), in bytes; undefined when unreadable. */
+export function statusField(pid: number, field: string): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
