@@ -1,6 +1,7 @@
 /** The tables: printed to stdout and written to bench/RESULTS.md, in Markdown either way. */
 import { meetsTarget, POLL_CEILING_MS, SPARSE_GAP_SYSTEMS } from './capacity';
 import type { KillResult, LongResult, Row } from './scenarios';
+import type { SystemName } from './worker-protocol';
 import type { Figures } from './summarize';
 import { fmt, s } from './stats';
 import { SYSTEM_LABELS, SYSTEMS } from './systems';
@@ -160,9 +161,9 @@ export function longTable(results: LongResult[]): string {
   ].join('\n');
 }
 
-/** `tuning`: the name and settings flora-tuned ran with. */
-export function legend(tuning: string): string {
-  return SYSTEMS.map(
+/** `systems`: those this run measured; `tuning`: the name and settings flora-tuned ran with. */
+export function legend(systems: readonly SystemName[], tuning: string): string {
+  return SYSTEMS.filter((sys) => systems.includes(sys)).map(
     (sys) => `- **${sys}**: ${SYSTEM_LABELS[sys]}${sys === 'flora-tuned' ? `: ${tuning}` : ''}`,
   ).join('\n');
 }
