@@ -25,7 +25,15 @@ import { runMicro } from './micro';
 import { runCadenceModel } from './cadence-model';
 import { loadAverage } from './procstat';
 import { runCapacity } from './capacity';
-import { capacitySummary, capacityTable, killTable, legend, longTable, matrixTable } from './report';
+import {
+  afterStartsTable,
+  capacitySummary,
+  capacityTable,
+  killTable,
+  legend,
+  longTable,
+  matrixTable,
+} from './report';
 import { RequestLog } from './request-log';
 import { runKillTest, runLongRun, runMatrix, type Systems } from './scenarios';
 import {
@@ -163,6 +171,8 @@ async function main(): Promise<void> {
     const tables = [
       `## Per system and load (${plan.name} plan, mixed workload)`,
       matrixTable(rows),
+      '### Seen-after-done once a batch has stopped starting runs',
+      afterStartsTable(rows),
       `## Capacity (runs of exactly ${runS} s unless a column says mixed workload)`,
       capacityTable(capacity, runS),
       capacitySummary(capacity, rows, box, runS),

@@ -161,9 +161,26 @@ export function longTable(results: LongResult[]): string {
   ].join('\n');
 }
 
+/**
+ * Seen-after-done of the runs that ended after their batch's last create, beside all runs': how much of
+ * the tail is the start burst (every run of a batch is started at once).
+ */
+export function afterStartsTable(rows: Row[]): string {
+  return [
+    '| N | system | runs ended after the last create | their seen-after-done p50 / p95 / max s | all runs: p50 / p95 / max s |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.n} | ${r.system} | ${r.afterStarts.runs}/${r.completed} | ` +
+        `${s(r.afterStarts.latencyP50)} / ${s(r.afterStarts.latencyP95)} / ${s(r.afterStarts.latencyMax)} | ` +
+        `${s(r.latencyP50)} / ${s(r.latencyP95)} / ${s(r.latencyMax)} |`,
+    ),
+  ].join('\n');
+}
+
 /** `systems`: those this run measured; `tuning`: the name and settings flora-tuned ran with. */
 export function legend(systems: readonly SystemName[], tuning: string): string {
-  return SYSTEMS.filter((sys) => systems.includes(sys)).map(
-    (sys) => `- **${sys}**: ${SYSTEM_LABELS[sys]}${sys === 'flora-tuned' ? `: ${tuning}` : ''}`,
-  ).join('\n');
+  return SYSTEMS.filter((sys) => systems.includes(sys))
+    .map((sys) => `- **${sys}**: ${SYSTEM_LABELS[sys]}${sys === 'flora-tuned' ? `: ${tuning}` : ''}`)
+    .join('\n');
 }

@@ -1,5 +1,5 @@
 /** Figures per batch, from the raw facts batch.ts collected. */
-import type { BatchResult } from './batch';
+import type { BatchResult, RunFacts } from './batch';
 import { max, median, quantile, sum } from './stats';
 import { HEARTBEAT_TIMEOUT_MS, floorRequests } from './workload';
 
@@ -17,6 +17,12 @@ export interface Figures {
   latencyP50: number;
   latencyP95: number;
   latencyMax: number;
+  /**
+   * Seen-after-done of the runs FLORA finished after the batch's last create: the batch no longer starting
+   * runs. At large N the start burst (hundreds of first workflow tasks and creates at once) delays the runs
+   * that end while it lasts; these figures tell that tail apart from the steady state.
+   */
+  afterStarts: { runs: number; latencyP50: number; latencyP95: number; latencyMax: number };
   eventsPerRun: number;
   eventsPerPoll: number;
   /** History events each extra poll adds (least squares of events against polls over the runs). */
@@ -54,6 +60,24 @@ export function fitLine(points: readonly (readonly [number, number])[]): { a: nu
   return { a: my - b * mx, b };
 }
 
+/** Seen-after-done of the runs FLORA finished after the last create of their batch (Figures.afterStarts). */
+export function afterStartsOf(
+  runs: readonly Pick<RunFacts, 'createdAtMs' | 'completedAtMs' | 'seenAtMs'>[],
+): Figures['afterStarts'] {
+  const lastCreateMs = max(runs.map((r) => r.createdAtMs ?? Number.NaN).filter(Number.isFinite));
+  const latencies = runs
+    .filter(
+      (r) => r.seenAtMs !== undefined && r.completedAtMs !== undefined && r.completedAtMs > lastCreateMs,
+    )
+    .map((r) => (r.seenAtMs ?? 0) - (r.completedAtMs ?? 0));
+  return {
+    runs: latencies.length,
+    latencyP50: median(latencies),
+    latencyP95: quantile(latencies, 0.95),
+    latencyMax: max(latencies),
+  };
+}
+
 const mb = (bytes: number | undefined): number => (bytes === undefined ? Number.NaN : bytes / 2 ** 20);
 
 export function summarize(b: BatchResult): Figures {
@@ -86,6 +110,7 @@ export function summarize(b: BatchResult): Figures {
     latencyP50: median(latencies),
     latencyP95: quantile(latencies, 0.95),
     latencyMax: max(latencies),
+    afterStarts: afterStartsOf(b.runs),
     eventsPerRun: withHistory.length === 0 ? Number.NaN : events / withHistory.length,
     eventsPerPoll: polledWithHistory === 0 ? Number.NaN : events / polledWithHistory,
     marginalEventsPerPoll: fit.b,
@@ -119,6 +144,13 @@ export function combine(
     if (typeof v === 'number') (out[key] as number) = median(repeats.map((r) => r[key] as number));
   }
   out.timedOut = repeats.some((r) => r.timedOut);
+  const late = repeats.map((r) => r.afterStarts);
+  out.afterStarts = {
+    runs: median(late.map((a) => a.runs)),
+    latencyP50: median(late.map((a) => a.latencyP50)),
+    latencyP95: median(late.map((a) => a.latencyP95)),
+    latencyMax: median(late.map((a) => a.latencyMax)),
+  };
   const range = (k: 'gapP95' | 'latencyP95'): [number, number] => [
     Math.min(...repeats.map((r) => r[k])),
     Math.max(...repeats.map((r) => r[k])),

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitLine, gapsOf } from '../../bench/summarize';
+import { afterStartsOf, fitLine, gapsOf } from '../../bench/summarize';
 import { quantile } from '../../bench/stats';
 import { floorRequests, runLengths } from '../../bench/workload';
 
@@ -17,6 +17,17 @@ test('floor: one create, then a poll every 5 s', () => {
 test('gaps run from the create through every poll, in time order', () => {
   assert.deepEqual(gapsOf(1_000, [6_000, 3_000, 8_000]), [2_000, 3_000, 2_000]);
   assert.deepEqual(gapsOf(undefined, [3_000]), []);
+});
+
+test("afterStarts keeps only the runs FLORA finished after the batch's last create", () => {
+  const late = afterStartsOf([
+    { createdAtMs: 0, completedAtMs: 4_000, seenAtMs: 6_500 }, // ended during the starts: left out
+    { createdAtMs: 5_000, completedAtMs: 9_000, seenAtMs: 9_300 },
+    { createdAtMs: 1_000, completedAtMs: 20_000, seenAtMs: 20_100 },
+    { createdAtMs: 2_000, completedAtMs: 30_000, seenAtMs: undefined }, // never seen: not a latency
+  ]);
+  assert.deepEqual(late, { runs: 2, latencyP50: 100, latencyP95: 300, latencyMax: 300 });
+  assert.equal(afterStartsOf([]).runs, 0);
 });
 
 test('fitLine recovers fixed events and events per poll', () => {
