@@ -69,6 +69,14 @@ export interface BatchResult {
   timedOut: boolean;
   /** FLORA's run callbacks for this batch: deliveries sent, and those the receiver answered 2xx. */
   callbacks: { sent: number; answered: number };
+  /** CPU seconds of the worker and the server, read about once a second through the batch. */
+  cpuTrace: CpuReading[];
+}
+
+export interface CpuReading {
+  atMs: number;
+  workerCpuS: number;
+  serverCpuS: number;
 }
 
 export interface BatchOptions {
@@ -263,6 +271,16 @@ export async function runBatch(
   const serverCpu0 = cpuSeconds(ctx.serverPid) ?? 0;
   const since = new Date(Date.now() - 1_000);
   const started = Date.now();
+  // Not through a kill: the new process's CPU starts again from zero.
+  const cpuTrace: CpuReading[] = [];
+  const readCpu = () => {
+    const workerCpuS = cpuSeconds(current.pid);
+    const serverCpuS = cpuSeconds(ctx.serverPid);
+    if (workerCpuS !== undefined && serverCpuS !== undefined)
+      cpuTrace.push({ atMs: Date.now(), workerCpuS, serverCpuS });
+  };
+  readCpu();
+  const tracer = opts.during ? undefined : setInterval(readCpu, 1_000);
   await startRuns(ctx, current, specs, opts, seen);
   let workerCpuBeforeKill = 0;
   if (opts.during) {
@@ -273,6 +291,7 @@ export async function runBatch(
   }
   const workerCpuStart = opts.during ? (cpuSeconds(current.pid) ?? 0) : workerCpu0;
   const finished = await waitForEnd(ctx, () => current, specs, seen, started + opts.timeoutMs);
+  if (tracer) clearInterval(tracer);
   const wallMs = Date.now() - started;
   const workerCpuS = workerCpuBeforeKill + ((cpuSeconds(current.pid) ?? workerCpuStart) - workerCpuStart);
   const serverCpuS = (cpuSeconds(ctx.serverPid) ?? serverCpu0) - serverCpu0;
@@ -326,5 +345,6 @@ export async function runBatch(
     wallMs,
     timedOut: !finished,
     callbacks: { sent: sent.size, answered: answered.size },
+    cpuTrace,
   };
 }

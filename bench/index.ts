@@ -245,8 +245,11 @@ Workloads (the simulator uses its \`noisy\` progress model in both; the poll cad
       ? ` (${capacity.systems.filter((sys) => !capacity.fullLadder.includes(sys)).join(', ')} stops after the first N that misses the target)`
       : ''
   }. Target: every run done, one create each, gap p95 ≤ 5.5 s. Polls/s delivered = N ÷ mean gap,
-  needed = N ÷ 5 s; CPU cores = CPU seconds ÷ the batch's wall time (start-up and tail included); the resource that
-  runs out first is read at the smallest N that missed the target (CPU when worker + server use ≥ 80 % of the cores).
+  needed = N ÷ 5 s; CPU cores = CPU seconds ÷ the batch's wall time (start-up and tail included). The steady state is
+  the window from the batch's last create to the first run FLORA finished: every run in flight and polling, no
+  start burst; its cores come from the worker's and server's CPU read once a second. The resource that runs out
+  first is read at the smallest N that missed the target, from the steady state's cores when there is one (CPU
+  when worker + server use ≥ 80 % of the cores).
 
 One batch at a time, except: the SIGKILL test runs its systems (${kill.systems.join(', ')}) at once, the kills ${kill.staggerMs / 1000} s
 apart, and the 6-hour runs (${long.systems.join(', ')}) run at once, one run each; in those two tables

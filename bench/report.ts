@@ -56,7 +56,7 @@ const cores = (msPerPoll: number, f: Figures): number => (msPerPoll / 1000) * f.
 export function capacityTable(rows: Figures[], runS: number): string {
   if (rows.length === 0) return '_not run_';
   return table(
-    `| N × ${runS} s | system | done | creates/key | gap p50 / p95 / max s | seen-after-done p95 s | worker + server CPU ms/poll (sum) | polls/s delivered (N ÷ mean gap) / needed (N ÷ 5 s) | worker / server CPU cores | worker / server peak RSS MB | wall s |`,
+    `| N × ${runS} s | system | done | creates/key | gap p50 / p95 / max s | seen-after-done p95 s | worker + server CPU ms/poll (sum) | polls/s delivered (N ÷ mean gap) / needed (N ÷ 5 s) | worker / server CPU cores | steady state (last create → first end): s, gap p95 s, polls/s, worker + server cores | worker / server peak RSS MB | wall s |`,
     rows.map((r) =>
       [
         r.n,
@@ -68,6 +68,10 @@ export function capacityTable(rows: Figures[], runS: number): string {
         `${fmt(r.workerCpuPer1kPolls, 1)} + ${fmt(r.serverCpuPer1kPolls, 1)} (${fmt(r.workerCpuPer1kPolls + r.serverCpuPer1kPolls, 1)})`,
         `${fmt(r.n / (r.gapMean / 1000), 1)} / ${fmt(r.n / (POLL_CEILING_MS / 1000), 1)}`,
         `${fmt(cores(r.workerCpuPer1kPolls, r), 2)} / ${fmt(cores(r.serverCpuPer1kPolls, r), 2)}`,
+        r.steady
+          ? `${fmt(r.steady.spanMs / 1000, 0)}, ${s(r.steady.gapP95)}, ${fmt(r.steady.pollsPerSecond, 1)}, ` +
+            `${fmt(r.steady.workerCores, 2)} + ${fmt(r.steady.serverCores, 2)}`
+          : '-',
         `${fmt(r.workerRssMb, 0)} / ${fmt(r.serverRssMb, 0)}`,
         fmt(r.wallS, 0),
       ].join(' | '),
@@ -82,9 +86,11 @@ export function capacityTable(rows: Figures[], runS: number): string {
 function firstShortage(rows: Figures[], machine: { cores: number; memMb: number }): string {
   const at = rows.find((r) => !meetsTarget(r)) ?? rows[rows.length - 1];
   if (!at) return '-';
-  const w = cores(at.workerCpuPer1kPolls, at);
-  const sv = cores(at.serverCpuPer1kPolls, at);
-  const busy = `worker ${fmt(w, 2)} + server ${fmt(sv, 2)} of ${machine.cores} cores`;
+  // The steady state's cores when there is one: averaged over the whole batch, the ramp and the tail
+  // hide how busy the box was while every run was polling.
+  const w = at.steady?.workerCores ?? cores(at.workerCpuPer1kPolls, at);
+  const sv = at.steady?.serverCores ?? cores(at.serverCpuPer1kPolls, at);
+  const busy = `worker ${fmt(w, 2)} + server ${fmt(sv, 2)} of ${machine.cores} cores${at.steady ? ' in the steady state' : ''}`;
   if (at.workerRssMb >= 0.8 * machine.memMb)
     return `memory at N = ${at.n} (worker ${fmt(at.workerRssMb, 0)} MB)`;
   if (w + sv >= 0.8 * machine.cores)

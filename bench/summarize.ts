@@ -1,5 +1,5 @@
 /** Figures per batch, from the raw facts batch.ts collected. */
-import type { BatchResult, RunFacts } from './batch';
+import type { BatchResult, CpuReading, RunFacts } from './batch';
 import { max, median, quantile, sum } from './stats';
 import { HEARTBEAT_TIMEOUT_MS, floorRequests } from './workload';
 
@@ -23,6 +23,8 @@ export interface Figures {
    * that end while it lasts; these figures tell that tail apart from the steady state.
    */
   afterStarts: { runs: number; latencyP50: number; latencyP95: number; latencyMax: number };
+  /** The batch between its last create and the first run FLORA finished (undefined when that is < 10 s). */
+  steady: SteadyState | undefined;
   eventsPerRun: number;
   eventsPerPoll: number;
   /** History events each extra poll adds (least squares of events against polls over the runs). */
@@ -58,6 +60,58 @@ export function fitLine(points: readonly (readonly [number, number])[]): { a: nu
   if (n < 2 || sxx === 0) return { a: Number.NaN, b: Number.NaN };
   const b = sxy / sxx;
   return { a: my - b * mx, b };
+}
+
+export interface SteadyState {
+  /** Length of the window, ms. */
+  spanMs: number;
+  /** Gaps that ended inside the window. */
+  gapP95: number;
+  /** Polls per second FLORA saw inside the window. */
+  pollsPerSecond: number;
+  /** Cores the worker and the server kept busy inside the window (from the CPU trace). */
+  workerCores: number;
+  serverCores: number;
+}
+
+/** Shortest window worth reporting: a few cadence cycles. */
+const MIN_STEADY_MS = 10_000;
+
+/**
+ * The steady state of a batch that started every run at once: from its last create (no run left to start)
+ * to the first end FLORA reported (no run finishing yet), every run in flight and polling. With runs of one
+ * length that is most of the batch; with mixed lengths it is usually empty (short runs end while others
+ * are still being created). What the CPU and the cadence look like there, apart from the start burst.
+ */
+export function steadyStateOf(
+  runs: readonly Pick<RunFacts, 'createdAtMs' | 'completedAtMs' | 'polls'>[],
+  trace: readonly CpuReading[],
+): SteadyState | undefined {
+  const fromMs = max(runs.map((r) => r.createdAtMs ?? Number.NaN).filter(Number.isFinite));
+  const ends = runs.map((r) => r.completedAtMs ?? Number.NaN).filter(Number.isFinite);
+  const toMs = ends.length === 0 ? Number.NaN : Math.min(...ends);
+  if (!(toMs - fromMs >= MIN_STEADY_MS)) return undefined;
+  const first = trace.find((c) => c.atMs >= fromMs);
+  const last = [...trace].reverse().find((c) => c.atMs <= toMs);
+  if (!first || !last || last.atMs - first.atMs < MIN_STEADY_MS / 2) return undefined;
+  const seconds = (last.atMs - first.atMs) / 1000;
+  const gaps: number[] = [];
+  let polls = 0;
+  for (const r of runs) {
+    const times = [...(r.createdAtMs === undefined ? [] : [r.createdAtMs]), ...r.polls].sort((a, b) => a - b);
+    times.forEach((t, i) => {
+      if (t < fromMs || t > toMs) return;
+      if (i > 0) gaps.push(t - (times[i - 1] ?? t));
+      if (i > 0 || r.createdAtMs === undefined) polls += 1;
+    });
+  }
+  return {
+    spanMs: toMs - fromMs,
+    gapP95: quantile(gaps, 0.95),
+    pollsPerSecond: polls / ((toMs - fromMs) / 1000),
+    workerCores: (last.workerCpuS - first.workerCpuS) / seconds,
+    serverCores: (last.serverCpuS - first.serverCpuS) / seconds,
+  };
 }
 
 /** Seen-after-done of the runs FLORA finished after the last create of their batch (Figures.afterStarts). */
@@ -111,6 +165,7 @@ export function summarize(b: BatchResult): Figures {
     latencyP95: quantile(latencies, 0.95),
     latencyMax: max(latencies),
     afterStarts: afterStartsOf(b.runs),
+    steady: steadyStateOf(b.runs, b.cpuTrace),
     eventsPerRun: withHistory.length === 0 ? Number.NaN : events / withHistory.length,
     eventsPerPoll: polledWithHistory === 0 ? Number.NaN : events / polledWithHistory,
     marginalEventsPerPoll: fit.b,
@@ -144,6 +199,7 @@ export function combine(
     if (typeof v === 'number') (out[key] as number) = median(repeats.map((r) => r[key] as number));
   }
   out.timedOut = repeats.some((r) => r.timedOut);
+  // `steady` (a window of one repeat's own timeline) stays the first repeat's.
   const late = repeats.map((r) => r.afterStarts);
   out.afterStarts = {
     runs: median(late.map((a) => a.runs)),

@@ -24,6 +24,7 @@ function figures(over: Partial<Figures> & Pick<Figures, 'system' | 'n'>): Figure
     latencyP95: 2_000,
     latencyMax: 3_000,
     afterStarts: { runs: over.n, latencyP50: 1_000, latencyP95: 2_000, latencyMax: 3_000 },
+    steady: undefined,
     eventsPerRun: 90,
     eventsPerPoll: 7,
     marginalEventsPerPoll: 6,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { afterStartsOf, fitLine, gapsOf } from '../../bench/summarize';
+import { afterStartsOf, fitLine, gapsOf, steadyStateOf } from '../../bench/summarize';
 import { quantile } from '../../bench/stats';
 import { floorRequests, runLengths } from '../../bench/workload';
 
@@ -53,4 +53,26 @@ test('run lengths: within [5 s, max], mixed, the same for the same N', () => {
   assert.ok(lengths.every((ms) => ms >= 5_000 && ms <= 60_000));
   assert.ok(quantile(lengths, 0.5) < 20_000, 'most runs are short');
   assert.ok(quantile(lengths, 0.99) > 40_000, 'a long tail');
+});
+
+test('steady state: from the last create to the first end, with the CPU read inside it', () => {
+  const runs = [
+    { createdAtMs: 0, completedAtMs: 70_000, polls: [4_000, 9_000, 14_000, 19_000, 24_000] },
+    { createdAtMs: 5_000, completedAtMs: 60_000, polls: [8_000, 13_000, 20_000, 25_000] },
+  ];
+  const trace = [0, 5_000, 10_000, 15_000, 20_000, 25_000, 60_000].map((atMs) => ({
+    atMs,
+    workerCpuS: atMs / 2_000, // half a core
+    serverCpuS: atMs / 1_000, // a core
+  }));
+  const steady = steadyStateOf(runs, trace);
+  assert.ok(steady);
+  assert.equal(steady.spanMs, 55_000);
+  assert.equal(steady.workerCores, 0.5);
+  assert.equal(steady.serverCores, 1);
+  // Gaps ending in [5 s, 60 s]: run 1's 5,5,5,5 s; run 2's 3,5,7,5 s.
+  assert.equal(steady.gapP95, 7_000);
+  assert.equal(steady.pollsPerSecond, 8 / 55);
+  // Mixed lengths: a run ends before the last create, so there is no steady state.
+  assert.equal(steadyStateOf([runs[0]!, { ...runs[1]!, completedAtMs: 4_000 }], trace), undefined);
 });
