@@ -16,10 +16,12 @@ import {
   LANDING_MARGIN_MS,
   MAX_PROGRESS_SAMPLES,
   predictivePollDelayMs,
+  predictRemainingMs,
   type PredictiveCadenceInput,
   type ProgressSample,
 } from '../src/workflows/cadence';
 import {
+  cappedWaitMs,
   correctedWaitMs,
   cycleOverheadSampleMs,
   observeCycleOverhead,
@@ -49,6 +51,9 @@ export interface ModelFigures {
   latencyP95Ms: number;
   gapP95Ms: number;
 }
+
+/** How the model takes the measured cycle overhead into a wait; `none`: not at all. */
+export type OverheadMode = 'none' | 'subtract' | 'cap' | 'capland';
 
 export const shippedCadence: ModelCadence = (input) => predictivePollDelayMs(input);
 
@@ -82,8 +87,12 @@ export function modelCadence(
     seed?: number;
     /** The same lengths this many times with other curves and draws, pooled (small N's quantiles are noisy). */
     repeats?: number;
-    /** Measure each cycle's overhead and take it off the next wait, as flora-cadence-corrects-overhead-v1 does. */
-    correctOverhead?: boolean;
+    /**
+     * Measure each cycle's overhead and correct the next wait by it: `subtract` off every wait
+     * (flora-cadence-corrects-overhead-v1 alone), `cap` only so wait + overhead stays within pollMaxMs
+     * (flora-cadence-caps-overhead-v1), `capland` (cap far waits, subtract from waits aimed at the end).
+     */
+    correctOverhead?: OverheadMode;
   },
 ): ModelFigures {
   const once = runLengths(opts.n, opts.maxRunMs ?? 60_000);
@@ -114,22 +123,32 @@ export function modelCadence(
     let previousPollAt: number | undefined;
     const bounds = { pollMinMs: POLL_MIN_MS, pollMaxMs: POLL_MAX_MS };
     for (;;) {
-      const aimed = cadence(
-        {
-          pollMinMs: POLL_MIN_MS,
-          pollMaxMs: POLL_MAX_MS,
-          polls,
-          random: draws.next(),
-          nowMs: now,
-          createdAtMs,
-          estimatedMs: opts.withEstimate ? estimateMs : undefined,
-          samples,
-        },
-        durationMs,
-      );
-      const wait = opts.correctOverhead
-        ? correctedWaitMs(aimed, overheadCorrectionMs(estimate, bounds), bounds)
-        : aimed;
+      const input: PredictiveCadenceInput = {
+        pollMinMs: POLL_MIN_MS,
+        pollMaxMs: POLL_MAX_MS,
+        polls,
+        random: draws.next(),
+        nowMs: now,
+        createdAtMs,
+        estimatedMs: opts.withEstimate ? estimateMs : undefined,
+        samples,
+      };
+      const aimed = cadence(input, durationMs);
+      const correction = overheadCorrectionMs(estimate, bounds);
+      const mode = opts.correctOverhead ?? 'none';
+      // A landing wait: aimed at the predicted end, as predictivePollDelayMs aims it (end + margin ≤ max).
+      const remaining = predictRemainingMs(input);
+      const landing =
+        mode === 'capland' &&
+        remaining !== undefined &&
+        remaining > 0 &&
+        remaining + LANDING_MARGIN_MS <= POLL_MAX_MS;
+      const wait =
+        mode === 'subtract' || landing
+          ? correctedWaitMs(aimed, correction, bounds)
+          : mode === 'cap' || mode === 'capland'
+            ? cappedWaitMs(aimed, correction, bounds)
+            : aimed;
       const pollAt = now + wait + overhead();
       const sample = cycleOverheadSampleMs({
         previousPollAtMs: previousPollAt,
@@ -174,9 +193,15 @@ export function runCadenceModel(): void {
   );
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, cadence, correctOverhead] of [
-    ['shipped, overhead corrected', shippedCadence, true],
-    ['shipped, uncorrected (before flora-cadence-corrects-overhead-v1)', shippedCadence, false],
-    ['oracle (knows the end)', oracleCadence, false],
+    ['shipped, overhead capped (flora-cadence-caps-overhead-v1)', shippedCadence, 'cap'],
+    ['capped far, subtracted landing (not shipped)', shippedCadence, 'capland'],
+    [
+      'before: overhead subtracted from every wait (flora-cadence-corrects-overhead-v1)',
+      shippedCadence,
+      'subtract',
+    ],
+    ['before: uncorrected (before flora-cadence-corrects-overhead-v1)', shippedCadence, 'none'],
+    ['oracle (knows the end)', oracleCadence, 'none'],
   ] as const) {
     for (const withEstimate of [false, true]) {
       for (const n of [100, 600]) {

@@ -95,3 +95,15 @@ export function correctedWaitMs(aimedWaitMs: number, correctionMs: number, bound
   const correction = Number.isFinite(correctionMs) ? Math.max(0, correctionMs) : 0;
   return Math.round(Math.min(max, Math.max(min, aimedWaitMs - correction)));
 }
+
+/**
+ * The wait that keeps the gap between polls (wait + overhead) within pollMaxMs, and otherwise the wait as
+ * aimed (`flora-cadence-caps-overhead-v1`): the correction only caps a wait longer than pollMaxMs less it,
+ * never shortens one already short enough. A far wait (jittered below max) keeps its jitter's spread
+ * instead of losing the overhead as well, which polled earlier than needed. Within [pollMinMs, pollMaxMs].
+ */
+export function cappedWaitMs(aimedWaitMs: number, correctionMs: number, bounds: CadenceBounds): number {
+  const max = Math.max(bounds.pollMinMs, bounds.pollMaxMs);
+  const correction = Number.isFinite(correctionMs) ? Math.max(0, correctionMs) : 0;
+  return correctedWaitMs(Math.min(aimedWaitMs, max - correction), 0, bounds);
+}

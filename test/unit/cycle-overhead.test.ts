@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { predictivePollDelayMs } from '../../src/workflows/cadence';
 import {
+  cappedWaitMs,
   correctedWaitMs,
   cycleOverheadSampleMs,
   observeCycleOverhead,
@@ -23,9 +24,15 @@ function lcg(seed: number): () => number {
 /**
  * Offline evaluation: one run of `runMs`, polled on the predictive cadence, each cycle costing
  * `overhead(i)` ms on top of the wait. Returns the gaps between polls (what FLORA sees). `correct`: the
- * workflow's loop with flora-cadence-corrects-overhead-v1 (measure, smooth, subtract).
+ * workflow's loop with flora-cadence-corrects-overhead-v1 (measure, smooth, subtract); `'cap'`: with
+ * flora-cadence-caps-overhead-v1 too (measure, smooth, cap each wait at pollMaxMs less it).
  */
-function simulate(runMs: number, overhead: (i: number) => number, correct: boolean, seed = 1): number[] {
+function simulate(
+  runMs: number,
+  overhead: (i: number) => number,
+  correct: boolean | 'cap',
+  seed = 1,
+): number[] {
   const random = lcg(seed);
   const gaps: number[] = [];
   let estimate: CycleOverhead | undefined;
@@ -41,7 +48,13 @@ function simulate(runMs: number, overhead: (i: number) => number, correct: boole
       estimatedMs: runMs,
       samples: [],
     });
-    const wait = correct ? correctedWaitMs(aimed, overheadCorrectionMs(estimate, bounds), bounds) : aimed;
+    const correction = overheadCorrectionMs(estimate, bounds);
+    const wait =
+      correct === 'cap'
+        ? cappedWaitMs(aimed, correction, bounds)
+        : correct
+          ? correctedWaitMs(aimed, correction, bounds)
+          : aimed;
     const woke = now + wait + overhead(i);
     const sample = cycleOverheadSampleMs({
       previousPollAtMs,
@@ -120,7 +133,48 @@ describe('cycle overhead: the estimate', () => {
   });
 });
 
+describe('cycle overhead: the cap (flora-cadence-caps-overhead-v1)', () => {
+  test('caps a far wait at pollMaxMs less the correction', () => {
+    assert.equal(cappedWaitMs(5_000, 800, bounds), 4_200);
+    assert.equal(cappedWaitMs(4_700, 500, bounds), 4_500);
+    // The subtracting correction would have taken the whole 800 ms off instead.
+    assert.equal(correctedWaitMs(4_700, 800, bounds), 3_900);
+    assert.equal(cappedWaitMs(4_700, 800, bounds), 4_200);
+  });
+
+  test('never shortens a wait already within pollMaxMs less the correction', () => {
+    for (const aimed of [2_000, 2_300, 3_100, 4_000, 4_200]) {
+      assert.equal(cappedWaitMs(aimed, 800, bounds), aimed);
+      assert.ok(cappedWaitMs(aimed, 800, bounds) >= correctedWaitMs(aimed, 800, bounds));
+    }
+    assert.equal(cappedWaitMs(4_550, 0, bounds), 4_550);
+  });
+
+  test('stays within [pollMinMs, pollMaxMs], whole ms, whatever the inputs', () => {
+    for (const correction of [-500, 0, 250.4, 2_999, 3_000, 1e9, Number.NaN, Number.POSITIVE_INFINITY]) {
+      for (const aimed of [-10, 0, 1_999, 2_000, 3_333.3, 5_000, 9_000]) {
+        const wait = cappedWaitMs(aimed, correction, bounds);
+        assert.ok(
+          wait >= 2_000 && wait <= 5_000 && Number.isInteger(wait),
+          `${wait} for ${aimed}, ${correction}`,
+        );
+      }
+    }
+    assert.equal(cappedWaitMs(5_000, Number.NaN, bounds), 5_000);
+    assert.equal(cappedWaitMs(5_000, 1e9, { pollMinMs: 5_000, pollMaxMs: 2_000 }), 2_000);
+  });
+});
+
 describe('cycle overhead: offline evaluation on the predictive cadence', () => {
+  test('capped, a steady 800 ms overhead: gaps stay ≤ pollMaxMs once measured, with fewer polls than subtracting', () => {
+    for (const seed of [1, 2, 3]) {
+      const capped = simulate(60_000, () => 800, 'cap', seed);
+      for (const gap of capped.slice(1)) assert.ok(gap <= 5_000, `gap ${gap} ms (seed ${seed})`);
+      const subtracted = simulate(60_000, () => 800, true, seed);
+      assert.ok(capped.length <= subtracted.length, `${capped.length} vs ${subtracted.length} polls`);
+    }
+  });
+
   test('a steady 800 ms overhead: every aimed gap (wait + overhead) stays ≤ pollMaxMs once measured', () => {
     for (const seed of [1, 2, 3]) {
       const gaps = simulate(60_000, () => 800, true, seed);
