@@ -41,6 +41,7 @@ import { activityQueueScenarios } from './activity-queue-scenarios';
 import { sparseFallbackScenarios } from './sparse-fallback-scenarios';
 import { webhookRaceScenarios } from './webhook-race-scenarios';
 import { leanScenarios } from './lean-scenarios';
+import { leanV2Scenarios } from './lean-v2-scenarios';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -417,6 +418,8 @@ SCENARIOS.push(
   // flora-lean-run-v1: every technique path on the code with it, then its other paths and straddles.
   ...techniqueScenarios('lean-', false),
   ...leanScenarios(),
+  // flora-lean-run-v2 and flora-cadence-caps-overhead-v1 (the overhead only caps a wait).
+  ...leanV2Scenarios(),
 );
 
 async function exists(path: string): Promise<boolean> {

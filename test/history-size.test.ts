@@ -57,6 +57,18 @@ describe('history events per run', { timeout: 120_000 }, () => {
       fixed <= MAX_FIXED_EVENTS,
       `${fixed} events besides ${result.polls} polls (${events.length} in all): at most ${MAX_FIXED_EVENTS}`,
     );
+    // One lean marker and no other (flora-lean-run-v2 stands for flora-cadence-caps-overhead-v1 too).
+    const patches = events
+      .filter(
+        (e) =>
+          e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED &&
+          e.markerRecordedEventAttributes?.markerName === 'core_patch',
+      )
+      .map((e) => {
+        const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id : undefined;
+      });
+    assert.deepEqual(patches, ['flora-lean-run-v2']);
     // 12 polls (a 60 s run at the 5 s ceiling) stay within issue 11's 90 events.
     assert.ok(fixed + 12 * EVENTS_PER_POLL <= 90);
     // No regular activity but the create: the schema read ran in the first workflow task.

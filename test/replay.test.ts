@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadFloraHistories } from '../src/testing/replay';
-import { LEAN_RUN_IMPLIES, Patches } from '../src/workflows/patches';
+import { LEAN_RUN_IMPLIES, LEAN_RUN_V2_IMPLIES, Patches } from '../src/workflows/patches';
 import { installQuietRuntime, workflowBundle } from './helpers/env';
 
 installQuietRuntime();
@@ -161,6 +161,35 @@ describe('replay of recorded histories', () => {
     for (const id of LEAN_RUN_IMPLIES) {
       assert.ok(order.indexOf(id) < order.indexOf(Patches.LeanRun), `${id} is declared before LeanRun`);
     }
+  });
+
+  test("flora-lean-run-v2's implied ids never change: v1's, then those added before v2", () => {
+    // A copy, on purpose, as for v1: a history with the v2 marker means exactly these were taken.
+    assert.deepEqual(
+      [...LEAN_RUN_V2_IMPLIES],
+      [...LEAN_RUN_IMPLIES, 'flora-cadence-caps-overhead-v1'],
+      'LEAN_RUN_V2_IMPLIES is frozen: a later patch is asked on its own',
+    );
+    const order = Object.values(Patches) as string[];
+    for (const id of LEAN_RUN_V2_IMPLIES) {
+      assert.ok(order.indexOf(id) < order.indexOf(Patches.LeanRunV2), `${id} is declared before LeanRunV2`);
+    }
+  });
+
+  test('a history that took flora-lean-run-v2 asked it first and carries no other lean marker nor one it implies', async () => {
+    let lean = 0;
+    for (const file of await fixtureFiles()) {
+      const history = JSON.parse(await readFile(join(DIR, file), 'utf8')) as HistoryJson;
+      const ids = patchIdsIn(history);
+      if (!ids.includes(Patches.LeanRunV2)) continue;
+      lean += 1;
+      assert.equal(ids[0], Patches.LeanRunV2, `${file}: the v2 lean patch is the first asked`);
+      const implied = ids.filter(
+        (id) => id === Patches.LeanRun || (LEAN_RUN_V2_IMPLIES as readonly string[]).includes(id),
+      );
+      assert.deepEqual(implied, [], `${file}: markers of ids the v2 lean patch implies`);
+    }
+    assert.ok(lean >= 2, `expected the lean-v2 histories, found ${lean}`);
   });
 
   test('a history that took flora-lean-run-v1 asked it first and carries no marker of an id it implies', async () => {

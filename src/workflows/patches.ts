@@ -116,6 +116,20 @@ export const Patches = {
    * history events besides its polls instead of 28 (docs/workflows.md, "History").
    */
   LeanRun: 'flora-lean-run-v1',
+  /**
+   * runTechnique, where the overhead correction applies: the measured cycle overhead only caps a wait (so
+   * wait + overhead stays within pollMaxMs) instead of coming off every wait; a wait already short enough,
+   * as the far jitter and a landing wait mostly are, is kept as aimed (fewer polls, the same gap ceiling).
+   * Implied by LeanRunV2, so a fresh run writes no marker for it; asked on its own by older executions.
+   */
+  CadenceCapsOverhead: 'flora-cadence-caps-overhead-v1',
+  /**
+   * runTechnique: asked first thing in each execution, before LeanRun (src/workflows/run-patches.ts). True
+   * (an execution that began on this code) stands for everything LeanRun stands for plus the ids of
+   * LEAN_RUN_V2_IMPLIES added since, with no marker for them: a fresh run writes the same 17 fixed events.
+   * False (an execution that began before it) asks LeanRun as before.
+   */
+  LeanRunV2: 'flora-lean-run-v2',
 } as const;
 export type PatchId = (typeof Patches)[keyof typeof Patches];
 
@@ -144,4 +158,15 @@ export const LEAN_RUN_IMPLIES: readonly PatchId[] = Object.freeze([
   Patches.WebhookEndInNextTask,
   Patches.WebhookSparseFallback,
   Patches.CadenceCorrectsOverhead,
+]);
+
+/**
+ * The runTechnique patches an execution that took `Patches.LeanRunV2` has taken, without asking: all of
+ * LEAN_RUN_IMPLIES, LeanRun's own behaviour (the schema read as a local activity), and the patches added
+ * between LeanRun and LeanRunV2. FROZEN like LEAN_RUN_IMPLIES (test/replay.test.ts holds a copy); a later
+ * change is asked on its own, or brought by a LeanRunV3 with a list of its own.
+ */
+export const LEAN_RUN_V2_IMPLIES: readonly PatchId[] = Object.freeze([
+  ...LEAN_RUN_IMPLIES,
+  Patches.CadenceCapsOverhead,
 ]);

@@ -23,6 +23,7 @@ import {
   type PredictiveCadenceInput,
 } from './cadence';
 import {
+  cappedWaitMs,
   correctedWaitMs,
   cycleOverheadSampleMs,
   observeCycleOverhead,
@@ -110,13 +111,17 @@ function cadenceInput(ctx: ExecutionContext, random: number): PredictiveCadenceI
 
 /**
  * The aimed wait less the measured cycle overhead (`flora-cadence-corrects-overhead-v1`), so the gap
- * between polls is what the cadence aimed at. The patch is checked only once there is a correction to
+ * between polls is what the cadence aimed at; since `flora-cadence-caps-overhead-v1`, the aimed wait capped
+ * at pollMaxMs less the overhead, so the gap stays within pollMaxMs without shortening the other waits. The patch is checked only once there is a correction to
  * make (after the execution's first plain timer cycle); the estimate itself is workflow state, no command.
  */
 function correctedForOverhead(ctx: ExecutionContext, aimedMs: number): number {
   const bounds = { pollMinMs: ctx.options.pollMinMs, pollMaxMs: ctx.options.pollMaxMs };
   const correction = overheadCorrectionMs(ctx.cycleOverhead, bounds);
   if (correction <= 0 || !patchedInRun(Patches.CadenceCorrectsOverhead)) return aimedMs;
+  // Since flora-cadence-caps-overhead-v1 the correction only caps a wait at pollMaxMs less it; asked only
+  // here, where the older correction applies, so every other path keeps its command sequence.
+  if (patchedInRun(Patches.CadenceCapsOverhead)) return cappedWaitMs(aimedMs, correction, bounds);
   return correctedWaitMs(aimedMs, correction, bounds);
 }
 

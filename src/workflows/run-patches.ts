@@ -10,29 +10,35 @@
  * history replays marker for marker. Asking later than the first task would be wrong: a straddling
  * execution would then get true after having answered some implied id false.
  *
+ * `Patches.LeanRunV2` works the same way one version on: asked first, true stands for LEAN_RUN_V2_IMPLIES (all
+ * that LeanRun stands for, and later ids) and LeanRun is then not asked; false (an execution that began
+ * before it: its first task replays without the v2 marker, so `patched` answers false) asks LeanRun as
+ * before. A fresh execution thus writes one lean marker either way.
+ *
  * Module state is per workflow execution (the SDK gives each execution its own module instances), and only
  * runTechnique decides: in a runPipeline execution (which shares flora-activities.ts) nothing is decided,
  * and each id is asked as before.
  */
 import { patched } from '@temporalio/workflow';
-import { LEAN_RUN_IMPLIES, Patches, type PatchId } from './patches';
+import { LEAN_RUN_IMPLIES, LEAN_RUN_V2_IMPLIES, Patches, type PatchId } from './patches';
 
-/** Undefined until decided: a pipeline, or a runTechnique refused before it began. */
-let lean: boolean | undefined;
+/** Which lean patch the execution took: 0 for neither. Undefined until decided: a pipeline, or a runTechnique refused before it began. */
+let lean: 0 | 1 | 2 | undefined;
 
-/** Asks `Patches.LeanRun`, once per execution: call it first thing, in the first workflow task. */
+/** Asks `Patches.LeanRunV2`, then (if not taken) `Patches.LeanRun`, once per execution: call it first thing, in the first workflow task. */
 export function decideLeanRun(): boolean {
-  lean ??= patched(Patches.LeanRun);
-  return lean;
+  lean ??= patched(Patches.LeanRunV2) ? 2 : patched(Patches.LeanRun) ? 1 : 0;
+  return lean > 0;
 }
 
-/** Whether this execution took `Patches.LeanRun` (false when undecided). */
+/** Whether this execution took `Patches.LeanRun` or `Patches.LeanRunV2` (false when undecided). */
 export function isLeanRun(): boolean {
-  return lean === true;
+  return lean === 1 || lean === 2;
 }
 
-/** `patched(id)`, or true without asking when the execution took LeanRun and `id` is one it implies. */
+/** `patched(id)`, or true without asking when the execution took a lean patch that implies `id`. */
 export function patchedInRun(id: PatchId): boolean {
-  if (lean === true && LEAN_RUN_IMPLIES.includes(id)) return true;
+  if (lean === 2 && LEAN_RUN_V2_IMPLIES.includes(id)) return true;
+  if (lean === 1 && LEAN_RUN_IMPLIES.includes(id)) return true;
   return patched(id);
 }
