@@ -7,8 +7,10 @@
  * p50 1.5 s, p95 2.6 s, against 5.7, 1.4 and 2.3 s measured on 2026-11-29), so a change to the predictor
  * can be judged here in seconds before it is measured for real.
  *
- * Rows: the cadence as shipped, with FLORA's `estimated_seconds` (top-level route) and without it
- * (nested route, what the bench's runs use); and an oracle that knows each run's true end and lands on
+ * Rows: the cadence as shipped (the overhead capping waits, flora-cadence-caps-overhead-v1), with FLORA's
+ * `estimated_seconds` (top-level route) and without it (nested route, what the bench's runs use); a variant
+ * not shipped (capping far waits, subtracting from landing ones); what shipped before (the overhead
+ * subtracted from every wait, and no correction at all); and an oracle that knows each run's true end and lands on
  * it under the same rules (waits within [min, max], the same landing margin): the bound a better
  * predictor could approach.
  */
