@@ -10,6 +10,9 @@
  *            --window S              seconds of CPU and polls per figure (default 30)
  *            --tuning '{"maxCachedWorkflows":300}'   the worker's tuning (JSON; default flora's)
  *            --node-args '--max-old-space-size=512'  extra Node flags for the worker
+ *            --run-seconds S         how long each FLORA run lasts (default 3600, so every run keeps
+ *                                    polling); 60 with --loads 0,600 starts 600 runs of 60 s at once,
+ *                                    like the bench's capacity rows, and VmHWM is their start-burst peak
  *            --snapshot-at K         write a heap snapshot (SIGUSR2) of the worker at load K
  *            --no-preload            bundle without flora's preloaded modules (the layout before them)
  *   TEMPORAL_DEBUG=1 in the environment runs the workflows on the worker's main thread, so
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     ? (JSON.parse(arg('--tuning') ?? '{}') as WorkerProcessConfig['tuning'])
     : undefined;
   const nodeArgs = (arg('--node-args') ?? '').split(' ').filter(Boolean);
+  const runMs = Number(arg('--run-seconds') ?? 3600) * 1000;
   const snapshotAt = arg('--snapshot-at') ? Number(arg('--snapshot-at')) : undefined;
   const say = (line: string) => process.stderr.write(`[memory] ${line}\n`);
 
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'flora-memory-'));
   const [server, sim, bundlePath] = await Promise.all([
     startDevServer(),
-    startSimulator({ progress: 'noisy', log: log.sink, runDurationFor: () => 3_600_000 }),
+    startSimulator({ progress: 'noisy', log: log.sink, runDurationFor: () => runMs }),
     bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
@@ -115,7 +119,7 @@ async function main(): Promise<void> {
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     say(
-      `worker pid ${pid}, ${process.argv.includes('--no-preload') ? 'no preloads' : 'preloads'}, tuning ${JSON.stringify(tuning ?? {})}, node args ${nodeArgs.join(' ') || '-'}`,
+      `worker pid ${pid}, ${process.argv.includes('--no-preload') ? 'no preloads' : 'preloads'}, tuning ${JSON.stringify(tuning ?? {})}, node args ${nodeArgs.join(' ') || '-'}, runs of ${runMs / 1000} s`,
     );
     console.log(
       '| K | load avg | VmRSS | VmHWM | heapUsed | heapTotal | external | arrayBuffers | heapUsed after GC | RSS after GC | CPU ms/poll | polls/s | creates |',
