@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import {
-  RunOptions,
+  runOptionsSchema,
   runOptionBounds,
   type RunOptionKey,
   type RunTechniqueOptions,
@@ -42,7 +42,7 @@ function boundsHint(key: RunOptionKey): string {
 /** A flag's value through its option's schema: numbers for number options, the text otherwise. */
 export function parseRunOptionFlag(entry: RunOptionFlag, text: string): unknown {
   const value = runOptionBounds(entry.option).kind === 'number' && text.trim() !== '' ? Number(text) : text;
-  const parsed = RunOptions.shape[entry.option].safeParse(value);
+  const parsed = runOptionsSchema().shape[entry.option].safeParse(value);
   if (!parsed.success) {
     const name = entry.flag.split(' ')[0] ?? entry.flag;
     throw new InvalidArgumentError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);

@@ -9,7 +9,8 @@ import { durationToMs } from './duration';
 import { checkHttpsUrl, describeType } from './https-url';
 import {
   RUN_TECHNIQUE_DEFAULTS,
-  RunOptions,
+  runOptionsSchema,
+  type RunOptionsSchema,
   type RunOptionKey,
   type RunOptionsWithDefaults,
 } from './run-options';
@@ -59,10 +60,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks the parts of a request that do not need the technique schema: the technique reference and the
- * options. Returns the route and the options with defaults applied, or the problems.
+ * options. Returns the route and the options with defaults applied, or the problems. `schema` is the
+ * options' schema to check with (a workflow passes one of its own, so that none stays in its cache).
  */
 export function checkRequest(
   input: RunTechniqueInput,
+  schema: RunOptionsSchema = runOptionsSchema(),
 ): { ok: true; route: RequestRoute; options: ResolvedOptions } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   if (!isRecord(input)) return { ok: false, problems: [{ field: '(input)', message: 'expected an object' }] };
@@ -117,7 +120,7 @@ export function checkRequest(
     problems.push({ field: 'options', message: 'expected an object' });
     return { ok: false, problems };
   }
-  const checked = checkRunOptions(input.options ?? {});
+  const checked = checkRunOptions(input.options ?? {}, schema);
   problems.push(...checked.problems);
   const callbackUrl = input.options?.callbackUrl;
   const callbackUrlOk = !checked.problems.some((p) => p.field === 'options.callbackUrl');
@@ -143,12 +146,15 @@ export function checkRequest(
  * Checks an options object against the schema, one problem per field (`options.<field>`), plus the one
  * rule across fields (pollMaxMs at least pollMinMs). Returns the options with defaults applied when valid.
  */
-export function checkRunOptions(options: Record<string, unknown>): {
+export function checkRunOptions(
+  options: Record<string, unknown>,
+  schema: RunOptionsSchema = runOptionsSchema(),
+): {
   problems: Problem[];
   options: ResolvedOptions | undefined;
 } {
   const problems: Problem[] = [];
-  const parsed = RunOptions.safeParse(options);
+  const parsed = schema.safeParse(options);
   const named = new Set<string>();
   for (const issue of parsed.success ? [] : parsed.error.issues) {
     const field = ['options', ...issue.path.map(String)].join('.');

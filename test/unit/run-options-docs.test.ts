@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { RunOptions, runOptionBounds, type RunOptionKey } from '../../src/domain/run-options';
+import { runOptionBounds, runOptionsSchema, type RunOptionKey } from '../../src/domain/run-options';
 import { STEP_OPTION_KEYS } from '../../src/pipelines/spec';
 import { RUN_OPTION_FLAGS } from '../../src/cli/run-option-flags';
 
 const ROOT = path.join(__dirname, '..', '..');
 const doc = (name: string) => readFileSync(path.join(ROOT, 'docs', name), 'utf8');
-const SCHEMA_KEYS = Object.keys(RunOptions.shape).sort();
+const SCHEMA_KEYS = Object.keys(runOptionsSchema().shape).sort();
 
 /** The rows of the first table whose header's first cell is `first`, as cells (without the outer pipes). */
 function table(markdown: string, first: string): string[][] {
