@@ -13,6 +13,7 @@ export {
   type FloraWorkerOptions,
 } from './worker';
 export type { FloraWorkerTuning, PollerSetting } from './tuning';
+export { floraBundlerOptions } from './bundle-options';
 export { createActivities, type FloraActivities } from '../activities';
 export { FloraClient, type FloraClientOptions } from '../flora/client';
 export { floraConfigFromEnv } from '../flora/config';

@@ -178,6 +178,7 @@ const PUBLIC: Record<string, string[]> = {
     'createActivities',
     'createFloraActivityWorker',
     'createFloraWorker',
+    'floraBundlerOptions',
     'floraConfigFromEnv',
     'floraWorkflowsPath',
     'prebuiltWorkflowBundle',
