@@ -10,7 +10,6 @@ import { checkHttpsUrl, describeType } from './https-url';
 import {
   RUN_TECHNIQUE_DEFAULTS,
   runOptionsSchema,
-  type RunOptionsSchema,
   type RunOptionKey,
   type RunOptionsWithDefaults,
 } from './run-options';
@@ -60,12 +59,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks the parts of a request that do not need the technique schema: the technique reference and the
- * options. Returns the route and the options with defaults applied, or the problems. `schema` is the
- * options' schema to check with (a workflow passes one of its own, so that none stays in its cache).
+ * options. Returns the route and the options with defaults applied, or the problems.
  */
 export function checkRequest(
   input: RunTechniqueInput,
-  schema: RunOptionsSchema = runOptionsSchema(),
 ): { ok: true; route: RequestRoute; options: ResolvedOptions } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   if (!isRecord(input)) return { ok: false, problems: [{ field: '(input)', message: 'expected an object' }] };
@@ -120,7 +117,7 @@ export function checkRequest(
     problems.push({ field: 'options', message: 'expected an object' });
     return { ok: false, problems };
   }
-  const checked = checkRunOptions(input.options ?? {}, schema);
+  const checked = checkRunOptions(input.options ?? {});
   problems.push(...checked.problems);
   const callbackUrl = input.options?.callbackUrl;
   const callbackUrlOk = !checked.problems.some((p) => p.field === 'options.callbackUrl');
@@ -146,15 +143,12 @@ export function checkRequest(
  * Checks an options object against the schema, one problem per field (`options.<field>`), plus the one
  * rule across fields (pollMaxMs at least pollMinMs). Returns the options with defaults applied when valid.
  */
-export function checkRunOptions(
-  options: Record<string, unknown>,
-  schema: RunOptionsSchema = runOptionsSchema(),
-): {
+export function checkRunOptions(options: Record<string, unknown>): {
   problems: Problem[];
   options: ResolvedOptions | undefined;
 } {
   const problems: Problem[] = [];
-  const parsed = schema.safeParse(options);
+  const parsed = runOptionsSchema().safeParse(options);
   const named = new Set<string>();
   for (const issue of parsed.success ? [] : parsed.error.issues) {
     const field = ['options', ...issue.path.map(String)].join('.');

@@ -92,10 +92,9 @@ export const RUN_TECHNIQUE_DEFAULTS: Readonly<{
 
 /**
  * The options object of a `runTechnique` input. Unknown keys are ignored (not refused), as they always
- * were. `callbackUrl`'s URL rules depend on the route, so request-check.ts checks them. Built anew at
- * each call: runOptionsSchema() is the one to use, except where a schema is wanted only once.
+ * were. `callbackUrl`'s URL rules depend on the route, so request-check.ts checks them.
  */
-export function newRunOptionsSchema() {
+function newRunOptionsSchema() {
   return z.object({
     /** Shortest wait between two polls, in ms. FLORA asks for 2–5 s. */
     pollMinMs: wholeNumber(10, 600_000).default(RUN_TECHNIQUE_DEFAULTS.pollMinMs),

@@ -30,8 +30,9 @@ export const STEP_OPTION_KEYS = [
  * The spec's schemas, built on first use and kept by this module instance. The workflow sandbox gives
  * every cached workflow its own instance of this module, and a runTechnique never parses a spec: built at
  * module scope, these schemas cost each cached run ~150 KB of heap and each workflow start ~3 ms of CPU
- * (docs/SCALING.md, "Memory per cached run"). They cannot be preloaded and shared instead: the SDK
- * freezes preloaded modules, and zod adds methods to a schema on first use.
+ * (docs/SCALING.md, "Memory per cached run"). Built at module scope they could not be shared either:
+ * the SDK freezes preloaded modules, and zod adds methods to a schema on first use. Built on first use,
+ * after the freeze, in a preloaded module (src/worker/bundle-options.ts), one serves every workflow.
  */
 function buildSchemas() {
   const FromStep = z.strictObject({

@@ -57,7 +57,6 @@ import {
   type RunTechniqueWireInput,
 } from './wire';
 import { checkInputs, checkRequest, type RequestRoute, type ResolvedOptions } from '../domain/request-check';
-import { newRunOptionsSchema } from '../domain/run-options';
 
 const { getTechnique } = proxyFloraActivities(ActivityPresets.floraRead);
 const localRead = proxyFloraLocalActivities(LocalActivityPresets.floraRead);
@@ -176,8 +175,7 @@ export async function runTechnique(input: RunTechniqueWireInput): Promise<RunTec
     throw end.raise;
   };
 
-  // A schema of its own, garbage once checked: the module's memoized one would stay in every cached run.
-  const checked = checkRequest(input, newRunOptionsSchema());
+  const checked = checkRequest(input);
   if (!checked.ok) {
     // Refused before it began: not counted in the metrics (as before).
     const refused: Ended = { kind: 'threw', error: invalidRequest(checked.problems) };
