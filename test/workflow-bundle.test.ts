@@ -62,6 +62,23 @@ describe('workflow bundle: modules shared by every cached workflow', () => {
     for (const id of zodUsedByWorkflows) assert.ok(all.has(id), `${id} is imported but not preloaded`);
   });
 
+  test('every src/domain and src/pipelines module the workflows import is shared, not one per cached workflow', async () => {
+    const { all, modules } = await preloaded();
+    const imported = new Set(
+      [...modules]
+        .filter(([id]) => id.startsWith('./src/workflows/'))
+        .flatMap(([, code]) => requiredIds(code))
+        .filter((id) => id.startsWith('./src/domain/') || id.startsWith('./src/pipelines/')),
+    );
+    assert.ok(imported.size > 0, 'expected the workflows to import src/domain and src/pipelines modules');
+    const perWorkflow = [...imported].filter((id) => !all.has(id));
+    assert.deepEqual(
+      perWorkflow,
+      [],
+      'add them to PRELOADED_WORKFLOW_MODULES (src/worker/bundle-options.ts)',
+    );
+  });
+
   test('nothing preloaded reaches @temporalio/workflow or the workflows (their module scope needs a workflow)', async () => {
     const { all } = await preloaded();
     const unsafe = [...all].filter(
