@@ -37,7 +37,11 @@ export async function runCapacity(
   for (const system of systems.names.filter((s) => capacity.systems.includes(s))) {
     for (const n of [...capacity.loads].sort((a, b) => a - b)) {
       const lengths = Array.from({ length: n }, () => capacity.runMs);
-      const result = await runBatch(ctx, systems.get(system), specs(system, `cap${n}`, lengths), {
+      // Each rung on a fresh worker process: a worker keeps the heap an earlier, larger batch grew (the
+      // matrix's 1,000 runs), so its peak RSS would be that batch's rather than this N's.
+      await systems.get(system).stop();
+      const worker = await systems.restart(system);
+      const result = await runBatch(ctx, worker, specs(system, `cap${n}`, lengths), {
         timeoutMs: capacity.runMs + 60_000 + n * 60,
       });
       const f = summarize(result);

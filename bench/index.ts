@@ -245,7 +245,8 @@ Workloads (the simulator uses its \`noisy\` progress model in both; the poll cad
       ? ` (${capacity.systems.filter((sys) => !capacity.fullLadder.includes(sys)).join(', ')} stops after the first N that misses the target)`
       : ''
   }. Target: every run done, one create each, gap p95 ≤ 5.5 s. Polls/s delivered = N ÷ mean gap,
-  needed = N ÷ 5 s; CPU cores = CPU seconds ÷ the batch's wall time (start-up and tail included). The steady state is
+  needed = N ÷ 5 s; each rung runs on a fresh worker process (peak RSS is that N's own, not what the matrix's
+  1,000 runs left resident); CPU cores = CPU seconds ÷ the batch's wall time (start-up and tail included). The steady state is
   the window from the batch's last create to the first run FLORA finished: every run in flight and polling, no
   start burst; its cores come from the worker's and server's CPU read once a second. The resource that runs out
   first is read at the smallest N that missed the target, from the steady state's cores when there is one (CPU
