@@ -92,6 +92,11 @@ export interface BatchOptions {
   sampleHistories?: number;
   /** Part of a runConcurrent phase: leave the shared simulator and request log alone. */
   concurrent?: boolean;
+  /**
+   * The technique the runs use; default SLUG. Batches running at once on one simulator use different ones
+   * so each counts its own create requests (the request log tells creates apart by slug only).
+   */
+  slug?: string;
 }
 
 const WORKFLOW_TYPES = {
@@ -131,9 +136,10 @@ function startRuns(
   seen: Map<string, number>,
 ): Promise<unknown> {
   const intervalMs = opts.intervalMs ?? BASELINE_INTERVAL_MS;
+  const slug = opts.slug ?? SLUG;
   if (proc.system === 'loop') {
     proc.onDone((msg) => seen.set(msg.prompt, msg.seenAtMs));
-    proc.drive({ type: 'runs', runs: specs.map((r) => ({ slug: SLUG, prompt: r.prompt, intervalMs })) });
+    proc.drive({ type: 'runs', runs: specs.map((r) => ({ slug, prompt: r.prompt, intervalMs })) });
     return Promise.resolve();
   }
   const type = WORKFLOW_TYPES[proc.system];
@@ -144,8 +150,8 @@ function startRuns(
         taskQueue: proc.taskQueue,
         workflowId: r.prompt,
         args: isFlora(proc.system)
-          ? [{ technique: SLUG, inputs: { prompt: r.prompt }, ...(options ? { options } : {}) }]
-          : [{ slug: SLUG, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
+          ? [{ technique: slug, inputs: { prompt: r.prompt }, ...(options ? { options } : {}) }]
+          : [{ slug, prompt: r.prompt, intervalMs, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
       }),
     ),
   );
@@ -294,9 +300,11 @@ export async function runBatch(
   if (tracer) clearInterval(tracer);
   const wallMs = Date.now() - started;
   const workerCpuS = workerCpuBeforeKill + ((cpuSeconds(current.pid) ?? workerCpuStart) - workerCpuStart);
-  const serverCpuS = (cpuSeconds(ctx.serverPid) ?? serverCpu0) - serverCpu0;
+  // A plain loop uses no Temporal server: beside another batch, the server's figures are that batch's.
+  const serverNotOurs = current.system === 'loop' && opts.concurrent === true;
+  const serverCpuS = serverNotOurs ? Number.NaN : (cpuSeconds(ctx.serverPid) ?? serverCpu0) - serverCpu0;
   const workerPeakRss = peakRssBytes(current.pid);
-  const serverPeakRss = peakRssBytes(ctx.serverPid);
+  const serverPeakRss = serverNotOurs ? undefined : peakRssBytes(ctx.serverPid);
 
   const ids = runIdsByPrompt(ctx);
   const closes = current.system === 'loop' ? undefined : await closeFacts(ctx, current.taskQueue, since);
@@ -335,7 +343,7 @@ export async function runBatch(
     system: current.system,
     n: specs.length,
     runs,
-    createRequests: ctx.log.creates,
+    createRequests: ctx.log.createsBySlug.get(opts.slug ?? SLUG) ?? 0,
     maxCreatesPerKey: perKey.length === 0 ? 0 : Math.max(...perKey),
     samples,
     workerCpuS,

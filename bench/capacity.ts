@@ -35,13 +35,16 @@ export async function runCapacity(
   const { capacity } = plan;
   const rows: Figures[] = [];
   for (const system of systems.names.filter((s) => capacity.systems.includes(s))) {
+    // A fresh worker process for the ladder, which then climbs from its smallest N: a worker keeps the heap
+    // an earlier, larger batch grew (the matrix's 1,000 runs), so a rung's peak RSS would be that batch's.
+    // Not one per rung: a cold worker (JIT, heap still growing) facing hundreds of starts at once does
+    // worse than one the rung before warmed (2026-11-29, a fresh worker per rung: gap p95 10.2 s at 600
+    // against 7.3 s warm the run before, and only 961 of 1,000 runs done within the batch's time).
+    await systems.get(system).stop();
+    await systems.restart(system);
     for (const n of [...capacity.loads].sort((a, b) => a - b)) {
       const lengths = Array.from({ length: n }, () => capacity.runMs);
-      // Each rung on a fresh worker process: a worker keeps the heap an earlier, larger batch grew (the
-      // matrix's 1,000 runs), so its peak RSS would be that batch's rather than this N's.
-      await systems.get(system).stop();
-      const worker = await systems.restart(system);
-      const result = await runBatch(ctx, worker, specs(system, `cap${n}`, lengths), {
+      const result = await runBatch(ctx, systems.get(system), specs(system, `cap${n}`, lengths), {
         timeoutMs: capacity.runMs + 60_000 + n * 60,
       });
       const f = summarize(result);

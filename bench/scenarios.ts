@@ -48,6 +48,9 @@ function measuredAt(plan: Plan, system: SystemName, n: number): boolean {
   return only === undefined || only.includes(n) || !plan.loads.some((load) => only.includes(load));
 }
 
+/** The technique the plain loop's runs use when it runs beside another batch (its creates counted apart). */
+export const SIDE_SLUG = 'storyboard';
+
 export async function runMatrix(
   ctx: BenchContext,
   systems: Systems,
@@ -57,21 +60,42 @@ export async function runMatrix(
   const rows: Row[] = [];
   for (const n of plan.loads) {
     const lengths = runLengths(n, plan.maxRunMs);
-    for (const system of systems.names.filter((sys) => measuredAt(plan, sys, n))) {
-      const repeats: Figures[] = [];
+    const here = systems.names.filter((sys) => measuredAt(plan, sys, n));
+    const timeoutMs = plan.maxRunMs + 60_000 + n * 60;
+    for (const system of here) {
+      // The loop runs beside its partner (plan.loopBeside) when both are measured here.
+      const partner = plan.loopBeside;
+      const paired = partner !== undefined && here.includes('loop') && here.includes(partner);
+      if (paired && system === 'loop') continue;
+      const pair: SystemName[] = paired && system === partner ? [system, 'loop'] : [system];
+      const repeats: Figures[][] = pair.map(() => []);
       for (let rep = 0; rep < plan.repeat; rep += 1) {
-        const result = await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), {
-          timeoutMs: plan.maxRunMs + 60_000 + n * 60,
+        const results =
+          pair.length === 1
+            ? [await runBatch(ctx, systems.get(system), specs(system, `n${n}`, lengths), { timeoutMs })]
+            : await runConcurrent(
+                ctx,
+                pair.map(
+                  (sys) => () =>
+                    runBatch(ctx, systems.get(sys), specs(sys, `n${n}`, lengths), {
+                      timeoutMs,
+                      concurrent: true,
+                      ...(sys === 'loop' ? { slug: SIDE_SLUG } : {}),
+                    }),
+                ),
+              );
+        results.forEach((result, i) => {
+          const f = summarize(result);
+          repeats[i]?.push(f);
+          progress(
+            `${result.system.padEnd(10)} N=${String(n).padStart(4)}: ${f.completed}/${n} done, gap p95 ${(f.gapP95 / 1000).toFixed(1)} s, ` +
+              `latency p95 ${(f.latencyP95 / 1000).toFixed(1)} s, ${f.requestsPerRun.toFixed(1)} req/run, ${f.wallS.toFixed(0)} s` +
+              callbackNote(result) +
+              (pair.length > 1 ? ` (beside ${pair.filter((p) => p !== result.system).join(', ')})` : ''),
+          );
         });
-        const f = summarize(result);
-        repeats.push(f);
-        progress(
-          `${system.padEnd(10)} N=${String(n).padStart(4)}: ${f.completed}/${n} done, gap p95 ${(f.gapP95 / 1000).toFixed(1)} s, ` +
-            `latency p95 ${(f.latencyP95 / 1000).toFixed(1)} s, ${f.requestsPerRun.toFixed(1)} req/run, ${f.wallS.toFixed(0)} s` +
-            callbackNote(result),
-        );
       }
-      rows.push(combine(repeats));
+      for (const r of repeats) rows.push(combine(r));
     }
   }
   return rows;

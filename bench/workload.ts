@@ -7,6 +7,7 @@
  * poll cadence is never compressed (except in the 6-hour run): a gap is a real gap.
  */
 import { Prng } from '../src/simulator/random';
+import type { SystemName } from './worker-protocol';
 
 export interface Plan {
   name: 'quick' | 'full';
@@ -14,6 +15,12 @@ export interface Plan {
   loads: number[];
   /** Systems measured at only some of `loads` (the others at all of them; at all of them too if none is in `loads`). */
   loadsFor: Partial<Record<string, readonly number[]>>;
+  /**
+   * The matrix runs the plain loop at once with this system's batch, each N (when both are measured): the
+   * loop uses no Temporal server and a few percent of one core, so a minute of the plan is not spent on it
+   * alone. Its runs use another technique, so each batch counts its own create requests.
+   */
+  loopBeside?: SystemName;
   /** Systems this plan runs only when asked for (`--systems` names them, or `--tuning` for flora-tuned). */
   optIn: readonly string[];
   /** The longest (compressed) run, in ms. */
@@ -49,6 +56,7 @@ export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
     loads: [4],
     loadsFor: {},
     optIn: [],
+    loopBeside: 'flora-webhook',
     maxRunMs: 6_000,
     repeat: 1,
     capacity: { loads: [3], runMs: 6_000, systems: ['flora', 'flora-activity'], fullLadder: ['flora'] },
@@ -78,6 +86,7 @@ export const PLANS: Record<Plan['name'] | 'smoke', Plan> = {
      * 5.7 vs 5.2 s on 2026-11-29 at N = 600), and its batch cost 107 s of a plan that must stay under 45 min.
      */
     optIn: ['flora-tuned'],
+    loopBeside: 'flora-webhook',
     maxRunMs: 60_000,
     repeat: 1,
     capacity: {

@@ -40,6 +40,8 @@ test(
       );
     assert.ok(hooks, `no callback counts for flora-webhook:\n${stderr.slice(-3000)}`);
     assert.deepEqual(hooks.slice(2), [hooks[1], hooks[1], hooks[1], hooks[1]], hooks[0]);
+    // The plain loop ran at once with flora-webhook (each counts its own creates: test/unit/bench-figures).
+    assert.match(stderr, /loop +N= *\d+: .*\(beside flora-webhook\)/, 'the loop beside flora-webhook');
     // The SIGKILL test (flora and the loop at once) and the compressed 6-hour run ran for flora and it finished.
     assert.match(stdout, /^\| flora \| \d+ \(\d+\) \| [\d.]+ \| .* \| (\d+)\/\1 \| 1 \|$/m, 'SIGKILL row');
     assert.match(stdout, /^\| flora \| 7200 \| .* \| yes \|$/m, '6-hour row');

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { afterStartsOf, fitLine, gapsOf, steadyStateOf } from '../../bench/summarize';
+import { RequestLog } from '../../bench/request-log';
 import { quantile } from '../../bench/stats';
 import { floorRequests, runLengths } from '../../bench/workload';
 
@@ -75,4 +76,18 @@ test('steady state: from the last create to the first end, with the CPU read ins
   assert.equal(steady.pollsPerSecond, 8 / 55);
   // Mixed lengths: a run ends before the last create, so there is no steady state.
   assert.equal(steadyStateOf([runs[0]!, { ...runs[1]!, completedAtMs: 4_000 }], trace), undefined);
+});
+
+test('request log: creates counted per technique, so batches running at once each count their own', () => {
+  const log = new RequestLog();
+  log.sink('POST /api/v1/techniques/text-to-image/runs -> 200 req_1 3.1ms');
+  log.sink('POST /api/v1/techniques/storyboard/runs -> 200 req_2 2.0ms');
+  log.sink('POST /api/v1/techniques/text-to-image/runs -> 503 req_3 1.0ms');
+  log.sink('GET /api/v1/techniques/storyboard/runs/run_abc -> 200 req_4 0.5ms');
+  assert.equal(log.creates, 3);
+  assert.equal(log.createsBySlug.get('text-to-image'), 2);
+  assert.equal(log.createsBySlug.get('storyboard'), 1);
+  assert.deepEqual(log.polls.get('run_abc')?.length, 1);
+  log.clear();
+  assert.equal(log.createsBySlug.size, 0);
 });
