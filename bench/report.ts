@@ -20,7 +20,7 @@ export function matrixTable(rows: Row[]): string {
       r.system,
       `${r.completed}/${r.n}${r.timedOut ? ' (timed out)' : ''}`,
       r.maxCreatesPerKey,
-      `${fmt(r.requestsPerRun)} (${fmt(r.floorPerRun)})`,
+      `${fmt(r.requestsPerRun, 2)} (${fmt(r.floorPerRun, 2)})`,
       fmt(r.requestsPerRun / r.floorPerRun, 2),
       `${s(r.gapP50)} / ${s(r.gapP95)} / ${s(r.gapMax)}`,
       `${s(r.latencyP50)} / ${s(r.latencyP95)} / ${s(r.latencyMax)}`,
